@@ -1,0 +1,92 @@
+// Lint: typescript-eslint's recommended rules plus pgolf's architecture rules:
+//  - pgolf/layers: imports point one way, as DEVELOPERS.md declares
+//    (core <- engine <- nn <- model, core <- data, then train/eval <- artifact <- submission
+//     <- leaderboard <- server <- cli);
+//  - pgolf/one-onnxruntime: exactly one module imports onnxruntime-node.
+import tseslint from "typescript-eslint";
+import * as path from "node:path";
+
+/** Layer -> the layers it may import from (itself included). */
+export const LAYERS = {
+  core: ["core"],
+  engine: ["core", "engine"],
+  nn: ["core", "engine", "nn"],
+  model: ["core", "engine", "nn", "model"],
+  data: ["core", "data"],
+  train: ["core", "engine", "nn", "model", "data", "train"],
+  eval: ["core", "engine", "nn", "model", "data", "eval"],
+  artifact: ["core", "engine", "nn", "model", "data", "train", "eval", "artifact"],
+  submission: ["core", "engine", "nn", "model", "data", "train", "eval", "artifact", "submission"],
+  leaderboard: ["core", "engine", "nn", "model", "data", "train", "eval", "artifact", "submission", "leaderboard"],
+  server: ["core", "engine", "nn", "model", "data", "train", "eval", "artifact", "submission", "leaderboard", "server"],
+  cli: ["core", "engine", "nn", "model", "data", "train", "eval", "artifact", "submission", "leaderboard", "server", "cli"],
+};
+/** The one file allowed to import onnxruntime-node. */
+export const ONNXRUNTIME_MODULE = "src/engine/ort/runtime.ts";
+
+const root = path.dirname(new URL(import.meta.url).pathname);
+
+function layerOf(file) {
+  const rel = path.relative(path.join(root, "src"), file);
+  if (rel.startsWith("..")) return undefined;
+  const top = rel.split(path.sep)[0];
+  if (top === "index.ts") return "cli"; // the package entry re-exports every layer
+  return top;
+}
+
+const pgolfPlugin = {
+  rules: {
+    layers: {
+      meta: { type: "problem", schema: [], messages: { up: "{{from}} may not import {{to}} ({{spec}}): layers import one way, see DEVELOPERS.md", unknown: "{{file}} is in no declared layer; add its folder to LAYERS in eslint.config.js" } },
+      create(context) {
+        const file = context.filename;
+        const from = layerOf(file);
+        if (from === undefined) return {};
+        if (!(from in LAYERS)) {
+          return { Program(node) { context.report({ node, messageId: "unknown", data: { file: path.relative(root, file) } }); } };
+        }
+        const check = (node, spec) => {
+          if (typeof spec !== "string" || !spec.startsWith(".")) return;
+          const target = path.resolve(path.dirname(file), spec);
+          const to = layerOf(target);
+          if (to !== undefined && !LAYERS[from].includes(to)) context.report({ node, messageId: "up", data: { from, to, spec } });
+        };
+        return {
+          ImportDeclaration: (n) => check(n, n.source.value),
+          ExportNamedDeclaration: (n) => n.source && check(n, n.source.value),
+          ExportAllDeclaration: (n) => check(n, n.source.value),
+          ImportExpression: (n) => n.source.type === "Literal" && check(n, n.source.value),
+        };
+      },
+    },
+    "one-onnxruntime": {
+      meta: { type: "problem", schema: [], messages: { only: "only {{allowed}} may import onnxruntime-node; talk to it instead" } },
+      create(context) {
+        const rel = path.relative(root, context.filename);
+        const check = (node, spec) => {
+          if (typeof spec === "string" && spec.startsWith("onnxruntime") && rel !== ONNXRUNTIME_MODULE) {
+            context.report({ node, messageId: "only", data: { allowed: ONNXRUNTIME_MODULE } });
+          }
+        };
+        return {
+          ImportDeclaration: (n) => check(n, n.source.value),
+          ImportExpression: (n) => n.source.type === "Literal" && check(n, n.source.value),
+        };
+      },
+    },
+  },
+};
+
+export default tseslint.config(
+  { ignores: ["dist/**", "node_modules/**", "data/**", "runs/**", "test-output/**", "bench-output/**"] },
+  ...tseslint.configs.recommended,
+  {
+    plugins: { pgolf: pgolfPlugin },
+    rules: {
+      "pgolf/layers": "error",
+      "pgolf/one-onnxruntime": "error",
+      "@typescript-eslint/no-explicit-any": "off",
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+    },
+  },
+);

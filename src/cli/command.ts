@@ -1,0 +1,55 @@
+// The shape of a CLI command: declared options (unknown ones are rejected by parseArgs' strict mode),
+// a `run` that calls one exported library function and returns its result, and an optional
+// human-readable rendering. `--json` prints the result object itself.
+import type { ParseArgsConfig } from "node:util";
+
+export type OptionSpec = NonNullable<ParseArgsConfig["options"]>;
+export type ParsedValues = Record<string, string | boolean | string[] | undefined>;
+
+export interface CommandIO {
+  /** True when --json was given: the command must not print anything but the result. */
+  json: boolean;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+export interface Command<R = unknown> {
+  /** Words after `pgolf`, e.g. "data prepare". */
+  name: string;
+  summary: string;
+  /** Usage line after the command name, e.g. "[--course NAME] [--dir DIR]". */
+  usage: string;
+  options: OptionSpec;
+  /** How many positional arguments are accepted: [min, max]. */
+  positionals?: [number, number];
+  run(values: ParsedValues, positionals: string[], io: CommandIO): Promise<R>;
+  /** Human output; when absent the result is printed as JSON anyway. */
+  human?(result: R): string;
+  /**
+   * Commands whose output is a stream of JSON lines (one per input) print as they go and return
+   * undefined; `--json` is accepted and the lines are already JSON.
+   */
+  streams?: boolean;
+}
+
+export function defineCommand<R>(c: Command<R>): Command<R> {
+  return c;
+}
+
+export function str(values: ParsedValues, key: string): string | undefined {
+  const v = values[key];
+  return typeof v === "string" ? v : undefined;
+}
+
+export function int(values: ParsedValues, key: string): number | undefined {
+  const v = str(values, key);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw usage(`--${key} takes a whole number, got "${v}"`);
+  return n;
+}
+
+import { PgolfError } from "../core/error.js";
+export function usage(problem: string, fix?: string): PgolfError {
+  return new PgolfError("USAGE", problem, { fix: fix ?? "run `pgolf help` for the commands and their options" });
+}

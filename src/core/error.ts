@@ -1,0 +1,87 @@
+// The one error type of pgolf. Every failure a user can cause ends here, with a stable code that
+// scripts can match on, the file it concerns, what is wrong and what to do about it.
+
+/** Stable error codes. Never rename one: tools and tests match on them. */
+export const ERROR_CODES = {
+  // usage
+  USAGE: "Command line is not valid",
+  CONFIG_UNKNOWN_KEY: "Config has a key pgolf does not know",
+  CONFIG_INVALID: "Config value is not valid",
+  // files
+  FILE_NOT_FOUND: "File not found",
+  FILE_READ: "File could not be read",
+  FILE_WRITE: "File could not be written",
+  CHECKSUM_MISMATCH: "File content does not match its checksum",
+  SIZE_MISMATCH: "File size does not match what was declared",
+  // shards
+  SHARD_MAGIC: "Shard has the wrong magic number",
+  SHARD_VERSION: "Shard has an unsupported version",
+  SHARD_SIZE: "Shard size does not match its header",
+  SHARD_TRUNCATED: "Shard is truncated",
+  SHARD_TOKEN_RANGE: "Shard holds a token id outside the vocabulary",
+  // tokenizers
+  TOKENIZER_PARSE: "Tokenizer model could not be parsed",
+  TOKENIZER_UNSUPPORTED: "Tokenizer model uses a feature pgolf does not support",
+  TOKENIZER_TRAIN: "Tokenizer could not be trained",
+  // courses
+  COURSE_UNKNOWN: "Course name is not known",
+  COURSE_NOT_FOUND: "Course directory not found",
+  COURSE_MANIFEST: "Course manifest is not valid",
+  COURSE_VERIFY: "Course does not verify",
+  COURSE_LEAK: "Validation document occurs in the training data",
+  COURSE_SOURCE: "Course source text could not be read",
+  // network
+  FETCH_HTTP: "Download failed",
+  FETCH_NOT_FOUND: "Remote file not found",
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface PgolfErrorInit {
+  /** The file or URL the problem is about, when there is one. */
+  file?: string;
+  /** What to do about it, as a sentence a user can act on. */
+  fix?: string;
+  /** Structured facts for --json output (expected and actual values, offsets...). */
+  details?: Record<string, unknown>;
+  cause?: unknown;
+}
+
+export class PgolfError extends Error {
+  readonly code: ErrorCode;
+  readonly file?: string;
+  readonly fix?: string;
+  readonly details?: Record<string, unknown>;
+
+  constructor(code: ErrorCode, problem: string, init: PgolfErrorInit = {}) {
+    super(problem, init.cause === undefined ? undefined : { cause: init.cause });
+    this.name = "PgolfError";
+    this.code = code;
+    this.file = init.file;
+    this.fix = init.fix;
+    this.details = init.details;
+  }
+
+  /** One human line: `PGOLF_SHARD_MAGIC data/x.bin: wrong magic 7 (expected 20240520). Fix: ...` */
+  describe(): string {
+    const where = this.file ? ` ${this.file}:` : "";
+    const fix = this.fix ? ` Fix: ${this.fix}` : "";
+    return `PGOLF_${this.code}${where} ${this.message}${fix}`;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      error: {
+        code: `PGOLF_${this.code}`,
+        file: this.file ?? null,
+        message: this.message,
+        fix: this.fix ?? null,
+        ...(this.details ? { details: this.details } : {}),
+      },
+    };
+  }
+}
+
+export function isPgolfError(e: unknown, code?: ErrorCode): e is PgolfError {
+  return e instanceof PgolfError && (code === undefined || e.code === code);
+}
