@@ -33,6 +33,9 @@ export const ERROR_CODES = {
   // network
   FETCH_HTTP: "Download failed",
   FETCH_NOT_FOUND: "Remote file not found",
+  FETCH_AUTH: "Remote refused access (private or gated repository)",
+  FETCH_UNREACHABLE: "Server could not be reached",
+  FETCH_MANIFEST: "Remote dataset manifest is not valid",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

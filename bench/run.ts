@@ -1,0 +1,129 @@
+// `npm run bench`: measured figures, each against a peer measured in the same run where there is one.
+//  - tokenizer encode MB/s, single thread, vs SentencePiece's C++ encoder (Debian python3-sentencepiece),
+//    on the same texts with the same official model; cold (a fresh tokenizer per pass) and warm;
+//  - corpus encode on all cores;
+//  - shard write and read throughput;
+//  - wall time of `pgolf data prepare` for the embedded course (a fresh build).
+// Results print as a table and go to bench-output/bench.json.
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+import { encodeDocuments } from "../src/data/encode_pool.js";
+import { prepareCourse } from "../src/data/prepare.js";
+import { readShard, ShardReader, writeShard } from "../src/data/shard.js";
+import { SentencePieceTokenizer } from "../src/data/tokenizer/sentencepiece.js";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const real = path.resolve(root, "../shared/fixtures/real");
+const outDir = path.join(root, "bench-output");
+fs.mkdirSync(outDir, { recursive: true });
+const results: Record<string, unknown> = { machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version } };
+const line = (s: string) => process.stdout.write(s + "\n");
+
+function pythonWithSentencePiece(): string | undefined {
+  for (const py of ["/usr/bin/python3", "python3"]) if (spawnSync(py, ["-c", "import sentencepiece"], { stdio: "ignore" }).status === 0) return py;
+  return undefined;
+}
+
+// 1. Encode throughput against SentencePiece.
+const model = path.join(real, "tokenizers/fineweb_1024_bpe.model");
+const jsonl = path.join(real, "text/verify_docs_200.jsonl");
+if (fs.existsSync(model) && fs.existsSync(jsonl)) {
+  const texts = fs.readFileSync(jsonl, "utf8").split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l).text as string);
+  const bytes = texts.reduce((a, t) => a + Buffer.byteLength(t, "utf8"), 0);
+  const modelBytes = fs.readFileSync(model);
+  const reps = 5;
+  // cold: a fresh tokenizer (empty word cache) for each pass; best of reps after one warm-up pass.
+  let cold = Infinity;
+  SentencePieceTokenizer.fromBytes(modelBytes).encode(texts.join("\n"));
+  for (let r = 0; r < reps; r++) {
+    const tok = SentencePieceTokenizer.fromBytes(modelBytes);
+    const t0 = performance.now();
+    for (const t of texts) tok.encode(t);
+    cold = Math.min(cold, (performance.now() - t0) / 1000);
+  }
+  const warmTok = SentencePieceTokenizer.fromBytes(modelBytes);
+  for (const t of texts) warmTok.encode(t);
+  let warm = Infinity;
+  for (let r = 0; r < reps; r++) {
+    const t0 = performance.now();
+    for (const t of texts) warmTok.encode(t);
+    warm = Math.min(warm, (performance.now() - t0) / 1000);
+  }
+  const pgolfCold = bytes / cold / 1e6;
+  const pgolfWarm = bytes / warm / 1e6;
+  const py = pythonWithSentencePiece();
+  let peer: { peer: string; MB_per_s: number } | undefined;
+  if (py) {
+    const r = spawnSync(py, [path.join(root, "bench/peers/sp_encode.py"), model, jsonl, String(reps)], { encoding: "utf8" });
+    if (r.status === 0) peer = JSON.parse(r.stdout.trim().split("\n").pop()!);
+    else line(`peer failed: ${r.stderr}`);
+  }
+  results.encode = {
+    bytes,
+    docs: texts.length,
+    pgolf_cold_MB_per_s: pgolfCold,
+    pgolf_warm_MB_per_s: pgolfWarm,
+    peer: peer?.peer ?? null,
+    peer_MB_per_s: peer?.MB_per_s ?? null,
+    ratio_cold: peer ? pgolfCold / peer.MB_per_s : null,
+    ratio_warm: peer ? pgolfWarm / peer.MB_per_s : null,
+  };
+  line(`encode (1 thread, official sp1024, ${texts.length} FineWeb docs, ${(bytes / 1e6).toFixed(2)} MB):`);
+  line(`  pgolf cold ${pgolfCold.toFixed(2)} MB/s, warm ${pgolfWarm.toFixed(2)} MB/s`);
+  line(peer ? `  ${peer.peer}: ${peer.MB_per_s.toFixed(2)} MB/s  ->  ratio cold ${(pgolfCold / peer.MB_per_s).toFixed(2)}x, warm ${(pgolfWarm / peer.MB_per_s).toFixed(2)}x` : "  peer: python3-sentencepiece not installed (apt-get install python3-sentencepiece)");
+
+  // 2. Corpus encode on all cores vs one.
+  const corpus = Array.from({ length: 8 }, () => texts).flat();
+  const corpusBytes = bytes * 8;
+  let t0 = performance.now();
+  await encodeDocuments(modelBytes, model, corpus, { threads: 1 });
+  const one = (performance.now() - t0) / 1000;
+  t0 = performance.now();
+  await encodeDocuments(modelBytes, model, corpus, { threads: os.availableParallelism() });
+  const all = (performance.now() - t0) / 1000;
+  results.encode_corpus = { bytes: corpusBytes, threads: os.availableParallelism(), one_thread_MB_per_s: corpusBytes / one / 1e6, all_threads_MB_per_s: corpusBytes / all / 1e6 };
+  line(`corpus encode (${(corpusBytes / 1e6).toFixed(1)} MB, worker pool): 1 thread ${(corpusBytes / one / 1e6).toFixed(2)} MB/s, ${os.availableParallelism()} threads ${(corpusBytes / all / 1e6).toFixed(2)} MB/s`);
+} else line(`encode: skipped, fixtures not found at ${real}`);
+
+// 3. Shard write/read throughput (50M tokens = 100 MB).
+{
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "pgolf-bench-"));
+  const n = 50_000_000;
+  const tokens = new Uint16Array(n);
+  for (let i = 0; i < n; i++) tokens[i] = (i * 2654435761) % 1024;
+  const file = path.join(tmp, "bench.bin");
+  let t0 = performance.now();
+  writeShard(file, tokens);
+  const w = (performance.now() - t0) / 1000;
+  t0 = performance.now();
+  const back = readShard(file, { vocabSize: 1024 });
+  const r = (performance.now() - t0) / 1000;
+  t0 = performance.now();
+  const reader = ShardReader.open(file);
+  let sum = 0;
+  for (const { tokens: c } of reader.chunks(1 << 20)) sum += c[0];
+  reader.close();
+  const s = (performance.now() - t0) / 1000;
+  if (back.length !== n || sum < 0) throw new Error("shard round trip failed");
+  const mb = (2 * n + 1024) / 1e6;
+  results.shards = { tokens: n, bytes: 2 * n + 1024, write_MB_per_s: mb / w, read_checked_MB_per_s: mb / r, stream_MB_per_s: mb / s };
+  line(`shards (${mb.toFixed(0)} MB): write ${(mb / w).toFixed(0)} MB/s (atomic, fsync), read+range-check ${(mb / r).toFixed(0)} MB/s, streamed in 1M-token chunks ${(mb / s).toFixed(0)} MB/s`);
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
+
+// 4. `pgolf data prepare` of the embedded course, from scratch.
+{
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "pgolf-bench-"));
+  const t0 = performance.now();
+  const summary = await prepareCourse({ dir: tmp, force: true });
+  const secs = (performance.now() - t0) / 1000;
+  results.prepare = { course: summary.course, seconds: secs, tokens_train: summary.tokens_train, tokens_val: summary.tokens_val };
+  line(`pgolf data prepare (sotu-sp1024, fresh): ${secs.toFixed(1)} s wall (${summary.tokens_train.toLocaleString("en-US")} train + ${summary.tokens_val.toLocaleString("en-US")} val tokens)`);
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
+
+fs.writeFileSync(path.join(outDir, "bench.json"), JSON.stringify(results, null, 2) + "\n");
+line(`wrote ${path.relative(process.cwd(), path.join(outDir, "bench.json"))}`);
