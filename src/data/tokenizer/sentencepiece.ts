@@ -326,6 +326,21 @@ export class SentencePieceTokenizer implements Tokenizer {
 
   /** Appends the ids of `text` to `out` (no BOS/EOS). */
   encodeInto(text: string, out: number[]): void {
+    const from = out.length;
+    this.segment(text, out);
+    // PopulateSentencePieceText merges each run of unknown pieces into one (without byte fallback,
+    // every unk id in the output comes from an unknown piece).
+    if (!this.byteFallback) {
+      let w = from;
+      for (let r = from; r < out.length; r++) {
+        if (out[r] === this.unkId && w > from && out[w - 1] === this.unkId) continue;
+        out[w++] = out[r];
+      }
+      out.length = w;
+    }
+  }
+
+  private segment(text: string, out: number[]): void {
     const norm = this.normalizer.normalizeBytes(Buffer.from(text, "utf8"));
     if (norm.length === 0) return;
     const s = Buffer.from(norm.buffer, norm.byteOffset, norm.byteLength).toString("latin1");
