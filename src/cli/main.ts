@@ -9,6 +9,7 @@ import type { Command, CommandIO } from "./command.js";
 const COMMANDS: Record<string, () => Promise<Command<any>>> = {
   run: async () => (await import("./commands/run.js")).default,
   "data prepare": async () => (await import("./commands/data-prepare.js")).default,
+  "data fetch": async () => (await import("./commands/data-fetch.js")).default,
   "data build": async () => (await import("./commands/data-build.js")).default,
   "data verify": async () => (await import("./commands/data-verify.js")).default,
   "data bytes": async () => (await import("./commands/data-bytes.js")).default,

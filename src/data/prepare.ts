@@ -25,16 +25,16 @@ export function existingCourse(courseDir: string): CourseSummary | undefined {
       const p = path.join(courseDir, f.path);
       if (!fs.existsSync(p) || fs.statSync(p).size !== f.bytes) return undefined;
     }
-    const d = m.datasets[0];
+    const tokensOf = (role: string) => m.pgolf.files.filter((f) => f.role === role).reduce((a, f) => a + (f.tokens ?? 0), 0);
     return {
       course: m.pgolf.course,
       dir: courseDir,
       manifest: path.join(courseDir, "manifest.json"),
-      docs_train: d.stats.docs_train,
-      docs_val: d.stats.docs_val,
-      tokens_train: d.stats.tokens_train,
-      tokens_val: d.stats.tokens_val,
-      vocab_size: d.vocab_size,
+      docs_train: m.pgolf.split.train_docs,
+      docs_val: m.pgolf.split.val_docs,
+      tokens_train: tokensOf("train"),
+      tokens_val: tokensOf("val"),
+      vocab_size: m.tokenizers[0].vocab_size,
       val_raw_bytes: m.pgolf.val_bytes.raw_utf8 ?? 0,
       val_table_bytes: m.pgolf.val_bytes.table,
       files: m.pgolf.files.length + 1,

@@ -1,0 +1,89 @@
+// The CLI, run as a user runs it: argv in, text or JSON out, exit codes. In-process through main()
+// (the same function bin/pgolf.js calls), plus one real subprocess of the installed bin.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { Writable } from "node:stream";
+import { test } from "node:test";
+import { fixture, needsFixtures, PROJECT_ROOT, readJsonl, SP1024_MODEL, tempDir, VAL_PREFIX_SHARD } from "../../test/support/fixtures.js";
+import { main } from "./main.js";
+
+class Capture extends Writable {
+  text = "";
+  override _write(chunk: Buffer, _enc: string, done: () => void) {
+    this.text += chunk.toString();
+    done();
+  }
+}
+
+async function pgolf(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const stdout = new Capture();
+  const stderr = new Capture();
+  const code = await main(argv, { stdout, stderr });
+  return { code, out: stdout.text, err: stderr.text };
+}
+
+const fx = needsFixtures();
+
+test("shard info --json prints magic, version and token count", fx, async () => {
+  const r = await pgolf("shard", "info", VAL_PREFIX_SHARD, "--json");
+  assert.equal(r.code, 0, r.err);
+  const j = JSON.parse(r.out);
+  assert.deepEqual([j.magic, j.version, j.tokens], [20240520, 1, 1040298]);
+});
+
+test("data bytes reproduces the reference byte counts", fx, async () => {
+  const r = await pgolf("data", "bytes", "--model", SP1024_MODEL, "--shard", VAL_PREFIX_SHARD, "--seq-len", "1024", "--json");
+  assert.equal(r.code, 0, r.err);
+  assert.deepEqual(JSON.parse(r.out), { targets: 1039360, bytes: 2502627, tokens_per_byte: 1039360 / 2502627 });
+  const all = JSON.parse((await pgolf("data", "bytes", "--model", SP1024_MODEL, "--shard", VAL_PREFIX_SHARD, "--json")).out);
+  assert.deepEqual([all.targets, all.bytes], [1040297, 2504867]);
+});
+
+test("tokenizer encode prints one ids line per input, for --text and --jsonl", fx, async () => {
+  const one = await pgolf("tokenizer", "encode", "--model", SP1024_MODEL, "--text", "Hello world 2024!", "--json");
+  assert.equal(one.code, 0, one.err);
+  const ids = JSON.parse(one.out).ids as number[];
+  assert.ok(ids.length > 3);
+  const dec = await pgolf("tokenizer", "decode", "--model", SP1024_MODEL, "--ids", ids.join(","), "--json");
+  assert.equal(JSON.parse(dec.out).text, "Hello world 2024!");
+
+  const cases = readJsonl(fixture("reference", "sp1024_encode_edge_cases.jsonl"));
+  const r = await pgolf("tokenizer", "encode", "--model", SP1024_MODEL, "--jsonl", fixture("reference", "sp1024_encode_edge_cases.jsonl"));
+  assert.equal(r.code, 0, r.err);
+  const lines = r.out.trim().split("\n").map((l) => JSON.parse(l).ids);
+  assert.deepEqual(lines, cases.map((c) => c.ids));
+});
+
+test("usage errors exit 2 with a stable code; data errors exit 1 and name the file", async () => {
+  const bad = await pgolf("shard", "info", "--frobnicate", "x", "--json");
+  assert.equal(bad.code, 2);
+  assert.equal(JSON.parse(bad.out).error.code, "PGOLF_USAGE");
+  const unknown = await pgolf("nonsense");
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.err, /PGOLF_USAGE .*unknown command/);
+  const dir = tempDir();
+  const f = path.join(dir, "junk.bin");
+  fs.writeFileSync(f, Buffer.alloc(2048, 7));
+  const junk = await pgolf("shard", "info", f, "--json");
+  assert.equal(junk.code, 1);
+  const e = JSON.parse(junk.out).error;
+  assert.equal(e.code, "PGOLF_SHARD_MAGIC");
+  assert.equal(e.file, f);
+  assert.ok(e.fix.length > 0);
+});
+
+test("help lists every command", async () => {
+  const r = await pgolf("help");
+  assert.equal(r.code, 0);
+  for (const c of ["run", "data prepare", "data build", "data verify", "data bytes", "shard info", "tokenizer encode", "tokenizer train"]) {
+    assert.ok(r.out.includes(`pgolf ${c}`), c);
+  }
+});
+
+test("the installed bin runs as a real process", { skip: fs.existsSync(path.join(PROJECT_ROOT, "dist/cli/main.js")) ? undefined : "dist/ not built (npm ci or npm run build builds it)" }, () => {
+  const r = spawnSync(process.execPath, [path.join(PROJECT_ROOT, "bin/pgolf.js"), "--version"], { encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim(), JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8")).version);
+});
