@@ -12,9 +12,16 @@ export interface EncodeOptions {
   label?: string;
 }
 
+/**
+ * The worker module: built, plain .js; under tsx (tests, benchmarks) the .ts source, loaded through a
+ * small ES module that registers tsx in the worker first (loader flags do not reach workers on Node 20).
+ */
 function workerUrl(): URL {
-  // Under tsx (tests, benchmarks) this module is .ts; built, it is .js.
-  return new URL(import.meta.url.endsWith(".ts") ? "./encode_worker.ts" : "./encode_worker.js", import.meta.url);
+  if (!import.meta.url.endsWith(".ts")) return new URL("./encode_worker.js", import.meta.url);
+  const boot = `import { register } from ${JSON.stringify(import.meta.resolve("tsx/esm/api"))};
+register();
+await import(${JSON.stringify(new URL("./encode_worker.ts", import.meta.url).href)});`;
+  return new URL(`data:text/javascript,${encodeURIComponent(boot)}`);
 }
 
 /** Token ids of every document, in order (without BOS). */
@@ -32,7 +39,8 @@ export async function encodeDocuments(modelBytes: Uint8Array, modelFile: string,
   const out: Int32Array[] = new Array(texts.length);
   const totalChars = texts.reduce((a, t) => a + t.length, 0);
   const progress = new Progress(opts.label ?? "encode", totalChars, { unit: "MB", scale: 1e6 });
-  const workers = Array.from({ length: threads }, () => new Worker(workerUrl(), { workerData: { model: modelBytes, file: modelFile } }));
+  const url = workerUrl();
+  const workers = Array.from({ length: threads }, () => new Worker(url, { workerData: { model: modelBytes, file: modelFile } }));
   try {
     let next = 0;
     await Promise.all(

@@ -2,6 +2,7 @@ import * as path from "node:path";
 import { writeFileAtomic } from "../../core/atomic.js";
 import { readDocuments } from "../../data/sources.js";
 import { trainBpe } from "../../data/tokenizer/bpe_trainer.js";
+import { trainingPieces } from "../../data/training_text.js";
 import { defineCommand, int, str, usage } from "../command.js";
 
 export default defineCommand({
@@ -17,7 +18,7 @@ export default defineCommand({
     const docs = await readDocuments(from, str(v, "text-field") ?? "text");
     const t0 = performance.now();
     const r = trainBpe(
-      docs.map((d) => d.text),
+      docs.flatMap((d) => trainingPieces(d.text)),
       { vocabSize },
     );
     const model = `${out}.model`;
