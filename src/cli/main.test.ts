@@ -7,6 +7,7 @@ import * as path from "node:path";
 import { Writable } from "node:stream";
 import { test } from "node:test";
 import { fixture, needsFixtures, PROJECT_ROOT, readJsonl, SP1024_MODEL, tempDir, VAL_PREFIX_SHARD } from "../../test/support/fixtures.js";
+import { Byte260Tokenizer } from "../data/tokenizer/byte260.js";
 import { main } from "./main.js";
 
 class Capture extends Writable {
@@ -54,6 +55,15 @@ test("tokenizer encode prints one ids line per input, for --text and --jsonl", f
   assert.equal(r.code, 0, r.err);
   const lines = r.out.trim().split("\n").map((l) => JSON.parse(l).ids);
   assert.deepEqual(lines, cases.map((c) => c.ids));
+});
+
+test("tokenizer encode also takes the reference's byte260 JSON tokenizer", async () => {
+  const dir = tempDir();
+  const file = path.join(dir, "fineweb_pure_byte_260.json");
+  fs.writeFileSync(file, new Byte260Tokenizer().toJsonText());
+  const r = await pgolf("tokenizer", "encode", "--model", file, "--text", "Hé!", "--json");
+  assert.equal(r.code, 0, r.err);
+  assert.deepEqual(JSON.parse(r.out).ids, [...Buffer.from("Hé!", "utf8")].map((b) => b + 4));
 });
 
 test("usage errors exit 2 with a stable code; data errors exit 1 and name the file", async () => {

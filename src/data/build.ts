@@ -17,6 +17,7 @@ import { MANIFEST_NAME, PGOLF_MANIFEST_FORMAT, type CourseManifest, type Manifes
 import { ShardWriter } from "./shard.js";
 import type { SourceDocument } from "./sources.js";
 import { trainBpe } from "./tokenizer/bpe_trainer.js";
+import { pinnedNmtNfkcCharsMap } from "./tokenizer/pinned_charsmap.js";
 import { trainingPieces } from "./training_text.js";
 import { SentencePieceTokenizer } from "./tokenizer/sentencepiece.js";
 
@@ -90,7 +91,7 @@ export async function buildCourse(opts: BuildCourseOptions): Promise<CourseSumma
   // 1. Tokenizer, trained on the training documents only (cut into pieces SentencePiece accepts).
   const trained = trainBpe(
     train.flatMap((d) => trainingPieces(d.text)),
-    { vocabSize: opts.vocabSize },
+    { vocabSize: opts.vocabSize, precompiledCharsmap: pinnedNmtNfkcCharsMap() },
   );
   const tok = SentencePieceTokenizer.fromBytes(trained.model, `${opts.tokenizerName}.model`);
 

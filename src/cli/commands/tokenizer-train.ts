@@ -2,6 +2,7 @@ import * as path from "node:path";
 import { writeFileAtomic } from "../../core/atomic.js";
 import { readDocuments } from "../../data/sources.js";
 import { trainBpe } from "../../data/tokenizer/bpe_trainer.js";
+import { pinnedNmtNfkcCharsMap } from "../../data/tokenizer/pinned_charsmap.js";
 import { trainingPieces } from "../../data/training_text.js";
 import { defineCommand, int, str, usage } from "../command.js";
 
@@ -19,7 +20,7 @@ export default defineCommand({
     const t0 = performance.now();
     const r = trainBpe(
       docs.flatMap((d) => trainingPieces(d.text)),
-      { vocabSize },
+      { vocabSize, precompiledCharsmap: pinnedNmtNfkcCharsMap() },
     );
     const model = `${out}.model`;
     const vocab = `${out}.vocab`;
