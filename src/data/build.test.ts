@@ -44,10 +44,14 @@ test("sotu-sp1024: built offline, verified, reused, and rebuilt byte-identically
   assert.equal(v.doc_hashes_match, true);
   assert.equal(v.leaks, 0);
 
+  fs.mkdirSync(path.join(a, ".tmp-sotu-sp1024-interrupted"));
   const again = await prepareCourse({ dir: a });
   assert.equal(again.built, false, "an intact course is reused");
 
   const second = await prepareCourse({ dir: b, threads: 1 });
+  fs.mkdirSync(path.join(b, ".tmp-sotu-sp1024-interrupted"));
+  await prepareCourse({ dir: b, force: true });
+  assert.deepEqual(fs.readdirSync(b), ["sotu-sp1024"], "a rebuild clears what an interrupted build left");
   for (const f of [...m.pgolf.files.map((x) => x.path), "manifest.json"]) {
     assert.equal(await sha256File(path.join(second.dir, f)), await sha256File(path.join(first.dir, f)), `${f} is byte-identical`);
   }

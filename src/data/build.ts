@@ -104,6 +104,10 @@ export async function buildCourse(opts: BuildCourseOptions): Promise<CourseSumma
   // 3. Write everything into a temporary folder beside the final one.
   const finalDir = path.join(opts.dir, opts.name);
   fs.mkdirSync(opts.dir, { recursive: true });
+  // Leftovers of an interrupted build (Ctrl-C, crash) of this course: never a course, only debris.
+  for (const n of fs.readdirSync(opts.dir)) {
+    if (n.startsWith(`.tmp-${opts.name}-`)) fs.rmSync(path.join(opts.dir, n), { recursive: true, force: true });
+  }
   const tmpDir = fs.mkdtempSync(path.join(opts.dir, `.tmp-${opts.name}-`));
   try {
     const files: ManifestFile[] = [];
