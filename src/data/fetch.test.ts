@@ -1,12 +1,13 @@
 // The contest data fetcher over real HTTP against test/support/hub_server.ts, which serves the real
 // official manifest and sp1024 tokenizer, the real val shard prefix as the val shard, and small
 // valid train shards made here, under the official repo paths.
+import { rejectsWith } from "../../test/support/errors.js";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "node:test";
-import { isPgolfError, PgolfError } from "../core/error.js";
+import { isPgolfError } from "../core/error.js";
 import { fixture, needsFixtures, tempDir, VAL_PREFIX_SHARD } from "../../test/support/fixtures.js";
 import { withHubServer, type HubServer, type HubServerOptions } from "../../test/support/hub_server.js";
 import { datasetNameForVariant, fetchChallengeFiles, FETCH_RECORD, parseChallengeManifest, planChallengeFiles, type FetchChallengeOptions } from "./fetch.js";
@@ -68,17 +69,6 @@ const fetchOpts = (s: HubServer, dir: string, trainShards: number): FetchChallen
   timeoutMs: 10_000,
 });
 
-async function rejectsWith(p: Promise<unknown>, code: string, check?: (e: PgolfError) => void): Promise<void> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(isPgolfError(e), `expected a PgolfError, got ${String(e)}`);
-    assert.equal(e.code, code, `${e.code}: ${e.message}`);
-    check?.(e);
-    return;
-  }
-  assert.fail(`expected an error with code ${code}`);
-}
 
 /** Relative paths of every file under `dir` (temporary files included). */
 function listFiles(dir: string): string[] {

@@ -1,5 +1,6 @@
 // The hub client over real HTTP against test/support/hub_server.ts: URLs, metadata, error mapping,
 // resumable verified downloads, and the failure modes a real network has.
+import { rejectsWith } from "../../test/support/errors.js";
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import * as fs from "node:fs";
@@ -29,17 +30,6 @@ const fast = { retryDelayMs: 5, timeoutMs: 10_000 };
 let n = 0;
 const outPath = (name: string) => path.join(dir, "out", `${n++}`, name);
 
-async function rejectsWith(p: Promise<unknown>, code: string, check?: (e: PgolfError) => void): Promise<PgolfError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(isPgolfError(e), `expected a PgolfError, got ${String(e)}`);
-    assert.equal(e.code, code, `${e.code}: ${e.message}`);
-    check?.(e);
-    return e;
-  }
-  assert.fail(`expected an error with code ${code}`);
-}
 
 test("hubFileUrl builds the hub's resolve URLs", () => {
   assert.equal(

@@ -42,6 +42,9 @@
 // anything, and document order does not matter, so the same documents give byte-identical .model
 // files on any machine with the same Unicode version in Node's ICU (the nmt_nfkc rules come from
 // it; pass `precompiledCharsmap`, e.g. the official model's, to pin them across Node versions).
+import { compareCodePoints } from "../../core/code_points.js";
+import { GrowableArray } from "../../core/growable.js";
+import { mulberry32 } from "../../core/random.js";
 import { PgolfError } from "../../core/error.js";
 import { precompiledCharsMap } from "./charsmap_builder.js";
 import { encodeModelProto, ModelType, PieceType, type ModelPiece, type NormalizerSpecFields } from "./model_proto.js";
@@ -285,18 +288,6 @@ function builderClean(text: string): string {
   return s;
 }
 
-/** Deterministic 32-bit PRNG (mulberry32) for the reservoir sampler. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Replaces every occurrence of a meta piece by `BOUNDARY` (normalizer.cc PrefixMatcher::GlobalReplace). */
 class MetaReplacer {
   private readonly byFirst = new Map<number, string[]>();
@@ -418,51 +409,8 @@ function isValidPiece(chars: number[], o: ResolvedOptions): boolean {
   return true;
 }
 
-/** UTF-16 code unit -> a rank ordering strings by code point (= SentencePiece's byte order). */
-function codePointRank(c: number): number {
-  return c >= 0xd800 ? (c >= 0xe000 ? c - 0x800 : c + 0x2000) : c;
-}
-
-function compareCodePoints(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x !== y) return codePointRank(x) - codePointRank(y);
-  }
-  return a.length - b.length;
-}
-
 // ---------------------------------------------------------------------------------------------
 // The BPE merge loop (bpe_model_trainer.cc Train), exact: every pair's count is kept up to date.
-
-class GrowI32 {
-  data = new Int32Array(1024);
-  length = 0;
-  push(v: number): number {
-    if (this.length === this.data.length) {
-      const next = new Int32Array(this.data.length * 2);
-      next.set(this.data);
-      this.data = next;
-    }
-    this.data[this.length] = v;
-    return this.length++;
-  }
-}
-
-class GrowF64 {
-  data = new Float64Array(1024);
-  length = 0;
-  push(v: number): number {
-    if (this.length === this.data.length) {
-      const next = new Float64Array(this.data.length * 2);
-      next.set(this.data);
-      this.data = next;
-    }
-    this.data[this.length] = v;
-    return this.length++;
-  }
-}
 
 class BpeMerger {
   // Symbols: required characters, the unknown marker, then merged pieces.
@@ -483,9 +431,9 @@ class BpeMerger {
   private origin = new Int32Array(64);
   // Pairs: pair key -> pair index (or -1: not a valid piece).
   private readonly pairIndex = new Map<number, number>();
-  private readonly pairLeft = new GrowI32();
-  private readonly pairRight = new GrowI32();
-  private readonly pairFreq = new GrowF64();
+  private readonly pairLeft = new GrowableArray(new Int32Array(1024));
+  private readonly pairRight = new GrowableArray(new Int32Array(1024));
+  private readonly pairFreq = new GrowableArray(new Float64Array(1024));
   private readonly pairText: string[] = [];
   private readonly pairDone: number[] = [];
   private readonly pairWords: number[][] = [];

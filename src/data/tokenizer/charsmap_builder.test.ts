@@ -7,6 +7,7 @@
 // Measured on Node 20.20 (ICU 78, Unicode 17): the generated nmt_nfkc reproduces all 225,262
 // official rules and adds 13, all for U+A7F1 (new in Unicode 17, after the official table was
 // compiled); 1 of 1,112,063 code points normalizes differently (U+A7F1). Building takes about 0.9 s.
+import { mulberry32 } from "../../core/random.js";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -28,17 +29,7 @@ function officialCharsMap(): CharsMap {
   return CharsMap.decode(decodeModelProto(fs.readFileSync(SP1024_MODEL)).normalizer_spec.precompiled_charsmap);
 }
 
-/** Deterministic PRNG (mulberry32) for the random probes. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 /** What a charsmap does to `bytes` from `pos`: matched length and replacement (hex). */
 function probe(cm: CharsMap, bytes: Uint8Array, pos: number): string {

@@ -16,6 +16,7 @@
 //     additions (whitespace-like code points to a space, control characters deleted).
 //     SentencePiece ships these tables precompiled; Unicode-version differences between the ICU
 //     it was built with and Node's are expected to touch a few code points only.
+import { compareCodePoints } from "../../core/code_points.js";
 import { PgolfError } from "../../core/error.js";
 import { CharsMap } from "./charsmap.js";
 
@@ -642,21 +643,6 @@ function codePointLength(s: string): number {
   let n = 0;
   for (let i = 0; i < s.length; i++) if (!isHighSurrogate(s.charCodeAt(i))) n++;
   return n;
-}
-
-/** UTF-16 code unit -> a rank that orders strings by code point (= UTF-8 byte order). */
-function codePointRank(c: number): number {
-  return c >= 0xd800 ? (c >= 0xe000 ? c - 0x800 : c + 0x2000) : c;
-}
-
-function compareCodePoints(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x !== y) return codePointRank(x) - codePointRank(y);
-  }
-  return a.length - b.length;
 }
 
 /** Code unit ends of the code points of the key being normalized (reused; keys are short). */

@@ -3,6 +3,8 @@
 // keys and ids live in two growable arenas. When it reaches its limits it starts over empty: the
 // cache only ever saves work, it never changes a result.
 
+import { grow } from "../../core/growable.js";
+
 const EMPTY = -1;
 /** Start over once the key arena holds this many bytes (64 MiB). */
 const MAX_KEY_BYTES = 1 << 26;
@@ -64,15 +66,15 @@ export class WordCache {
     const len = e - s;
     const nIds = ids.length - from;
     if (this.size >= this.maxEntries || this.keysUsed + len > MAX_KEY_BYTES) this.clear();
-    if (this.keysUsed + len > this.keys.length) this.keys = grow8(this.keys, this.keysUsed + len);
-    if (this.idsUsed + nIds > this.ids.length) this.ids = grow32(this.ids, this.idsUsed + nIds);
+    if (this.keysUsed + len > this.keys.length) this.keys = grow(this.keys, this.keysUsed + len);
+    if (this.idsUsed + nIds > this.ids.length) this.ids = grow(this.ids, this.idsUsed + nIds);
     if (this.size === this.hashes.length) {
       const cap = this.size * 2;
-      this.hashes = growU32(this.hashes, cap);
-      this.keyStart = grow32(this.keyStart, cap);
-      this.keyLen = grow32(this.keyLen, cap);
-      this.idsStart = grow32(this.idsStart, cap);
-      this.idsLen = grow32(this.idsLen, cap);
+      this.hashes = grow(this.hashes, cap);
+      this.keyStart = grow(this.keyStart, cap);
+      this.keyLen = grow(this.keyLen, cap);
+      this.idsStart = grow(this.idsStart, cap);
+      this.idsLen = grow(this.idsLen, cap);
     }
     const entry = this.size++;
     this.hashes[entry] = h;
@@ -106,26 +108,4 @@ export class WordCache {
     this.mask = cap - 1;
     for (let i = 0; i < this.size; i++) this.insertSlot(i);
   }
-}
-
-function grow8(a: Uint8Array, need: number): Uint8Array {
-  let cap = a.length * 2;
-  while (cap < need) cap *= 2;
-  const b = new Uint8Array(cap);
-  b.set(a);
-  return b;
-}
-function grow32(a: Int32Array, need: number): Int32Array {
-  let cap = a.length * 2;
-  while (cap < need) cap *= 2;
-  const b = new Int32Array(cap);
-  b.set(a);
-  return b;
-}
-function growU32(a: Uint32Array, need: number): Uint32Array {
-  let cap = a.length * 2;
-  while (cap < need) cap *= 2;
-  const b = new Uint32Array(cap);
-  b.set(a);
-  return b;
 }
