@@ -42,6 +42,16 @@ test("data bytes reproduces the reference byte counts", fx, async () => {
   assert.deepEqual([all.targets, all.bytes], [1040297, 2504867]);
 });
 
+test("data bytes --docs compares canonical and byte-table counts and names the differing documents", fx, async () => {
+  const r = await pgolf("data", "bytes", "--model", SP1024_MODEL, "--docs", fixture("text", "verify_docs_200.jsonl"), "--json");
+  assert.equal(r.code, 0, r.err);
+  const j = JSON.parse(r.out);
+  assert.equal(j.documents, 200);
+  assert.equal(j.table_bytes, 1489418);
+  assert.equal(j.table_matches_decoded, true);
+  assert.ok(j.differing_count > 0 && j.differing[0].reason.includes("normalization"));
+});
+
 test("tokenizer encode prints one ids line per input, for --text and --jsonl", fx, async () => {
   const one = await pgolf("tokenizer", "encode", "--model", SP1024_MODEL, "--text", "Hello world 2024!", "--json");
   assert.equal(one.code, 0, one.err);

@@ -1,19 +1,27 @@
-import { countShardTargetBytes } from "../../data/bytes.js";
+import { compareDocumentBytes, countShardTargetBytes } from "../../data/bytes.js";
+import { readDocuments } from "../../data/sources.js";
 import { loadTokenizer } from "../../data/tokenizer/load.js";
 import { defineCommand, int, str, usage } from "../command.js";
 
 export default defineCommand({
   name: "data bytes",
-  summary: "Count the bytes a shard's targets stand for with the reference byte table (as eval_val does); all targets unless --seq-len.",
-  usage: "--model FILE --shard FILE [--seq-len N]",
-  options: { model: { type: "string" }, shard: { type: "string" }, "seq-len": { type: "string" } },
+  summary:
+    "Count the bytes a shard's targets stand for with the reference byte table (as eval_val does; all targets unless --seq-len), or with --docs compare canonical raw-UTF-8 and byte-table counts over documents and say where they differ.",
+  usage: "--model FILE (--shard FILE [--seq-len N] | --docs PATH)",
+  options: { model: { type: "string" }, shard: { type: "string" }, "seq-len": { type: "string" }, docs: { type: "string" } },
   async run(v) {
     const model = str(v, "model");
     const shard = str(v, "shard");
-    if (!model || !shard) throw usage("--model FILE and --shard FILE are required");
+    const docs = str(v, "docs");
+    if (!model || (shard === undefined) === (docs === undefined)) throw usage("--model FILE and exactly one of --shard FILE or --docs PATH are required");
+    const tok = loadTokenizer(model);
+    if (docs !== undefined) return compareDocumentBytes((await readDocuments(docs)).map((d) => d.text), tok);
     const seqLen = int(v, "seq-len");
     if (seqLen !== undefined && seqLen <= 0) throw usage("--seq-len must be positive");
-    return countShardTargetBytes(shard, loadTokenizer(model).byteTable(), seqLen);
+    return countShardTargetBytes(shard!, tok.byteTable(), seqLen);
   },
-  human: (r) => `${r.targets} targets, ${r.bytes} bytes, ${r.tokens_per_byte.toFixed(10)} tokens/byte`,
+  human: (r) =>
+    "targets" in r
+      ? `${r.targets} targets, ${r.bytes} bytes, ${r.tokens_per_byte.toFixed(10)} tokens/byte`
+      : `${r.documents} documents: ${r.raw_bytes} bytes raw UTF-8, ${r.table_bytes} by the byte table, ${r.decoded_bytes} decoded; ${r.differing_count} document(s) differ${r.differing[0] ? ` (first: #${r.differing[0].index}, ${r.differing[0].reason})` : ""}`,
 });
