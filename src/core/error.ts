@@ -31,6 +31,11 @@ export const ERROR_CODES = {
   COURSE_VERIFY: "Course does not verify",
   COURSE_LEAK: "Validation document occurs in the training data",
   COURSE_SOURCE: "Course source text could not be read",
+  // engine
+  ENGINE_SHAPE: "Tensor shapes do not fit the operation",
+  ENGINE_DTYPE: "Tensor dtype does not fit the operation",
+  ENGINE_BACKEND: "Compute backend failed",
+  ENGINE_GRAD: "Gradient could not be computed",
   // network
   FETCH_HTTP: "Download failed",
   FETCH_NOT_FOUND: "Remote file not found",

@@ -1,0 +1,52 @@
+// Compute backends behind one interface. `reference` (plain TypeScript, the definition) is always
+// there; `ort` (onnxruntime) registers itself when its module is loaded. Settings (backend, threads)
+// are process-wide so a training harness can pin them.
+import { PgolfError } from "../core/error.js";
+import type { HostArray } from "./dtype.js";
+import type { Subgraph } from "./graph.js";
+
+export interface Backend {
+  readonly name: string;
+  /** Computes the subgraph's outputs; returns their data in order. */
+  run(graph: Subgraph, opts: { threads: number }): Promise<HostArray[]>;
+}
+
+const backends = new Map<string, () => Promise<Backend>>();
+const loaded = new Map<string, Backend>();
+let current = "reference";
+let threads = 1;
+
+export function registerBackend(name: string, load: () => Promise<Backend>): void {
+  backends.set(name, load);
+}
+
+export function setBackend(name: string): void {
+  if (!backends.has(name)) {
+    throw new PgolfError("ENGINE_BACKEND", `no backend named "${name}"`, { fix: `use one of: ${[...backends.keys()].join(", ")}` });
+  }
+  current = name;
+}
+
+export function backendName(): string {
+  return current;
+}
+
+/** Threads the backend may use (a track pins this; results are deterministic for a given count). */
+export function setThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 1) throw new PgolfError("CONFIG_INVALID", `threads must be a positive integer, got ${n}`);
+  threads = n;
+}
+
+export function getThreads(): number {
+  return threads;
+}
+
+export async function getBackend(name = current): Promise<Backend> {
+  let b = loaded.get(name);
+  if (b) return b;
+  const load = backends.get(name);
+  if (!load) throw new PgolfError("ENGINE_BACKEND", `no backend named "${name}"`, { fix: `use one of: ${[...backends.keys()].join(", ")}` });
+  b = await load();
+  loaded.set(name, b);
+  return b;
+}
