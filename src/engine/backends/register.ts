@@ -4,3 +4,4 @@ import { registerBackend } from "../backend.js";
 import { referenceBackend } from "./reference.js";
 
 registerBackend("reference", async () => referenceBackend);
+registerBackend("ort", async () => (await import("./ort.js")).ortBackend);

@@ -1,0 +1,117 @@
+// The one module that talks to onnxruntime-node (lint rule pgolf/one-onnxruntime): compiles ONNX
+// model bytes into a session and runs it on host typed arrays. Everything above it speaks the engine's
+// own types (DType, HostArray), so replacing or upgrading onnxruntime touches this file only.
+import * as ort from "onnxruntime-node";
+import { PgolfError } from "../../core/error.js";
+import { dtypeOf, type DType, type HostArray } from "../dtype.js";
+import { numel, showShape } from "../shape.js";
+
+/** The onnxruntime version in use (recorded next to results that depend on it). */
+export const ORT_VERSION: string = ort.env.versions.node ?? ort.env.versions.common;
+
+/** A tensor handed to a session: engine dtype, shape and row-major host data (not copied). */
+export interface Feed {
+  dtype: DType;
+  shape: readonly number[];
+  data: HostArray;
+}
+
+export interface SessionOptions {
+  /** Threads for the work inside one op (intra-op); a given count gives bit-identical results. */
+  threads: number;
+  /** What the session computes, for error messages ("graph of 412 nodes"). */
+  label?: string;
+}
+
+export interface OrtSession {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  /**
+   * Runs the session on `feeds` (one per input name); returns the data of the outputs named in
+   * `outputs` (default: every output, in `outputNames` order), as fresh arrays owned by the caller.
+   */
+  run(feeds: Record<string, Feed>, outputs?: readonly string[]): Promise<HostArray[]>;
+  /** Frees the compiled session; it cannot run afterwards. */
+  release(): Promise<void>;
+}
+
+/** Engine dtype -> onnxruntime tensor type (bool is one byte per element on both sides). */
+const ORT_TYPE: Record<DType, "float32" | "float64" | "int32" | "bool"> = { float32: "float32", float64: "float64", int32: "int32", bool: "bool" };
+const ENGINE_TYPE: Record<string, DType> = { float32: "float32", float64: "float64", int32: "int32", bool: "bool" };
+
+/** Run failures come back as the rejection we rethrow; onnxruntime's own log line would repeat it on stderr. */
+const RUN_OPTIONS: ort.InferenceSession.RunOptions = { logSeverityLevel: 4 };
+
+const FIX_BUG = "run the same computation on the reference backend (setBackend(\"reference\")) to confirm; if it works there, the ONNX lowering of the engine op in the failing node's name (op and position, as in \"matmul3/MatMul_5\") is wrong: report it";
+
+function backendError(stage: string, e: unknown, label: string | undefined): PgolfError {
+  const msg = e instanceof Error ? e.message : String(e);
+  const oom = /failed to allocate|out of memory|bad_alloc/i.test(msg);
+  return new PgolfError("ENGINE_BACKEND", `onnxruntime ${ORT_VERSION} failed to ${stage}${label ? ` (${label})` : ""}: ${msg}`, {
+    fix: oom ? "the graph needs more memory than is free: reduce the batch size or sequence length, or keep fewer compiled sessions (setOrtCacheSize)" : FIX_BUG,
+    cause: e,
+  });
+}
+
+/** Compiles model bytes into a session: full graph optimizations, sequential execution, `threads` intra-op threads. */
+export async function createSession(bytes: Uint8Array, opts: SessionOptions): Promise<OrtSession> {
+  if (!Number.isInteger(opts.threads) || opts.threads < 1) {
+    throw new PgolfError("CONFIG_INVALID", `onnxruntime threads must be a positive integer, got ${opts.threads}`, { fix: "call setThreads(n) with n >= 1" });
+  }
+  let session: ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(bytes, {
+      executionProviders: ["cpu"],
+      intraOpNumThreads: opts.threads,
+      interOpNumThreads: 1,
+      executionMode: "sequential",
+      graphOptimizationLevel: "all",
+      logSeverityLevel: 3, // errors only: fusion notes and unused-initializer warnings are noise here
+    });
+  } catch (e) {
+    throw backendError("compile the graph", e, opts.label);
+  }
+  const outputNames = [...session.outputNames];
+  const outputTypes = new Map<string, DType>();
+  session.outputMetadata.forEach((m, i) => {
+    const t = m.isTensor ? ENGINE_TYPE[m.type] : undefined;
+    if (t) outputTypes.set(outputNames[i], t);
+  });
+  let released = false;
+  return {
+    inputNames: [...session.inputNames],
+    outputNames,
+    async run(feeds, outputs = outputNames) {
+      if (released) throw new PgolfError("ENGINE_BACKEND", `the onnxruntime session${opts.label ? ` (${opts.label})` : ""} was released`, { fix: "compile a new session" });
+      const ortFeeds: Record<string, ort.Tensor> = {};
+      for (const name of session.inputNames) {
+        const f = feeds[name];
+        if (!f) throw new PgolfError("ENGINE_BACKEND", `no feed for session input "${name}"`, { fix: "feed every input the session declares (see its inputNames)" });
+        if (dtypeOf(f.data) !== f.dtype || f.data.length !== numel(f.shape)) {
+          throw new PgolfError("ENGINE_SHAPE", `feed "${name}": ${dtypeOf(f.data)}[${f.data.length}] does not hold ${f.dtype}${showShape(f.shape)}`);
+        }
+        ortFeeds[name] = new ort.Tensor(ORT_TYPE[f.dtype], f.data, [...f.shape]);
+      }
+      let results: ort.InferenceSession.ReturnType;
+      try {
+        results = await session.run(ortFeeds, RUN_OPTIONS);
+      } catch (e) {
+        throw backendError("run the graph", e, opts.label);
+      }
+      return outputs.map((name) => {
+        const t = results[name] as ort.Tensor | undefined;
+        if (!t) throw new PgolfError("ENGINE_BACKEND", `the session has no output "${name}"`, { fix: `ask for one of: ${outputNames.join(", ")}` });
+        const want = outputTypes.get(name);
+        if (!ENGINE_TYPE[t.type] || (want && ENGINE_TYPE[t.type] !== want)) {
+          throw new PgolfError("ENGINE_BACKEND", `output "${name}" came back as ${t.type}`, { fix: FIX_BUG });
+        }
+        return t.data as HostArray;
+      });
+    },
+    async release() {
+      if (released) return;
+      released = true;
+      await session.release();
+    },
+  };
+}
