@@ -11,3 +11,31 @@ export function mulberry32(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** Seeded draws for weight initialization: uniform and normal (Box-Muller), reproducible anywhere. */
+export class Rng {
+  private readonly next: () => number;
+  private spare: number | undefined;
+
+  constructor(seed: number) {
+    this.next = mulberry32(seed);
+  }
+
+  uniform(lo = 0, hi = 1): number {
+    return lo + (hi - lo) * this.next();
+  }
+
+  normal(mean = 0, std = 1): number {
+    if (this.spare !== undefined) {
+      const z = this.spare;
+      this.spare = undefined;
+      return mean + std * z;
+    }
+    let u = 0;
+    while (u === 0) u = this.next();
+    const v = this.next();
+    const r = Math.sqrt(-2 * Math.log(u));
+    this.spare = r * Math.sin(2 * Math.PI * v);
+    return mean + std * r * Math.cos(2 * Math.PI * v);
+  }
+}

@@ -1,0 +1,82 @@
+// The reference baseline GPT (train_gpt.py), on pgolf's engine:
+//   x = rms_norm(tok_emb(ids)); x0 = x
+//   first half of the blocks store skips; the second half adds skip_weights[i] * skips.pop() first
+//   logits = softcap * tanh((rms_norm(x) E^T) / softcap)      (tied embeddings E, or an lm_head)
+//   loss = mean cross-entropy (nats)
+// Parameter names and order match the reference state dict.
+import { PgolfError } from "../core/error.js";
+import { Rng } from "../core/random.js";
+import type { DType } from "../engine/dtype.js";
+import { add, crossEntropy, matmul, mul, reshape, rmsNorm, sliceAxis, softcapLogits, transpose } from "../engine/ops/index.js";
+import type { Tensor } from "../engine/tensor.js";
+import { Block } from "../nn/block.js";
+import { Embedding } from "../nn/embedding.js";
+import { filled } from "../nn/init.js";
+import { Linear } from "../nn/linear.js";
+import { Module } from "../nn/module.js";
+import type { GPTConfig } from "./config.js";
+
+export class GPT extends Module {
+  readonly config: GPTConfig;
+  readonly skipWeights: Tensor;
+  readonly tokEmb: Embedding;
+  readonly blocks: Block[];
+  readonly lmHead: Linear | undefined;
+  readonly encoderLayers: number;
+  readonly decoderLayers: number;
+
+  constructor(config: GPTConfig, opts: { seed: number; dtype?: DType }) {
+    super();
+    if (config.logitSoftcap <= 0) throw new PgolfError("CONFIG_INVALID", `logitSoftcap must be positive, got ${config.logitSoftcap}`);
+    this.config = config;
+    const rng = new Rng(opts.seed);
+    const o = { rng, dtype: opts.dtype };
+    this.encoderLayers = Math.floor(config.layers / 2);
+    this.decoderLayers = config.layers - this.encoderLayers;
+    const skips = Math.min(this.encoderLayers, this.decoderLayers);
+    // Registration order = torch's: own parameter (skip_weights), then tok_emb, blocks, lm_head.
+    this.skipWeights = this.param("skip_weights", filled([skips, config.dim], 1, opts.dtype));
+    // The reference draws the embedding from N(0, 1) untied and N(0, tiedEmbedInitStd) tied.
+    this.tokEmb = this.child("tok_emb", new Embedding(config.vocabSize, config.dim, { ...o, std: config.tieEmbeddings ? config.tiedEmbedInitStd : 1 }));
+    const blocks = this.child("blocks", new BlockList());
+    this.blocks = Array.from({ length: config.layers }, (_, i) => blocks.add(i, new Block(config, o)));
+    this.lmHead = config.tieEmbeddings ? undefined : this.child("lm_head", new Linear(config.dim, config.vocabSize, { ...o, zeroInit: true }));
+    this.nameParameters();
+  }
+
+  /** ids int32 [B, T] -> final hidden states [B*T, D] (after the final norm). */
+  hidden(ids: Tensor): Tensor {
+    let x = rmsNorm(this.tokEmb.forward(ids));
+    const x0 = x;
+    const skips: Tensor[] = [];
+    for (let i = 0; i < this.encoderLayers; i++) {
+      x = this.blocks[i].forward(x, x0);
+      skips.push(x);
+    }
+    for (let i = 0; i < this.decoderLayers; i++) {
+      const s = skips.pop();
+      if (s) x = add(x, mul(reshape(sliceAxis(this.skipWeights, 0, i, i + 1), [this.config.dim]), s));
+      x = this.blocks[this.encoderLayers + i].forward(x, x0);
+    }
+    return reshape(rmsNorm(x), [-1, this.config.dim]);
+  }
+
+  /** ids int32 [B, T] -> soft-capped logits [B*T, V]. */
+  logits(ids: Tensor): Tensor {
+    const h = this.hidden(ids);
+    const proj = this.lmHead ? this.lmHead.forward(h) : matmul(h, transpose(this.tokEmb.weight));
+    return softcapLogits(proj, this.config.logitSoftcap);
+  }
+
+  /** Mean cross-entropy in nats of targets int32 [B, T] given ids [B, T] (a scalar). */
+  loss(ids: Tensor, targets: Tensor): Tensor {
+    return crossEntropy(this.logits(ids), reshape(targets, [-1]));
+  }
+}
+
+/** torch's nn.ModuleList: children named 0, 1, 2, ... */
+class BlockList extends Module {
+  add(i: number, b: Block): Block {
+    return this.child(String(i), b);
+  }
+}

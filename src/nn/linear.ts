@@ -1,0 +1,32 @@
+// Linear layer without bias (the reference's CastedLinear): y = x W^T, W of shape [out, in] as in
+// torch. x [..., in] is flattened to [N, in] so the weight gradient is one GEMM over all N rows
+// (x^T g), not a batch of GEMMs summed afterwards.
+import type { Rng } from "../core/random.js";
+import type { DType } from "../engine/dtype.js";
+import { matmul, reshape, transpose } from "../engine/ops/index.js";
+import { Tensor } from "../engine/tensor.js";
+import { uniformInit } from "./init.js";
+import { Module } from "./module.js";
+
+export class Linear extends Module {
+  readonly weight: Tensor;
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+
+  constructor(inFeatures: number, outFeatures: number, opts: { rng: Rng; zeroInit?: boolean; dtype?: DType }) {
+    super();
+    this.inFeatures = inFeatures;
+    this.outFeatures = outFeatures;
+    const w = opts.zeroInit
+      ? Tensor.zeros([outFeatures, inFeatures], opts.dtype)
+      : uniformInit([outFeatures, inFeatures], 1 / Math.sqrt(inFeatures), opts.rng, opts.dtype);
+    this.weight = this.param("weight", w);
+  }
+
+  /** x [..., in] -> [..., out] */
+  forward(x: Tensor): Tensor {
+    const lead = x.shape.slice(0, -1);
+    const y = matmul(reshape(x, [-1, this.inFeatures]), transpose(this.weight));
+    return reshape(y, [...lead, this.outFeatures]);
+  }
+}
