@@ -15,6 +15,7 @@ import { prepareCourse } from "../src/data/prepare.js";
 import { readSotuDocuments } from "../src/data/sources.js";
 import { readShard, ShardReader, writeShard } from "../src/data/shard.js";
 import { SentencePieceTokenizer } from "../src/data/tokenizer/sentencepiece.js";
+import { benchTrain } from "../src/train/bench_train.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const real = path.resolve(root, "../shared/fixtures/real");
@@ -134,6 +135,16 @@ if (fs.existsSync(model) && fs.existsSync(jsonl)) {
   results.prepare = { course: summary.course, seconds: secs, tokens_train: summary.tokens_train, tokens_val: summary.tokens_val };
   line(`pgolf data prepare (sotu-sp1024, fresh): ${secs.toFixed(1)} s wall (${summary.tokens_train.toLocaleString("en-US")} train + ${summary.tokens_val.toLocaleString("en-US")} val tokens)`);
   fs.rmSync(tmp, { recursive: true, force: true });
+}
+
+// 5. Training and evaluation throughput of the reference architecture (cpu-small) vs PyTorch.
+{
+  const r = await benchTrain({ config: "cpu-small", onLine: (s) => line(`  ${s}`) });
+  results.train = r;
+  line(
+    `train cpu-small (batch 32x256, 2 threads): pgolf ${r.train_tokens_per_s.toFixed(0)} tokens/s (${r.train_step_ms.toFixed(0)} ms/step, MFU ${(100 * r.mfu).toFixed(0)}% of ${r.gemm_gflops.toFixed(0)} GFLOP/s measured), eval ${r.eval_tokens_per_s.toFixed(0)} tokens/s, peak RSS ${r.peak_rss_mib.toFixed(0)} MiB`,
+  );
+  line(r.peer ? `  vs ${r.peer.peer}: train ${r.ratio_train!.toFixed(2)}x, eval ${r.ratio_eval!.toFixed(2)}x` : `  ${r.peer_note}`);
 }
 
 fs.writeFileSync(path.join(outDir, "bench.json"), JSON.stringify(results, null, 2) + "\n");

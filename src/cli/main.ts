@@ -13,6 +13,7 @@ const COMMANDS: Record<string, () => Promise<Command<any>>> = {
   "data build": async () => (await import("./commands/data-build.js")).default,
   "data verify": async () => (await import("./commands/data-verify.js")).default,
   "data bytes": async () => (await import("./commands/data-bytes.js")).default,
+  "bench train": async () => (await import("./commands/bench-train.js")).default,
   "shard info": async () => (await import("./commands/shard-info.js")).default,
   "tokenizer encode": async () => (await import("./commands/tokenizer-encode.js")).default,
   "tokenizer decode": async () => (await import("./commands/tokenizer-decode.js")).default,

@@ -59,5 +59,8 @@ export function normAxes(op: string, axes: number | number[] | undefined, rank: 
 }
 
 export function sum(x: Tensor, axes?: number | number[], keepDims = false): Tensor {
-  return apply(SumOp, [x], { axes: normAxes("sum", axes, x.rank), keepDims });
+  const resolved = normAxes("sum", axes, x.rank);
+  // An explicit empty axis list reduces nothing (ONNX ReduceSum would reduce everything).
+  if (resolved.length === 0) return x;
+  return apply(SumOp, [x], { axes: resolved, keepDims });
 }
