@@ -5,10 +5,13 @@
 // same call when Debian's python3-torch is installed, and the ratios are reported.
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Rng } from "../core/random.js";
 import { setBackend, setThreads } from "../engine/backend.js";
+import { endOrtProfiling, setOrtProfiling } from "../engine/backends/ort.js";
+import { GEMM_OPS, summarizeProfile } from "../engine/ort/profile.js";
 import { matmul } from "../engine/ops/index.js";
 import { realize } from "../engine/realize.js";
 import { Tensor } from "../engine/tensor.js";
@@ -24,6 +27,8 @@ export interface BenchTrainOptions {
   threads?: number;
   /** Run the PyTorch peer when available (default true). */
   peer?: boolean;
+  /** Profile a few extra steps with onnxruntime's profiler and report time per op type. */
+  profile?: boolean;
   onLine?: (s: string) => void;
 }
 
@@ -53,6 +58,8 @@ export interface BenchTrainResult {
   gemm_time_ms_estimate: number;
   other_time_ms_estimate: number;
   compile_ms: number;
+  /** Measured with onnxruntime's profiler (when `profile`): ms per step by op type, GEMMs apart. */
+  profile: { steps: number; gemm_ms_per_step: number; other_ms_per_step: number; by_op: Array<{ op: string; ms_per_step: number; calls_per_step: number }> } | null;
   peer: PeerResult | null;
   peer_note: string | null;
   ratio_train: number | null;
@@ -150,6 +157,31 @@ export async function benchTrain(opts: BenchTrainOptions = {}): Promise<BenchTra
   const evalMs = (performance.now() - e0) / evalSteps;
   say(`eval: ${((n / evalMs) * 1000).toFixed(0)} tokens/s`);
 
+  let profile: BenchTrainResult["profile"] = null;
+  if (opts.profile) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pgolf-profile-"));
+    setOrtProfiling(path.join(dir, "step"));
+    try {
+      // One profiled session: its first two runs (memory arena growth) are left out of the summary.
+      for (let s = 0; s < 6; s++) await step.step(ids, targets);
+      await endOrtProfiling();
+    } finally {
+      setOrtProfiling(undefined);
+    }
+    const file = fs.readdirSync(dir).filter((f) => f.endsWith(".json")).map((f) => path.join(dir, f))[0];
+    const { runs: steps, ops } = summarizeProfile(file, { skipRuns: 2 });
+    const gemm = ops.filter((o) => GEMM_OPS.has(o.op)).reduce((a, o) => a + o.ms, 0) / steps;
+    const total = ops.reduce((a, o) => a + o.ms, 0) / steps;
+    profile = {
+      steps,
+      gemm_ms_per_step: gemm,
+      other_ms_per_step: total - gemm,
+      by_op: ops.slice(0, 15).map((o) => ({ op: o.op, ms_per_step: o.ms / steps, calls_per_step: o.calls / steps })),
+    };
+    fs.rmSync(dir, { recursive: true, force: true });
+    say(`profile: ${gemm.toFixed(0)} ms/step in GEMMs, ${(total - gemm).toFixed(0)} ms/step in other ops`);
+  }
+
   const flops = trainFlops(c, batch);
   const gemmMs = (flops / (gemm * 1e9)) * 1000;
   let peer: PeerResult | null = null;
@@ -179,6 +211,7 @@ export async function benchTrain(opts: BenchTrainOptions = {}): Promise<BenchTra
     gemm_time_ms_estimate: gemmMs,
     other_time_ms_estimate: stepMs - gemmMs,
     compile_ms: compileMs,
+    profile,
     peer,
     peer_note: note,
     ratio_train: peer ? trainTps / peer.train_tokens_per_s : null,

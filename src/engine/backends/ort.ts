@@ -85,13 +85,32 @@ function describe(graph: Subgraph): string {
   return `graph of ${graph.nodes.length} nodes (${ops.slice(0, 8).join(", ")}${ops.length > 8 ? ", ..." : ""}), ${graph.leaves.length} leaves`;
 }
 
+/** Prefix of profile files for sessions compiled while profiling is on (see setOrtProfiling). */
+let profilePrefix: string | undefined;
+const profiled: Compiled[] = [];
+
+/**
+ * Turns onnxruntime's per-node profiler on (a file prefix) or off (undefined) for sessions compiled
+ * from now on; the same graph compiles separately with and without it.
+ */
+export function setOrtProfiling(prefix: string | undefined): void {
+  profilePrefix = prefix;
+}
+
+/** Ends profiling of every profiled session; their profile files are then written. */
+export async function endOrtProfiling(): Promise<void> {
+  for (const c of profiled.splice(0)) await c.session.endProfiling();
+}
+
 async function compile(graph: Subgraph, threads: number): Promise<Compiled> {
   const t0 = performance.now();
   const model = buildModel(graph);
-  const session = await createSession(model.bytes, { threads, label: describe(graph) });
+  const session = await createSession(model.bytes, { threads, label: describe(graph), profilePrefix });
   counters.compiled++;
   counters.compileMs += performance.now() - t0;
-  return { session, inputNames: model.inputNames, outputNames: model.outputNames };
+  const compiled = { session, inputNames: model.inputNames, outputNames: model.outputNames };
+  if (profilePrefix) profiled.push(compiled);
+  return compiled;
 }
 
 /** The cached session for `key`, compiling it on a miss; marks it most recently used and busy. */
@@ -122,7 +141,7 @@ function releaseEntry(entry: Entry): void {
 export const ortBackend: Backend = {
   name: "ort",
   async run(graph: Subgraph, opts: { threads: number }): Promise<HostArray[]> {
-    const key = `${graphKey(graph)}@${opts.threads}`;
+    const key = `${graphKey(graph)}@${opts.threads}${profilePrefix ? "@profiled" : ""}`;
     const entry = acquire(key, graph, opts.threads);
     try {
       const { session, inputNames, outputNames } = await entry.compiled;

@@ -21,6 +21,8 @@ export interface SessionOptions {
   threads: number;
   /** What the session computes, for error messages ("graph of 412 nodes"). */
   label?: string;
+  /** When set, onnxruntime records a per-node profile to `<prefix>_<time>.json` (see endProfiling). */
+  profilePrefix?: string;
 }
 
 export interface OrtSession {
@@ -33,6 +35,8 @@ export interface OrtSession {
   run(feeds: Record<string, Feed>, outputs?: readonly string[]): Promise<HostArray[]>;
   /** Frees the compiled session; it cannot run afterwards. */
   release(): Promise<void>;
+  /** Stops profiling (sessions made with `profilePrefix`) and writes the profile file. */
+  endProfiling(): Promise<void>;
 }
 
 /** Engine dtype -> onnxruntime tensor type (bool is one byte per element on both sides). */
@@ -66,6 +70,7 @@ export async function createSession(bytes: Uint8Array, opts: SessionOptions): Pr
       interOpNumThreads: 1,
       executionMode: "sequential",
       graphOptimizationLevel: "all",
+      ...(opts.profilePrefix ? { enableProfiling: true, profileFilePrefix: opts.profilePrefix } : {}),
       logSeverityLevel: 3, // errors only: fusion notes and unused-initializer warnings are noise here
     });
   } catch (e) {
@@ -107,6 +112,9 @@ export async function createSession(bytes: Uint8Array, opts: SessionOptions): Pr
         }
         return t.data as HostArray;
       });
+    },
+    async endProfiling() {
+      await session.endProfiling();
     },
     async release() {
       if (released) return;
