@@ -56,24 +56,35 @@ export function normAxis(op: string, axis: number, rank: number): number {
 }
 
 /**
- * For each element of `outShape` (row-major), the flat index of the element of `inShape` it reads
- * under broadcasting. Used by the reference kernels (slow and obvious on purpose).
+ * Calls `f(coord, i)` for every element of `shape` in row-major order: `coord` is its index per
+ * dimension (one array, reused: read it, do not keep it), `i` its flat index. The loop of the
+ * reference kernels (slow and obvious on purpose).
  */
-export function broadcastIndex(inShape: Shape, outShape: Shape): Int32Array {
-  const n = numel(outShape);
-  const idx = new Int32Array(n);
-  const r = outShape.length;
-  const inStr = strides(inShape);
-  const off = r - inShape.length;
+export function forEachCoord(shape: Shape, f: (coord: readonly number[], i: number) => void): void {
+  const n = numel(shape);
+  const r = shape.length;
   const coord = new Array<number>(r).fill(0);
   for (let i = 0; i < n; i++) {
-    let j = 0;
-    for (let d = off; d < r; d++) if (inShape[d - off] !== 1) j += coord[d] * inStr[d - off];
-    idx[i] = j;
+    f(coord, i);
     for (let d = r - 1; d >= 0; d--) {
-      if (++coord[d] < outShape[d]) break;
+      if (++coord[d] < shape[d]) break;
       coord[d] = 0;
     }
   }
+}
+
+/**
+ * For each element of `outShape` (row-major), the flat index of the element of `inShape` it reads
+ * under broadcasting.
+ */
+export function broadcastIndex(inShape: Shape, outShape: Shape): Int32Array {
+  const idx = new Int32Array(numel(outShape));
+  const inStr = strides(inShape);
+  const off = outShape.length - inShape.length;
+  forEachCoord(outShape, (coord, i) => {
+    let j = 0;
+    for (let d = off; d < outShape.length; d++) if (inShape[d - off] !== 1) j += coord[d] * inStr[d - off];
+    idx[i] = j;
+  });
   return idx;
 }

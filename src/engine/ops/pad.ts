@@ -3,7 +3,7 @@
 // d/dx pad(x, b, e) = pad(g, -b, -e) (crop what was added, zero-fill what was cropped).
 import { allocate } from "../dtype.js";
 import { apply, type OpDef } from "../op.js";
-import { numel, shapeError, showShape, strides } from "../shape.js";
+import { numel, shapeError, showShape, strides, forEachCoord } from "../shape.js";
 import type { Tensor } from "../tensor.js";
 
 interface PadAttrs {
@@ -25,26 +25,19 @@ export const PadOp: OpDef<PadAttrs> = {
     return { shape, dtype: x.dtype };
   },
   reference: ([x], a, out) => {
-    const n = numel(out.shape);
-    const o = allocate(out.dtype, n);
+    const o = allocate(out.dtype, numel(out.shape));
     const inStr = strides(x.shape);
-    const r = out.shape.length;
-    const coord = new Array<number>(r).fill(0);
-    for (let i = 0; i < n; i++) {
+    forEachCoord(out.shape, (coord, i) => {
       // The input element this output element copies, if it lies inside x.
       let j = 0;
       let inside = true;
-      for (let d = 0; d < r; d++) {
+      for (let d = 0; d < coord.length; d++) {
         const c = coord[d] - a.begin[d];
         if (c < 0 || c >= x.shape[d]) inside = false;
         j += c * inStr[d];
       }
       o[i] = inside ? x.data[j] : a.value;
-      for (let d = r - 1; d >= 0; d--) {
-        if (++coord[d] < out.shape[d]) break;
-        coord[d] = 0;
-      }
-    }
+    });
     return o;
   },
   backward: (_i, _o, g, a) => [pad(g, a.begin.map((p) => -p), a.end.map((p) => -p))],

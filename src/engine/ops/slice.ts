@@ -5,7 +5,7 @@
 // step s, first "dilate" g (interleave s - 1 zeros after each element, by reshape + pad), then pad.
 import { apply, type OpDef } from "../op.js";
 import { allocate } from "../dtype.js";
-import { normAxis, numel, shapeError, strides } from "../shape.js";
+import { normAxis, numel, shapeError, strides, forEachCoord } from "../shape.js";
 import type { Tensor } from "../tensor.js";
 import { pad } from "./pad.js";
 import { reshape } from "./reshape.js";
@@ -21,20 +21,13 @@ export const SliceOp: OpDef<SliceAttrs> = {
   name: "slice",
   infer: ([x], a) => ({ shape: [...a.size], dtype: x.dtype }),
   reference: ([x], a, out) => {
-    const n = numel(out.shape);
-    const o = allocate(out.dtype, n);
+    const o = allocate(out.dtype, numel(out.shape));
     const inStr = strides(x.shape);
-    const r = out.shape.length;
-    const coord = new Array<number>(r).fill(0);
-    for (let i = 0; i < n; i++) {
+    forEachCoord(out.shape, (coord, i) => {
       let j = 0;
-      for (let d = 0; d < r; d++) j += (a.start[d] + coord[d] * a.step[d]) * inStr[d];
+      for (let d = 0; d < coord.length; d++) j += (a.start[d] + coord[d] * a.step[d]) * inStr[d];
       o[i] = x.data[j];
-      for (let d = r - 1; d >= 0; d--) {
-        if (++coord[d] < out.shape[d]) break;
-        coord[d] = 0;
-      }
-    }
+    });
     return o;
   },
   backward: ([x], _o, g, a) => {

@@ -1,7 +1,7 @@
 // Sum over axes (all axes when none are given), keeping reduced dims as 1 when `keepDims`.
 import { allocate } from "../dtype.js";
 import { apply, type OpDef } from "../op.js";
-import { normAxis, numel, strides } from "../shape.js";
+import { normAxis, numel, strides, forEachCoord } from "../shape.js";
 import type { Tensor } from "../tensor.js";
 import { expand } from "./expand.js";
 import { reshape } from "./reshape.js";
@@ -23,20 +23,13 @@ export function reducedShape(shape: readonly number[], axes: number[], keepDims:
 
 /** For each input element (row-major), the flat index of the output element it reduces into. */
 export function reduceIndex(shape: readonly number[], axes: number[]): Int32Array {
-  const kept = shape.map((d, i) => (axes.includes(i) ? 1 : d));
-  const ks = strides(kept);
-  const n = numel(shape);
-  const idx = new Int32Array(n);
-  const coord = new Array<number>(shape.length).fill(0);
-  for (let i = 0; i < n; i++) {
+  const ks = strides(shape.map((d, i) => (axes.includes(i) ? 1 : d)));
+  const idx = new Int32Array(numel(shape));
+  forEachCoord(shape, (coord, i) => {
     let j = 0;
     for (let d = 0; d < shape.length; d++) if (!axes.includes(d)) j += coord[d] * ks[d];
     idx[i] = j;
-    for (let d = shape.length - 1; d >= 0; d--) {
-      if (++coord[d] < shape[d]) break;
-      coord[d] = 0;
-    }
-  }
+  });
   return idx;
 }
 

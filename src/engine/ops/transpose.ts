@@ -1,7 +1,7 @@
 // Permutes dimensions: out.shape[i] = x.shape[perm[i]]. Default: swap the last two.
 import { allocate } from "../dtype.js";
 import { apply, type OpDef } from "../op.js";
-import { normAxis, numel, shapeError, strides } from "../shape.js";
+import { normAxis, numel, shapeError, strides, forEachCoord } from "../shape.js";
 import type { Tensor } from "../tensor.js";
 
 interface TransposeAttrs {
@@ -18,20 +18,13 @@ export const TransposeOp: OpDef<TransposeAttrs> = {
     return { shape: a.perm.map((p) => x.shape[p]), dtype: x.dtype };
   },
   reference: ([x], a, out) => {
-    const n = numel(out.shape);
-    const o = allocate(out.dtype, n);
+    const o = allocate(out.dtype, numel(out.shape));
     const inStr = strides(x.shape);
-    const r = out.shape.length;
-    const coord = new Array<number>(r).fill(0);
-    for (let i = 0; i < n; i++) {
+    forEachCoord(out.shape, (coord, i) => {
       let j = 0;
-      for (let d = 0; d < r; d++) j += coord[d] * inStr[a.perm[d]];
+      for (let d = 0; d < coord.length; d++) j += coord[d] * inStr[a.perm[d]];
       o[i] = x.data[j];
-      for (let d = r - 1; d >= 0; d--) {
-        if (++coord[d] < out.shape[d]) break;
-        coord[d] = 0;
-      }
-    }
+    });
     return o;
   },
   backward: (_i, _o, g, a) => {
