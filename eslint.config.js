@@ -14,7 +14,8 @@ export const LAYERS = {
   model: ["core", "engine", "nn", "model"],
   data: ["core", "data"],
   train: ["core", "engine", "nn", "model", "data", "train"],
-  eval: ["core", "engine", "nn", "model", "data", "eval"],
+  // The trusted evaluator loads entries through the training harness's entry contract.
+  eval: ["core", "engine", "nn", "model", "data", "train", "eval"],
   artifact: ["core", "engine", "nn", "model", "data", "train", "eval", "artifact"],
   submission: ["core", "engine", "nn", "model", "data", "train", "eval", "artifact", "submission"],
   leaderboard: ["core", "engine", "nn", "model", "data", "train", "eval", "artifact", "submission", "leaderboard"],

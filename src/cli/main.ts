@@ -8,6 +8,8 @@ import type { Command, CommandIO } from "./command.js";
 /** Command name -> loader. Loaded lazily so that `pgolf shard info` does not load the tokenizer. */
 const COMMANDS: Record<string, () => Promise<Command<any>>> = {
   run: async () => (await import("./commands/run.js")).default,
+  init: async () => (await import("./commands/init.js")).default,
+  train: async () => (await import("./commands/train.js")).default,
   "data prepare": async () => (await import("./commands/data-prepare.js")).default,
   "data fetch": async () => (await import("./commands/data-fetch.js")).default,
   "data build": async () => (await import("./commands/data-build.js")).default,

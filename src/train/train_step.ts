@@ -10,7 +10,9 @@ import { applyUpdates, type Optimizer } from "../engine/optim/optimizer.js";
 import { realize } from "../engine/realize.js";
 import { Tensor } from "../engine/tensor.js";
 import type { GPT } from "../model/gpt.js";
+import { PgolfError } from "../core/error.js";
 import { splitParams } from "./param_groups.js";
+import { packState, unpackState, type StateEntry } from "./state_file.js";
 
 export interface OptimizerConfig {
   tiedEmbedLr: number;
@@ -89,6 +91,32 @@ export class TrainStep {
     }
     await applyUpdates(updates, [loss]);
     return loss.data![0];
+  }
+
+  /** Everything a checkpoint needs: parameters, optimizer state tensors and step counters. */
+  saveState(meta: Record<string, unknown> = {}): Uint8Array {
+    const entries: StateEntry[] = [];
+    for (const [name, t] of this.model.namedParameters()) entries.push({ name: `param.${name}`, dtype: t.dtype, shape: [...t.shape], data: t.data! });
+    this.optimizers.forEach((o, i) => {
+      for (const [name, t] of o.state()) entries.push({ name: `opt${i}.${name}`, dtype: t.dtype, shape: [...t.shape], data: t.data! });
+    });
+    return packState(entries, { ...meta, host: this.optimizers.map((o) => o.hostState()) });
+  }
+
+  /** Restores what saveState wrote; returns its extra metadata. */
+  loadState(bytes: Uint8Array): Record<string, unknown> {
+    const { entries, meta } = unpackState(bytes);
+    const put = (key: string, t: Tensor) => {
+      const e = entries.get(key);
+      if (!e) throw new PgolfError("FILE_READ", `the checkpoint has no ${key}`, { fix: "it was made by another model or config; delete it to start over" });
+      t.assign(e.data);
+    };
+    for (const [name, t] of this.model.namedParameters()) put(`param.${name}`, t);
+    this.optimizers.forEach((o, i) => {
+      for (const [name, t] of o.state()) put(`opt${i}.${name}`, t);
+    });
+    (meta.host as Record<string, number>[]).forEach((h, i) => this.optimizers[i].loadHostState(h));
+    return meta;
   }
 
   /** Forward only: mean loss (nats) of ids/targets int32 [B, T]. */

@@ -1,0 +1,12 @@
+// Module resolve hook installed by pgolf's entry loader: an entry's `import ... from "pgolf"` resolves
+// to the pgolf library that loads it (like `import torch` in the original), wherever the entry lives.
+let target;
+
+export function initialize(data) {
+  target = data.target;
+}
+
+export async function resolve(specifier, context, next) {
+  if (specifier === "pgolf") return { url: target, shortCircuit: true };
+  return next(specifier, context);
+}

@@ -1,0 +1,54 @@
+// Tracks, declared once: what a run may use and what an artifact may weigh. The original contest's
+// record track, and the local CPU track the embedded course is played on.
+import { PgolfError } from "./error.js";
+
+export interface Track {
+  name: string;
+  summary: string;
+  /** Training wallclock cap, seconds. */
+  trainSeconds: number;
+  /** Evaluation wallclock cap, seconds. */
+  evalSeconds: number;
+  /** Code bytes + artifact bytes must be at most this (decimal bytes). */
+  maxBytes: number;
+  /** Threads the harness pins (null: the hardware decides, as on 8xH100). */
+  threads: number | null;
+  hardware: string;
+  /** Record margin, in nats of val_loss (converted to bpb with the record's tokens per byte). */
+  marginNats: number;
+  /** Significance level of the record test. */
+  alpha: number;
+}
+
+export const TRACKS: Record<string, Track> = {
+  "10min-16mb": {
+    name: "10min-16mb",
+    summary: "the original record track: 10 minutes of training on 8xH100, 16,000,000 bytes",
+    trainSeconds: 600,
+    evalSeconds: 600,
+    maxBytes: 16_000_000,
+    threads: null,
+    hardware: "8xH100",
+    marginNats: 0.005,
+    alpha: 0.01,
+  },
+  "cpu-10min-2mb": {
+    name: "cpu-10min-2mb",
+    summary: "the local track: 10 minutes of training on this machine's CPU with 2 threads, 2,000,000 bytes",
+    trainSeconds: 600,
+    evalSeconds: 600,
+    maxBytes: 2_000_000,
+    threads: 2,
+    hardware: "CPU, 2 threads",
+    marginNats: 0.005,
+    alpha: 0.01,
+  },
+};
+
+export const DEFAULT_TRACK = "cpu-10min-2mb";
+
+export function track(name: string): Track {
+  const t = TRACKS[name];
+  if (!t) throw new PgolfError("CONFIG_INVALID", `no track named "${name}"`, { fix: `use one of: ${Object.keys(TRACKS).join(", ")}` });
+  return t;
+}

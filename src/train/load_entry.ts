@@ -1,0 +1,49 @@
+// Loads an entry's module (TypeScript, through tsx) with its `import ... from "pgolf"` bound to this
+// library, and checks it honours the contract.
+import * as fs from "node:fs";
+import { register } from "node:module";
+import * as path from "node:path";
+import { pathToFileURL } from "node:url";
+import { PgolfError } from "../core/error.js";
+import { readJsonFile } from "../core/json.js";
+import type { EntryModule } from "./entry.js";
+
+export const ENTRY_MODULE = "entry.ts";
+export const ENTRY_CONFIG = "config.json";
+
+let hooked = false;
+
+function installHook(): void {
+  if (hooked) return;
+  hooked = true;
+  // The library index next to this module: src/index.ts under tsx, dist/index.js when built.
+  const target = new URL(import.meta.url.endsWith(".ts") ? "../index.ts" : "../index.js", import.meta.url).href;
+  register(new URL("../../assets/pgolf-resolve-hook.mjs", import.meta.url), { data: { target } });
+}
+
+export interface LoadedEntry {
+  dir: string;
+  module: EntryModule;
+  config: Record<string, unknown>;
+}
+
+export async function loadEntry(dir: string): Promise<LoadedEntry> {
+  const file = path.resolve(dir, ENTRY_MODULE);
+  if (!fs.existsSync(file)) {
+    throw new PgolfError("FILE_NOT_FOUND", `no ${ENTRY_MODULE} in the entry folder`, { file: dir, fix: "create one with `pgolf init DIR`" });
+  }
+  const configFile = path.join(dir, ENTRY_CONFIG);
+  const config = fs.existsSync(configFile) ? readJsonFile<Record<string, unknown>>(configFile, "entry config") : {};
+  installHook();
+  const { tsImport } = await import("tsx/esm/api");
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await tsImport(pathToFileURL(file).href, import.meta.url)) as Record<string, unknown>;
+  } catch (e) {
+    throw new PgolfError("CONFIG_INVALID", `the entry module failed to load: ${(e as Error).message}`, { file, fix: "fix the error in the entry's code", cause: e });
+  }
+  for (const fn of ["train", "load"]) {
+    if (typeof mod[fn] !== "function") throw new PgolfError("CONFIG_INVALID", `the entry module does not export a function "${fn}"`, { file, fix: "export train(ctx) and load(artifact, ctx)" });
+  }
+  return { dir, module: mod as unknown as EntryModule, config };
+}

@@ -1,0 +1,114 @@
+// The pgolf baseline entry: train_gpt.py's model and training on pgolf's engine.
+//
+// Model: 9x512 (baseline-9x512) or 4x256 (cpu-small) GPT with tied embeddings, RMS-normed Q/K with
+// RoPE and a per-head q_gain, relu^2 MLP, resid_mix with x0, U-Net skips, tanh logit softcap 30.
+// Training: Muon on block matrices (momentum warmed 0.85 -> 0.95), Adam on the embedding and scalars,
+// warm-up steps that prime and then restore the initial state, lr warmdown by remaining wallclock.
+// Export: int8 per-row quantization + zlib. Everything here counts as code bytes; the pgolf library
+// ("pgolf") does not, as torch does not for train_gpt.py.
+import {
+  exportGPT,
+  GPT,
+  gptConfig,
+  importGPT,
+  logLines,
+  logSoftmax,
+  lrMultiplier,
+  muonMomentum,
+  realize,
+  REFERENCE_OPTIMIZER,
+  Tensor,
+  TrainStep,
+  type EntryModel,
+  type LoadContext,
+  type TrainContext,
+} from "pgolf";
+
+interface Config {
+  model: string;
+  model_overrides: Record<string, unknown>;
+  train_batch_tokens: number;
+  iterations: number;
+  warmup_steps: number;
+  warmdown_iters: number;
+  muon_momentum_warmup_start: number;
+  muon_momentum_warmup_steps: number;
+  train_log_every: number;
+  checkpoint_every_seconds: number;
+}
+
+function modelConfig(c: Record<string, unknown>) {
+  return gptConfig(String(c.model), (c.model_overrides ?? {}) as Record<string, unknown>);
+}
+
+export async function train(ctx: TrainContext): Promise<Uint8Array> {
+  const c = ctx.config as unknown as Config;
+  const cfg = modelConfig(ctx.config);
+  const model = new GPT(cfg, { seed: ctx.seed });
+  const opt = new TrainStep(model, REFERENCE_OPTIMIZER);
+  const seq = cfg.seqLen;
+  ctx.log(`model_params:${model.parameterCount()}`);
+  ctx.log(`train_batch_tokens:${c.train_batch_tokens} train_seq_len:${seq} iterations:${c.iterations} warmup_steps:${c.warmup_steps}`);
+
+  let stream = ctx.trainStream();
+  const batch = () => {
+    const b = stream.nextBatch(c.train_batch_tokens, seq);
+    return [Tensor.from(b.x, [b.rows, seq]), Tensor.from(b.y, [b.rows, seq])] as const;
+  };
+
+  let step = 0;
+  const saved = ctx.loadCheckpoint();
+  if (saved) {
+    const meta = opt.loadState(saved);
+    step = meta.step as number;
+    stream.seek(meta.stream as { shard: number; offset: number });
+    ctx.log(`resumed at step:${step}`);
+  } else if (c.warmup_steps > 0) {
+    // Warm-up compiles the step and sizes memory; then the initial weights and optimizer state come
+    // back so that training starts from the true init (as the reference does).
+    const initial = opt.saveState();
+    for (let i = 1; i <= c.warmup_steps; i++) {
+      await opt.step(...batch());
+      ctx.log(logLines.warmupStep(i, c.warmup_steps));
+    }
+    opt.loadState(initial);
+    stream.close();
+    stream = ctx.trainStream();
+  }
+
+  let lastCheckpoint = ctx.clock.elapsedMs();
+  const schedule = { warmdownIters: c.warmdown_iters, iterations: c.iterations, maxWallclockMs: ctx.clock.capMs };
+  while (step < c.iterations) {
+    if (ctx.clock.expired()) {
+      ctx.log(logLines.stoppingEarly(ctx.clock.elapsedMs(), step, c.iterations));
+      break;
+    }
+    opt.setSchedule(
+      lrMultiplier(step, ctx.clock.elapsedMs(), schedule),
+      muonMomentum(step, { start: c.muon_momentum_warmup_start, end: REFERENCE_OPTIMIZER.muonMomentum, warmupSteps: c.muon_momentum_warmup_steps }),
+    );
+    const loss = await opt.step(...batch());
+    step++;
+    const t = ctx.clock.elapsedMs();
+    if (step <= 10 || step % c.train_log_every === 0) ctx.log(logLines.trainStep(step, c.iterations, loss, t));
+    ctx.metric({ step, train_loss: loss, train_time_ms: Math.round(t), tokens: step * c.train_batch_tokens });
+    ctx.progress({ step, loss, tokens: step * c.train_batch_tokens });
+    if (t - lastCheckpoint >= c.checkpoint_every_seconds * 1000) {
+      await ctx.saveCheckpoint(opt.saveState({ step, stream: stream.position }));
+      lastCheckpoint = ctx.clock.elapsedMs();
+    }
+  }
+  stream.close();
+  return exportGPT(model, { codec: "zlib" });
+}
+
+export async function load(artifact: Uint8Array, ctx: LoadContext): Promise<EntryModel> {
+  const model = importGPT(artifact, modelConfig(ctx.config));
+  return {
+    async logProbs(ids: Int32Array, rows: number, seqLen: number): Promise<Float32Array> {
+      const lp = logSoftmax(model.logits(Tensor.from(ids, [rows, seqLen])), -1);
+      await realize(lp);
+      return lp.data as Float32Array;
+    },
+  };
+}
