@@ -7,6 +7,7 @@ export function initialize(data) {
 }
 
 export async function resolve(specifier, context, next) {
-  if (specifier === "pgolf") return { url: target, shortCircuit: true };
+  // Resolved through the rest of the chain, so a TypeScript loader (tsx) sees it as its own.
+  if (specifier === "pgolf") return next(target, context);
   return next(specifier, context);
 }

@@ -54,3 +54,12 @@ export type { TrainContext, LoadContext, EntryModel, EntryModule, Clock } from "
 export { trainSeed } from "./train/harness.js";
 export { benchTrain } from "./train/bench_train.js";
 export { evaluateTokens } from "./eval/evaluate.js";
+
+// artifacts
+export { exportGPT, importGPT } from "./artifact/export_gpt.js";
+export { encodeArtifact, decodeArtifact } from "./artifact/container.js";
+export { compress, decompress, compressBest, compressFramed, decompressFramed } from "./artifact/compress.js";
+export { quantizeStateDict, dequantizeStateDict, packIntN, unpackIntN } from "./artifact/quantize_int8.js";
+export { codeBytes, codeFiles } from "./train/code_bytes.js";
+export { initEntry } from "./train/init_entry.js";
+export { runSeeds, scoreArtifact } from "./eval/run_seeds.js";

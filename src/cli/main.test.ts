@@ -97,7 +97,7 @@ test("usage errors exit 2 with a stable code; data errors exit 1 and name the fi
 test("help lists every command", async () => {
   const r = await pgolf("help");
   assert.equal(r.code, 0);
-  for (const c of ["run", "data prepare", "data fetch", "data build", "data verify", "data bytes", "shard info", "tokenizer encode", "tokenizer train"]) {
+  for (const c of ["run", "init", "train", "bench train", "data prepare", "data fetch", "data build", "data verify", "data bytes", "shard info", "tokenizer encode", "tokenizer train"]) {
     assert.ok(r.out.includes(`pgolf ${c}`), c);
   }
 });

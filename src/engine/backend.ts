@@ -1,5 +1,5 @@
-// Compute backends behind one interface. `reference` (plain TypeScript, the definition) is always
-// there; `ort` (onnxruntime) registers itself when its module is loaded. Settings (backend, threads)
+// Compute backends behind one interface: `reference` (plain TypeScript, the definition) and `ort`
+// (onnxruntime); others can be registered. Settings (backend, threads)
 // are process-wide so a training harness can pin them.
 import { PgolfError } from "../core/error.js";
 import type { HostArray } from "./dtype.js";
@@ -11,7 +11,12 @@ export interface Backend {
   run(graph: Subgraph, opts: { threads: number }): Promise<HostArray[]>;
 }
 
-const backends = new Map<string, () => Promise<Backend>>();
+// The backends pgolf ships, loaded on first use (so code that only needs the reference backend never
+// loads onnxruntime). Dynamic imports keep this module free of import cycles.
+const backends = new Map<string, () => Promise<Backend>>([
+  ["reference", async () => (await import("./backends/reference.js")).referenceBackend],
+  ["ort", async () => (await import("./backends/ort.js")).ortBackend],
+]);
 const loaded = new Map<string, Backend>();
 let current = "reference";
 let threads = 1;

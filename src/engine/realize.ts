@@ -1,5 +1,4 @@
 // Computing lazy tensors: the subgraph they need goes to the current backend in one call.
-import "./backends/register.js";
 import { getBackend, getThreads } from "./backend.js";
 import type { HostArray } from "./dtype.js";
 import { collect } from "./graph.js";

@@ -7,7 +7,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { Track } from "../core/track.js";
 import { courseTokenizer, openCourse, readValTokens } from "../data/course.js";
-import { setThreads } from "../engine/backend.js";
+import { setBackend, setThreads } from "../engine/backend.js";
 import { trainSeed, type TrainSeedResult } from "../train/harness.js";
 import { loadEntry } from "../train/load_entry.js";
 import { logLines } from "../train/log_lines.js";
@@ -38,6 +38,7 @@ export async function scoreArtifact(entryDir: string, artifactFile: string, cour
   const entry = await loadEntry(entryDir);
   const config = { ...entry.config, ...configOverrides };
   const threads = track.threads ?? os.availableParallelism();
+  setBackend("ort");
   setThreads(threads);
   const model = await entry.module.load(new Uint8Array(fs.readFileSync(artifactFile)), { config, vocabSize: course.vocabSize, threads });
   const seqLen = Number(config.eval_seq_len ?? 1024);

@@ -13,12 +13,18 @@ export const ENTRY_CONFIG = "config.json";
 
 let hooked = false;
 
-function installHook(): void {
+/**
+ * Makes `import "pgolf"` in an entry resolve to this very library instance (the same modules, so
+ * engine settings such as the backend and thread count are shared), and TypeScript loadable: under
+ * tsx (tests, benchmarks) it already is; built, tsx's loader is registered once.
+ */
+async function installHooks(): Promise<void> {
   if (hooked) return;
   hooked = true;
-  // The library index next to this module: src/index.ts under tsx, dist/index.js when built.
-  const target = new URL(import.meta.url.endsWith(".ts") ? "../index.ts" : "../index.js", import.meta.url).href;
+  const underTsx = import.meta.url.endsWith(".ts");
+  const target = new URL(underTsx ? "../index.ts" : "../index.js", import.meta.url).href;
   register(new URL("../../assets/pgolf-resolve-hook.mjs", import.meta.url), { data: { target } });
+  if (!underTsx) (await import("tsx/esm/api")).register();
 }
 
 export interface LoadedEntry {
@@ -34,11 +40,19 @@ export async function loadEntry(dir: string): Promise<LoadedEntry> {
   }
   const configFile = path.join(dir, ENTRY_CONFIG);
   const config = fs.existsSync(configFile) ? readJsonFile<Record<string, unknown>>(configFile, "entry config") : {};
-  installHook();
-  const { tsImport } = await import("tsx/esm/api");
+  // Entries are ES modules (so `import ... from "pgolf"` goes through the resolve hook).
+  const pkgFile = path.join(dir, "package.json");
+  const pkg = fs.existsSync(pkgFile) ? readJsonFile<{ type?: string }>(pkgFile, "entry package.json") : {};
+  if (pkg.type !== "module") {
+    throw new PgolfError("CONFIG_INVALID", 'the entry folder must declare ES modules: package.json with "type": "module"', {
+      file: pkgFile,
+      fix: 'add a package.json containing {"type": "module"} (pgolf init writes one)',
+    });
+  }
+  await installHooks();
   let mod: Record<string, unknown>;
   try {
-    mod = (await tsImport(pathToFileURL(file).href, import.meta.url)) as Record<string, unknown>;
+    mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   } catch (e) {
     throw new PgolfError("CONFIG_INVALID", `the entry module failed to load: ${(e as Error).message}`, { file, fix: "fix the error in the entry's code", cause: e });
   }
