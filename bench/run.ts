@@ -16,6 +16,7 @@ import { readSotuDocuments } from "../src/data/sources.js";
 import { readShard, ShardReader, writeShard } from "../src/data/shard.js";
 import { SentencePieceTokenizer } from "../src/data/tokenizer/sentencepiece.js";
 import { benchTrain } from "../src/train/bench_train.js";
+import { qualityBench } from "./quality.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const real = path.resolve(root, "../shared/fixtures/real");
@@ -145,6 +146,21 @@ if (fs.existsSync(model) && fs.existsSync(jsonl)) {
     `train cpu-small (batch 32x256, 2 threads): pgolf ${r.train_tokens_per_s.toFixed(0)} tokens/s (${r.train_step_ms.toFixed(0)} ms/step, MFU ${(100 * r.mfu).toFixed(0)}% of ${r.gemm_gflops.toFixed(0)} GFLOP/s measured), eval ${r.eval_tokens_per_s.toFixed(0)} tokens/s, peak RSS ${r.peak_rss_mib.toFixed(0)} MiB`,
   );
   line(r.peer ? `  vs ${r.peer.peer}: train ${r.ratio_train!.toFixed(2)}x, eval ${r.ratio_eval!.toFixed(2)}x` : `  ${r.peer_note}`);
+}
+
+// 6. Quality: pgolf run for 600 s vs the PyTorch peer trained the same way (PGOLF_BENCH_QUALITY_SECONDS
+// to shorten; 0 skips it).
+{
+  const seconds = Number(process.env.PGOLF_BENCH_QUALITY_SECONDS ?? 600);
+  if (seconds > 0) {
+    const q = await qualityBench(seconds, (s) => line(`  ${s}`));
+    results.quality = q;
+    line(
+      q.peer
+        ? `quality (${seconds} s, sotu-sp1024): pgolf val_bpb ${q.pgolf.val_bpb.toFixed(4)} on ${q.pgolf.train_tokens.toLocaleString("en-US")} tokens vs ${q.peer.peer} ${q.peer.val_bpb.toFixed(4)} on ${q.peer.train_tokens.toLocaleString("en-US")} tokens`
+        : `quality (${seconds} s): pgolf val_bpb ${q.pgolf.val_bpb.toFixed(4)}; ${q.peer_note}`,
+    );
+  }
 }
 
 fs.writeFileSync(path.join(outDir, "bench.json"), JSON.stringify(results, null, 2) + "\n");

@@ -47,6 +47,8 @@ export interface TrainSeedResult {
 }
 
 const CHECKPOINT = "checkpoint.bin";
+/** Time a run may go past its cap to finish the step in progress, milliseconds. */
+export const OVER_CAP_GRACE_MS = 10_000;
 /** Checkpoint layout: magic "PGCK", version 1, uint32 LE JSON length, JSON {elapsedMs}, then the entry's state. */
 function encodeCheckpoint(elapsedMs: number, state: Uint8Array): Uint8Array {
   const json = Buffer.from(JSON.stringify({ elapsedMs }), "utf8");
@@ -115,6 +117,15 @@ export async function trainSeed(o: TrainSeedOptions): Promise<TrainSeedResult> {
   const trainMs = clock.elapsedMs();
   if (!(artifact instanceof Uint8Array) || artifact.length === 0) {
     throw new PgolfError("CONFIG_INVALID", "the entry's train() did not return artifact bytes", { file: o.entryDir, fix: "return the exported artifact as a Uint8Array" });
+  }
+  // The cap is the harness's: a run may finish the step in progress, not train on past it.
+  const overMs = trainMs - capMs;
+  if (overMs > OVER_CAP_GRACE_MS) {
+    log.line(`over_cap: train_time:${trainMs.toFixed(0)}ms cap:${capMs.toFixed(0)}ms`);
+    throw new PgolfError("CONFIG_INVALID", `the entry trained ${(overMs / 1000).toFixed(1)} s past the ${(capMs / 1000).toFixed(0)} s cap`, {
+      file: o.entryDir,
+      fix: "stop training when ctx.clock.expired() (check it every step)",
+    });
   }
   await writeFileAtomic(artifactFile, artifact);
   fs.rmSync(checkpointFile, { force: true });

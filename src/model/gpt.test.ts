@@ -1,0 +1,38 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { isPgolfError } from "../core/error.js";
+import { gptConfig } from "./config.js";
+import { GPT } from "./gpt.js";
+
+test("the reference baseline: 17,059,912 parameters at 9x512 sp1024, named as train_gpt.py's state dict", () => {
+  const m = new GPT(gptConfig("baseline-9x512"), { seed: 1 });
+  assert.equal(m.parameterCount(), 17_059_912);
+  const names = m.namedParameters().map(([n, t]) => `${n}:${t.shape.join("x")}`);
+  assert.deepEqual(names.slice(0, 12), [
+    "skip_weights:4x512",
+    "tok_emb.weight:1024x512",
+    "blocks.0.attn_scale:512",
+    "blocks.0.mlp_scale:512",
+    "blocks.0.resid_mix:2x512",
+    "blocks.0.attn.q_gain:8",
+    "blocks.0.attn.c_q.weight:512x512",
+    "blocks.0.attn.c_k.weight:256x512",
+    "blocks.0.attn.c_v.weight:256x512",
+    "blocks.0.attn.proj.weight:512x512",
+    "blocks.0.mlp.fc.weight:1024x512",
+    "blocks.0.mlp.proj.weight:512x1024",
+  ]);
+  assert.equal(names.length, 2 + 9 * 10);
+  // Zero-initialized output projections; tied embedding drawn with std 0.005.
+  assert.ok(m.blocks[0].attn.proj.weight.data!.every((v) => v === 0));
+  const e = Float64Array.from(m.tokEmb.weight.data!);
+  const std = Math.sqrt(e.reduce((a, v) => a + v * v, 0) / e.length);
+  assert.ok(Math.abs(std - 0.005) < 0.0002, `embedding std ${std}`);
+});
+
+test("cpu-small has the PyTorch peer's parameter count; config errors are clear", () => {
+  assert.equal(new GPT(gptConfig("cpu-small"), { seed: 1 }).parameterCount(), 2_101_776);
+  assert.throws(() => gptConfig("cpu-small", { dimm: 3 }), (e) => isPgolfError(e, "CONFIG_UNKNOWN_KEY"));
+  assert.throws(() => gptConfig("nope"), (e) => isPgolfError(e, "CONFIG_INVALID"));
+  assert.throws(() => gptConfig("cpu-small", { layers: "4" }), (e) => isPgolfError(e, "CONFIG_INVALID"));
+});
