@@ -36,6 +36,7 @@ test("the baseline entry trains on the embedded course and lowers validation los
   assert.match(log, /^final_int8_zlib_roundtrip_exact val_loss:\d+\.\d{8} val_bpb:\d+\.\d{8}$/m);
   assert.equal(long.bytes_total, long.bytes_model + long.bytes_code);
   assert.equal(long.bytes_code, fs.statSync(path.join(entryDir, "entry.ts")).size + fs.statSync(path.join(entryDir, "config.json")).size);
+  assert.equal(long.within_cap, true);
 });
 
 test("a run killed mid-training resumes from its checkpoint", { timeout: 300_000 }, async () => {

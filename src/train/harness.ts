@@ -43,6 +43,9 @@ export interface TrainSeedResult {
   bytes_total: number;
   train_seconds: number;
   cap_seconds: number;
+  /** The track's byte cap and whether code + artifact fit it. */
+  cap_bytes: number;
+  within_cap: boolean;
   resumed: boolean;
 }
 
@@ -144,6 +147,8 @@ export async function trainSeed(o: TrainSeedOptions): Promise<TrainSeedResult> {
     bytes_total: artifact.length + code,
     train_seconds: trainMs / 1000,
     cap_seconds: capMs / 1000,
+    cap_bytes: o.track.maxBytes,
+    within_cap: artifact.length + code <= o.track.maxBytes,
     resumed: resumedFrom !== undefined,
   };
   log.metric({ event: "trained", ...result });

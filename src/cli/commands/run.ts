@@ -61,7 +61,7 @@ export default defineCommand({
         [
           `pgolf run (${r.track}, entry ${r.entry}, seed ${s.seed})`,
           `  val_bpb ${s.val_bpb.toFixed(4)}  (val_loss ${s.val_loss.toFixed(4)} nats, ${s.eval_targets.toLocaleString("en-US")} targets, ${s.eval_bytes.toLocaleString("en-US")} bytes)`,
-          `  bytes ${s.bytes_total.toLocaleString("en-US")} = model ${s.bytes_model.toLocaleString("en-US")} + code ${s.bytes_code.toLocaleString("en-US")}`,
+          `  bytes ${s.bytes_total.toLocaleString("en-US")} = model ${s.bytes_model.toLocaleString("en-US")} + code ${s.bytes_code.toLocaleString("en-US")} (${s.within_cap ? "within" : "OVER"} the ${s.cap_bytes.toLocaleString("en-US")}-byte cap)`,
           `  steps ${s.steps}, ${s.train_tokens.toLocaleString("en-US")} tokens in ${s.train_seconds.toFixed(0)} s (${s.tokens_per_s.toFixed(0)} tokens/s), eval ${s.eval_seconds.toFixed(1)} s`,
           `  log ${s.log}`,
         ].join("\n"),
