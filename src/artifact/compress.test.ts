@@ -1,25 +1,13 @@
+import { throwsCode } from "../../test/support/errors.js";
+import { reseal } from "../../test/support/reseal.js";
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
 import { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { test } from "node:test";
 import * as zlib from "node:zlib";
-import { isPgolfError, type ErrorCode } from "../core/error.js";
 import { availableCodecs, codecAvailable, compress, compressBest, compressFramed, decompress, decompressFramed, FRAME_OVERHEAD_BYTES, readFrameHeader, type Codec } from "./compress.js";
 
-function throwsCode(fn: () => unknown, code: ErrorCode): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(isPgolfError(e), `expected a PgolfError, got ${String(e)}`);
-    assert.equal(e.code, code, e.message);
-    return true;
-  });
-}
 
-function reseal(bytes: Uint8Array): Uint8Array {
-  const out = bytes.slice();
-  out.set(createHash("sha256").update(out.subarray(0, out.length - 32)).digest(), out.length - 32);
-  return out;
-}
 
 /** Something shaped like quantized weights: small integers around zero, some structure, some noise. */
 function sample(n: number): Uint8Array {

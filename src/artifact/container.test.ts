@@ -1,25 +1,13 @@
+import { throwsCode } from "../../test/support/errors.js";
+import { reseal } from "../../test/support/reseal.js";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { test } from "node:test";
-import { isPgolfError, type ErrorCode } from "../core/error.js";
 import { decodeArtifact, encodeArtifact, type ArtifactTensor } from "./container.js";
 
 const LIMIT = { maxBytes: 1 << 20 };
 
-function throwsCode(fn: () => unknown, code: ErrorCode): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(isPgolfError(e), `expected a PgolfError, got ${String(e)}`);
-    assert.equal(e.code, code, e.message);
-    return true;
-  });
-}
 
-/** Rewrites the trailing sha256 so that tampering reaches the checks behind the checksum. */
-function reseal(bytes: Uint8Array): Uint8Array {
-  const out = bytes.slice();
-  out.set(createHash("sha256").update(out.subarray(0, out.length - 32)).digest(), out.length - 32);
-  return out;
-}
 
 /** One tensor named "w" of shape [3] f32: its table entry starts at byte 24. */
 function oneTensor(): Uint8Array {

@@ -13,3 +13,12 @@ export async function rejectsWith(p: Promise<unknown>, code: string, check?: (e:
   }
   assert.fail(`expected an error with code ${code}`);
 }
+
+/** The call must throw a PgolfError of this exact code. */
+export function throwsCode(fn: () => unknown, code: string): void {
+  assert.throws(fn, (e: unknown) => {
+    assert.ok(isPgolfError(e), `expected a PgolfError, got ${String(e)}`);
+    assert.equal(e.code, code, e.message);
+    return true;
+  });
+}
