@@ -1,16 +1,28 @@
-// Compression of artifact bytes with the codecs Node ships: zlib (level 9, the zlib format the
-// reference's `zlib.compress(raw, 9)` writes), brotli (quality 11, 16 MiB window) and zstd (level
-// 22; only where node:zlib has it: Node >= 22.15 / 23.8, not Node 20). lzma is not in Node.
+// Compression of artifact bytes with four codecs, each at its strongest setting:
+//  - zlib (level 9, the zlib format the reference's `zlib.compress(raw, 9)` writes) and brotli
+//    (quality 11, 16 MiB window), from node:zlib;
+//  - zstd (level 22): node:zlib's where it has one (Node >= 22.15 / 23.8), otherwise the
+//    @bokuweb/zstd-wasm package (libzstd compiled to wasm, shipped in its npm tarball). Both write
+//    standard zstd frames, so either reads what the other wrote;
+//  - lzma: the xz format of the reference's `lzma.compress(raw, preset=9 | lzma.PRESET_EXTREME)`
+//    (CRC64 check, one stream), from the node-liblzma package (liblzma through Node-API; its npm
+//    tarball carries prebuilt binaries and it builds against the system liblzma on install).
+// The two packages load once, when this module is imported (the wasm compiles asynchronously, so
+// through top-level await); after that every call is synchronous. A codec whose package did not
+// load is unavailable, with the reason in its ARTIFACT_CODEC error.
 //
-// Decompression is bounded while it runs (zlib's `maxOutputLength`: inflating stops and throws
-// once the output passes the limit), so a decompression bomb fails with a stable code instead of
-// allocating gigabytes.
+// Decompression is bounded, so a decompression bomb fails with a stable code instead of
+// allocating gigabytes. node:zlib's codecs stop while they run (`maxOutputLength`). The packages
+// cannot, so their input is checked first (inflate_bound.ts): the zstd frame's declared content
+// size must be within the limit, and the wasm decoder gets an output buffer of exactly that size
+// (or of the limit, when the frame declares none) that libzstd cannot write past; an xz stream's
+// LZMA2 chunk headers, which liblzma holds the data to, must add up to at most the limit.
 //
 // The framed form records which codec was used, so a reader needs no side channel:
 //   off  size  field (integers little-endian)
 //     0     4  magic "PGCZ"
 //     4     1  u8 frame version (1)
-//     5     1  u8 codec id (1 zlib, 2 brotli, 3 zstd)
+//     5     1  u8 codec id (1 zlib, 2 brotli, 3 zstd, 4 lzma)
 //     6     8  u64 raw (decompressed) length in bytes
 //    14     8  u64 compressed length C
 //    22     C  compressed bytes
@@ -19,11 +31,12 @@ import { constants as bufferConstants } from "node:buffer";
 import { createHash } from "node:crypto";
 import * as zlib from "node:zlib";
 import { PgolfError } from "../core/error.js";
+import { MalformedError, xzInflateBound, zstdDeclaredSize } from "./inflate_bound.js";
 
-export type Codec = "zlib" | "brotli" | "zstd";
+export type Codec = "zlib" | "brotli" | "zstd" | "lzma";
 
 /** Codec -> id in the frame header (stable: never renumber). */
-export const CODEC_IDS: Record<Codec, number> = { zlib: 1, brotli: 2, zstd: 3 };
+export const CODEC_IDS: Record<Codec, number> = { zlib: 1, brotli: 2, zstd: 3, lzma: 4 };
 const CODEC_BY_ID = new Map(Object.entries(CODEC_IDS).map(([k, v]) => [v, k as Codec]));
 
 export const FRAME_MAGIC = "PGCZ";
@@ -34,19 +47,72 @@ const CHECKSUM_BYTES = 32;
 export const FRAME_OVERHEAD_BYTES = FRAME_HEADER_BYTES + CHECKSUM_BYTES;
 
 const MAX_LENGTH = bufferConstants.MAX_LENGTH;
+const ZSTD_LEVEL = 22;
+/** liblzma's LZMA_PRESET_EXTREME flag. */
+const LZMA_PRESET_EXTREME = 0x80000000;
+const LZMA_PRESET = 9 | LZMA_PRESET_EXTREME;
+const LZMA_CHECK_CRC64 = 4;
+/**
+ * The most bytes the zstd wasm fallback takes in, or puts out, at once. Its heap ends at 2 GiB
+ * and it does not check its own allocations, so larger buffers (which with libzstd's level-22
+ * workspace could exhaust the heap) are refused before they reach it. Artifacts are far smaller.
+ */
+export const ZSTD_WASM_MAX_BYTES = 2 ** 28;
 
 type SyncCodec = (buf: Uint8Array, options?: object) => Buffer;
 
 /** node:zlib's zstd functions and constants, present from Node 22.15 / 23.8 on (not in Node 20's types). */
-function zstdApi(): { compress: SyncCodec; decompress: SyncCodec; levelParam: number } | undefined {
+function nodeZstd(): { compress: SyncCodec; decompress: SyncCodec; levelParam: number } | undefined {
   const z = zlib as unknown as Record<string, unknown>;
   const constants = zlib.constants as unknown as Record<string, number>;
   if (typeof z.zstdCompressSync !== "function" || typeof z.zstdDecompressSync !== "function" || constants.ZSTD_c_compressionLevel === undefined) return undefined;
   return { compress: z.zstdCompressSync as SyncCodec, decompress: z.zstdDecompressSync as SyncCodec, levelParam: constants.ZSTD_c_compressionLevel };
 }
 
+const NODE_ZSTD = nodeZstd();
+
+type ZstdWasm = typeof import("@bokuweb/zstd-wasm");
+type Liblzma = typeof import("node-liblzma");
+
+/** The package's module, or why it could not be loaded. */
+async function load<T>(what: () => Promise<T>): Promise<T | Error> {
+  try {
+    return await what();
+  } catch (e) {
+    return e instanceof Error ? e : new Error(String(e));
+  }
+}
+
+// Loaded once, at import. The zstd wasm only where node:zlib has no zstd.
+const ZSTD_WASM: ZstdWasm | Error | undefined = NODE_ZSTD
+  ? undefined
+  : await load(async () => {
+      const m = await import("@bokuweb/zstd-wasm");
+      await m.init();
+      return m;
+    });
+const LIBLZMA: Liblzma | Error = await load(() => import("node-liblzma"));
+
+function zstdWasm(): ZstdWasm | undefined {
+  return ZSTD_WASM instanceof Error ? undefined : ZSTD_WASM;
+}
+
+function liblzma(): Liblzma | undefined {
+  return LIBLZMA instanceof Error ? undefined : LIBLZMA;
+}
+
 export function codecAvailable(codec: Codec): boolean {
-  return codec === "zstd" ? zstdApi() !== undefined : codec in CODEC_IDS;
+  switch (codec) {
+    case "zlib":
+    case "brotli":
+      return true;
+    case "zstd":
+      return NODE_ZSTD !== undefined || zstdWasm() !== undefined;
+    case "lzma":
+      return liblzma() !== undefined;
+    default:
+      return false;
+  }
 }
 
 /** The codecs this Node can use, in id order. */
@@ -55,16 +121,24 @@ export function availableCodecs(): Codec[] {
 }
 
 function unavailable(codec: string): PgolfError {
+  const fix = `reinstall pgolf's dependencies (npm ci), or use one of: ${availableCodecs().join(", ")}`;
   if (codec === "zstd") {
-    return new PgolfError("ARTIFACT_CODEC", `zstd is not available in Node ${process.versions.node} (node:zlib has it from 22.15 / 23.8)`, {
-      fix: "use zlib or brotli, or run on a newer Node",
-    });
+    const why = ZSTD_WASM instanceof Error ? ZSTD_WASM.message : "not installed";
+    return new PgolfError("ARTIFACT_CODEC", `zstd is not available: node:zlib has none in Node ${process.versions.node} (it does from 22.15 / 23.8) and the @bokuweb/zstd-wasm fallback did not load (${why})`, { fix });
+  }
+  if (codec === "lzma") {
+    const why = LIBLZMA instanceof Error ? LIBLZMA.message : "not installed";
+    return new PgolfError("ARTIFACT_CODEC", `lzma is not available: the node-liblzma package did not load (${why})`, { fix });
   }
   return new PgolfError("ARTIFACT_CODEC", `unknown compression codec "${codec}"`, { fix: `use one of: ${availableCodecs().join(", ")}` });
 }
 
 function asUint8(b: Buffer): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
+function asBuffer(b: Uint8Array): Buffer {
+  return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 }
 
 /** Compresses `bytes` with `codec` at its strongest setting. */
@@ -84,9 +158,18 @@ export function compress(bytes: Uint8Array, codec: Codec): Uint8Array {
         }),
       );
     case "zstd": {
-      const z = zstdApi();
-      if (!z) throw unavailable(codec);
-      return asUint8(z.compress(bytes, { params: { [z.levelParam]: 22 } }));
+      if (NODE_ZSTD) return asUint8(NODE_ZSTD.compress(bytes, { params: { [NODE_ZSTD.levelParam]: ZSTD_LEVEL } }));
+      const wasm = zstdWasm();
+      if (!wasm) throw unavailable(codec);
+      if (bytes.length > ZSTD_WASM_MAX_BYTES) {
+        throw new PgolfError("ARTIFACT_CODEC", `zstd through wasm takes at most ${ZSTD_WASM_MAX_BYTES} bytes, got ${bytes.length}`, { fix: "use another codec, or Node >= 22.15, whose node:zlib has zstd" });
+      }
+      return wasm.compress(bytes, ZSTD_LEVEL);
+    }
+    case "lzma": {
+      const lib = liblzma();
+      if (!lib) throw unavailable(codec);
+      return asUint8(lib.xzSync(asBuffer(bytes), { preset: LZMA_PRESET, check: LZMA_CHECK_CRC64 }));
     }
     default:
       throw unavailable(codec);
@@ -106,55 +189,129 @@ function checkLimit(maxOutputBytes: number): void {
   }
 }
 
+function overLimit(codec: Codec, opts: DecompressOptions, what: string, actual?: number | bigint): PgolfError {
+  return new PgolfError("ARTIFACT_DECOMPRESS_LIMIT", `${codec} data ${what}`, {
+    file: opts.file,
+    fix: "this is larger than any artifact it could be (possibly a decompression bomb); check the file",
+    details: { codec, limit: opts.maxOutputBytes, ...(actual === undefined ? {} : { actual: typeof actual === "bigint" ? actual.toString() : actual }) },
+  });
+}
+
+function undecodable(codec: Codec, opts: DecompressOptions, e: unknown): PgolfError {
+  const err = e as NodeJS.ErrnoException;
+  return new PgolfError("ARTIFACT_DECOMPRESS", `${codec} data could not be decompressed: ${err.message}`, {
+    file: opts.file,
+    fix: "the compressed artifact is damaged or uses another codec; export it again",
+    details: { codec, reason: err.code ?? err.message },
+    cause: e,
+  });
+}
+
+/** zstd through the wasm fallback, which inflates into one buffer it allocates up front. */
+function zstdWasmDecompress(wasm: ZstdWasm, bytes: Uint8Array, opts: DecompressOptions): Uint8Array {
+  let declared: bigint | undefined;
+  try {
+    declared = zstdDeclaredSize(bytes);
+  } catch (e) {
+    if (e instanceof MalformedError) throw undecodable("zstd", opts, e);
+    throw e;
+  }
+  if (declared !== undefined && declared > BigInt(opts.maxOutputBytes)) throw overLimit("zstd", opts, `declares ${declared} bytes, over the limit of ${opts.maxOutputBytes}`, declared);
+  const capacity = Math.min(opts.maxOutputBytes, ZSTD_WASM_MAX_BYTES);
+  if ((declared !== undefined && declared > BigInt(capacity)) || bytes.length > ZSTD_WASM_MAX_BYTES) {
+    throw overLimit("zstd", opts, `is larger than zstd through wasm takes (${ZSTD_WASM_MAX_BYTES} bytes in or out); use Node >= 22.15, whose node:zlib has zstd`, declared ?? bytes.length);
+  }
+  try {
+    // The output buffer holds the declared size, or `capacity` when none is declared; libzstd
+    // stops with dstSize_tooSmall (error code 70) rather than write past it.
+    return wasm.decompress(bytes, { defaultHeapSize: capacity });
+  } catch (e) {
+    if (e instanceof Error && /code -70\b/.test(e.message)) {
+      throw overLimit("zstd", opts, declared === undefined ? `inflates past the limit of ${capacity} bytes` : `inflates past the ${declared} bytes its first frame declares`);
+    }
+    throw undecodable("zstd", opts, e);
+  }
+}
+
+/**
+ * node:zlib's zstd in Node 22 returns what it decoded of a truncated frame without an error (Node
+ * 24 reports it): output shorter than the frame's declared content size is refused here.
+ */
+function checkZstdComplete(bytes: Uint8Array, out: Uint8Array, opts: DecompressOptions): void {
+  let declared: bigint | undefined;
+  try {
+    declared = zstdDeclaredSize(bytes);
+  } catch {
+    return; // not a frame header node:zlib accepted by accident: nothing to compare with
+  }
+  if (declared !== undefined && BigInt(out.length) < declared) {
+    throw undecodable("zstd", opts, new Error(`data ends after ${out.length} of the ${declared} bytes its frame declares (truncated)`));
+  }
+}
+
+/** xz through liblzma, which cannot stop at a limit: the stream's chunk headers are checked first. */
+function lzmaDecompress(lib: Liblzma, bytes: Uint8Array, opts: DecompressOptions): Uint8Array {
+  let bound: number;
+  try {
+    bound = xzInflateBound(bytes);
+  } catch (e) {
+    if (e instanceof MalformedError) throw undecodable("lzma", opts, e);
+    throw e;
+  }
+  if (bound > opts.maxOutputBytes) throw overLimit("lzma", opts, `declares up to ${bound} bytes in its chunk headers, over the limit of ${opts.maxOutputBytes}`, bound);
+  try {
+    return asUint8(lib.unxzSync(asBuffer(bytes)));
+  } catch (e) {
+    throw undecodable("lzma", opts, e);
+  }
+}
+
 /** Decompresses `bytes`, never producing (or allocating for) more than `maxOutputBytes`. */
 export function decompress(bytes: Uint8Array, codec: Codec, opts: DecompressOptions): Uint8Array {
   checkLimit(opts.maxOutputBytes);
-  let run: SyncCodec;
+  let out: Uint8Array;
   switch (codec) {
     case "zlib":
-      run = zlib.inflateSync;
+      out = nodeZlibDecompress(zlib.inflateSync, bytes, codec, opts);
       break;
     case "brotli":
-      run = zlib.brotliDecompressSync;
+      out = nodeZlibDecompress(zlib.brotliDecompressSync, bytes, codec, opts);
       break;
     case "zstd": {
-      const z = zstdApi();
-      if (!z) throw unavailable(codec);
-      run = z.decompress;
+      if (NODE_ZSTD) {
+        out = nodeZlibDecompress(NODE_ZSTD.decompress, bytes, codec, opts);
+        checkZstdComplete(bytes, out, opts);
+        break;
+      }
+      const wasm = zstdWasm();
+      if (!wasm) throw unavailable(codec);
+      out = zstdWasmDecompress(wasm, bytes, opts);
+      break;
+    }
+    case "lzma": {
+      const lib = liblzma();
+      if (!lib) throw unavailable(codec);
+      out = lzmaDecompress(lib, bytes, opts);
       break;
     }
     default:
       throw unavailable(codec);
   }
+  if (out.length > opts.maxOutputBytes) throw overLimit(codec, opts, `inflates to ${out.length} bytes, over the limit of ${opts.maxOutputBytes}`, out.length);
+  return out;
+}
+
+/** A node:zlib decompressor, stopped by node:zlib itself once the output passes the limit. */
+function nodeZlibDecompress(run: SyncCodec, bytes: Uint8Array, codec: Codec, opts: DecompressOptions): Uint8Array {
   // node:zlib takes maxOutputLength in [1, buffer.constants.MAX_LENGTH]; a 0-byte limit is
-  // enforced on the result below.
+  // enforced on the result in decompress().
   const limit = Math.min(Math.max(1, opts.maxOutputBytes), MAX_LENGTH);
-  let out: Buffer;
   try {
-    out = run(bytes, { maxOutputLength: limit });
+    return asUint8(run(bytes, { maxOutputLength: limit }));
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (err.code === "ERR_BUFFER_TOO_LARGE") {
-      throw new PgolfError("ARTIFACT_DECOMPRESS_LIMIT", `${codec} data inflates past the limit of ${opts.maxOutputBytes} bytes`, {
-        file: opts.file,
-        fix: "this is larger than any artifact it could be (possibly a decompression bomb); check the file",
-        details: { codec, limit: opts.maxOutputBytes },
-      });
-    }
-    throw new PgolfError("ARTIFACT_DECOMPRESS", `${codec} data could not be decompressed: ${err.message}`, {
-      file: opts.file,
-      fix: "the compressed artifact is damaged or uses another codec; export it again",
-      details: { codec, reason: err.code ?? err.message },
-      cause: e,
-    });
+    if ((e as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") throw overLimit(codec, opts, `inflates past the limit of ${opts.maxOutputBytes} bytes`);
+    throw undecodable(codec, opts, e);
   }
-  if (out.length > opts.maxOutputBytes) {
-    throw new PgolfError("ARTIFACT_DECOMPRESS_LIMIT", `${codec} data inflates to ${out.length} bytes, over the limit of ${opts.maxOutputBytes}`, {
-      file: opts.file,
-      details: { codec, limit: opts.maxOutputBytes, actual: out.length },
-    });
-  }
-  return asUint8(out);
 }
 
 /** `compressed` wrapped in the frame (header naming the codec and lengths, then the checksum). */

@@ -11,6 +11,7 @@ export const ERROR_CODES = {
   FILE_NOT_FOUND: "File not found",
   FILE_READ: "File could not be read",
   FILE_WRITE: "File could not be written",
+  FILE_EXISTS: "File or folder exists already",
   CHECKSUM_MISMATCH: "File content does not match its checksum",
   SIZE_MISMATCH: "File size does not match what was declared",
   // shards
@@ -51,6 +52,18 @@ export const ERROR_CODES = {
   ARTIFACT_DECOMPRESS_LIMIT: "Decompressed data exceeds the size limit",
   ARTIFACT_QUANTIZE: "Tensor could not be quantized or packed",
   ARTIFACT_MODEL: "Artifact does not fit the model",
+  // entries (run by the harness in a child process)
+  ENTRY_CRASHED: "Entry process failed",
+  ENTRY_TIMEOUT: "Entry passed its wallclock cap and was stopped",
+  ENTRY_ACCESS: "Entry tried to use a file or capability it is not given",
+  // evaluation
+  EVAL_PROTOCOL: "Entry broke the evaluation protocol",
+  EVAL_DISTRIBUTION: "Entry returned a distribution that is not valid",
+  EVAL_CAUSALITY: "Entry's distributions depend on tokens not yet revealed",
+  EVAL_BYTES: "Validation byte count does not match the course",
+  // records
+  RECORD_SCHEMA: "Record's submission.json does not match its schema",
+  RECORD_FILE: "Record is missing a file or a file does not match",
   // network
   FETCH_HTTP: "Download failed",
   FETCH_NOT_FOUND: "Remote file not found",

@@ -1,7 +1,9 @@
 // An installed course, opened for use: its shard paths by split, its tokenizer, its vocabulary.
+import * as fs from "node:fs";
 import * as path from "node:path";
+import { sha256 } from "../core/hash.js";
 import { PgolfError } from "../core/error.js";
-import { filesOf, readManifest, type CourseManifest } from "./manifest.js";
+import { filesOf, MANIFEST_NAME, readManifest, type CourseManifest } from "./manifest.js";
 import { readShard } from "./shard.js";
 import { loadTokenizer } from "./tokenizer/load.js";
 import type { Tokenizer } from "./tokenizer/tokenizer.js";
@@ -14,6 +16,8 @@ export interface Course {
   valFiles: string[];
   tokenizerFile: string;
   vocabSize: number;
+  /** sha256 of manifest.json's bytes: names the exact course a record was scored on. */
+  manifestSha256: string;
 }
 
 export function openCourse(dir: string): Course {
@@ -28,6 +32,7 @@ export function openCourse(dir: string): Course {
     valFiles: filesOf(manifest, "val").map((f) => path.join(dir, f.path)),
     tokenizerFile: path.join(dir, tok.path),
     vocabSize: manifest.tokenizers[0].vocab_size,
+    manifestSha256: sha256(fs.readFileSync(path.join(dir, MANIFEST_NAME))),
   };
 }
 

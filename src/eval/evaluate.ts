@@ -2,12 +2,12 @@
 // of seqLen over the stream ((N - 1) // seqLen windows), each target's negative log-probability in
 // nats, bytes from the reference byte table; val_loss = nats / targets, val_bpb = nats / (ln 2 bytes).
 // Every distribution is checked: finite, and summing to 1 within DIST_TOLERANCE.
-// (Streaming, score-first test-time training, causality probes and process entries come with the
-// trusted-evaluation work.)
+// This is the slow, obviously-correct in-process reference for windowed models; the trusted
+// evaluator (stream_eval.ts, the model in its own process) is tested against it.
 import { PgolfError } from "../core/error.js";
 import { scoredTargets, targetBytes } from "../data/bytes.js";
 import type { ByteTable } from "../data/tokenizer/tokenizer.js";
-import type { EntryModel } from "../train/entry.js";
+import type { WindowedModel } from "../train/entry.js";
 
 /** |sum of probabilities - 1| allowed per distribution. */
 export const DIST_TOLERANCE = 1e-3;
@@ -21,7 +21,7 @@ export interface EvalResult {
 }
 
 export async function evaluateTokens(
-  model: EntryModel,
+  model: WindowedModel,
   tokens: ArrayLike<number>,
   table: ByteTable,
   opts: { seqLen: number; batchSeqs?: number; vocabSize: number; deadlineMs?: number },

@@ -3,15 +3,13 @@
 // loads the artifact through the entry's load() and scores it; the scores go into the seed's log in
 // the reference's final lines.
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import type { Track } from "../core/track.js";
 import { courseTokenizer, openCourse, readValTokens } from "../data/course.js";
-import { setBackend, setThreads } from "../engine/backend.js";
 import { trainSeed, type TrainSeedResult } from "../train/harness.js";
-import { loadEntry } from "../train/load_entry.js";
 import { logLines } from "../train/log_lines.js";
-import { evaluateTokens, type EvalResult } from "./evaluate.js";
+import { ModelProcess } from "./model_process.js";
+import { CHUNK_TOKENS, evaluateStream, type EvalReport } from "./stream_eval.js";
 
 export interface SeedRun extends TrainSeedResult {
   val_loss: number;
@@ -20,6 +18,8 @@ export interface SeedRun extends TrainSeedResult {
   eval_targets: number;
   eval_bytes: number;
   tokens_per_byte: number;
+  eval_checks: EvalReport["checks"];
+  eval_truncated: boolean;
 }
 
 export interface RunSeedsOptions {
@@ -31,22 +31,56 @@ export interface RunSeedsOptions {
   minutes?: number;
   configOverrides?: Record<string, unknown>;
   echo?: boolean;
+  /** Score only this many targets (quick runs and tests; the result is marked truncated). */
+  maxTargets?: number;
 }
 
-export async function scoreArtifact(entryDir: string, artifactFile: string, courseDir: string, track: Track, configOverrides: Record<string, unknown> = {}): Promise<EvalResult> {
-  const course = openCourse(courseDir);
-  const entry = await loadEntry(entryDir);
-  const config = { ...entry.config, ...configOverrides };
-  const threads = track.threads ?? os.availableParallelism();
-  setBackend("ort");
-  setThreads(threads);
-  const model = await entry.module.load(new Uint8Array(fs.readFileSync(artifactFile)), { config, vocabSize: course.vocabSize, threads });
-  const seqLen = Number(config.eval_seq_len ?? 1024);
-  return evaluateTokens(model, readValTokens(course), courseTokenizer(course).byteTable(), {
-    seqLen,
-    vocabSize: course.vocabSize,
-    deadlineMs: track.evalSeconds * 1000,
+export interface ScoreOptions {
+  entryDir: string;
+  artifactFile: string;
+  courseDir: string;
+  track: Track;
+  configOverrides?: Record<string, unknown>;
+  maxTargets?: number;
+  probes?: number;
+  probeSeed?: number;
+  echoStderr?: boolean;
+  onProgress?: (p: { targets: number; total: number }) => void;
+}
+
+/**
+ * Scores an artifact with the trusted evaluator: the validation data stays in this process; the
+ * model runs in its own process (sandboxed for pgolf entries) and sees the stream chunk by chunk.
+ */
+export async function scoreArtifact(o: ScoreOptions): Promise<EvalReport> {
+  const course = openCourse(o.courseDir);
+  const tokens = readValTokens(course);
+  const model = ModelProcess.start({
+    entryDir: o.entryDir,
+    artifactFile: path.resolve(o.artifactFile),
+    deadlineMs: o.track.evalSeconds * 1000,
+    // one chunk's distributions, float32
+    maxPayloadBytes: CHUNK_TOKENS * course.vocabSize * 4,
+    echoStderr: o.echoStderr,
   });
+  try {
+    return await evaluateStream(model, {
+      tokens,
+      table: courseTokenizer(course).byteTable(),
+      vocabSize: course.vocabSize,
+      manifestTable: course.manifest.pgolf.val_bytes ? { bytes: course.manifest.pgolf.val_bytes.table, seqLen: course.manifest.pgolf.val_bytes.table_seq_len } : null,
+      rawUtf8Bytes: course.manifest.pgolf.val_bytes?.raw_utf8 ?? null,
+      maxTargets: o.maxTargets,
+      probes: o.probes,
+      probeSeed: o.probeSeed,
+      config: o.configOverrides ?? {},
+      threads: o.track.threads,
+      artifactFile: path.resolve(o.artifactFile),
+      onProgress: o.onProgress,
+    });
+  } finally {
+    await model.close();
+  }
 }
 
 export async function runSeeds(o: RunSeedsOptions): Promise<SeedRun[]> {
@@ -55,7 +89,7 @@ export async function runSeeds(o: RunSeedsOptions): Promise<SeedRun[]> {
   for (const seed of o.seeds) {
     const seedDir = path.join(o.outDir, `seed_${seed}`);
     const trained = await trainSeed({ entryDir: o.entryDir, course, track: o.track, seed, outDir: seedDir, minutes: o.minutes, configOverrides: o.configOverrides, echo: o.echo });
-    const ev = await scoreArtifact(o.entryDir, trained.artifact, o.courseDir, o.track, o.configOverrides);
+    const ev = await scoreArtifact({ entryDir: o.entryDir, artifactFile: trained.artifact, courseDir: o.courseDir, track: o.track, configOverrides: o.configOverrides, maxTargets: o.maxTargets });
     const lines = [logLines.roundtrip(ev.val_loss, ev.val_bpb, ev.seconds * 1000), logLines.roundtripExact(ev.val_loss, ev.val_bpb)];
     fs.appendFileSync(trained.log, lines.join("\n") + "\n");
     if (o.echo) for (const l of lines) process.stderr.write(l + "\n");
@@ -67,6 +101,8 @@ export async function runSeeds(o: RunSeedsOptions): Promise<SeedRun[]> {
       eval_targets: ev.targets,
       eval_bytes: ev.bytes,
       tokens_per_byte: ev.targets / ev.bytes,
+      eval_checks: ev.checks,
+      eval_truncated: ev.truncated,
     };
     fs.appendFileSync(trained.metrics, JSON.stringify({ t: Date.now(), event: "scored", ...run }) + "\n");
     out.push(run);

@@ -46,13 +46,33 @@ export interface LoadContext {
   threads: number;
 }
 
-/** What the evaluator asks of a loaded model. */
-export interface EntryModel {
+/**
+ * What the evaluator asks of a loaded model: one of two shapes.
+ *
+ * A windowed model (the reference's way) gives next-token log-probabilities for fixed windows; the
+ * evaluator's host cuts the revealed stream into non-overlapping windows of `eval_seq_len` tokens.
+ *
+ * A streaming model sees the whole revealed stream: score() gets the next chunk's tokens and the
+ * history before them and returns a distribution for every chunk token given everything before it;
+ * it must not change the model (the evaluator may call it more than once per chunk, with some of the
+ * tokens replaced, to check causality). observe() comes after the chunk is scored, with its real
+ * tokens: that is where test-time training may learn from them.
+ */
+export type EntryModel = WindowedModel | StreamingModel;
+
+export interface WindowedModel {
   /**
    * Next-token log-probabilities (natural log) for every position of `ids` int32 [rows, seqLen]:
    * row-major [rows * seqLen, vocab]; position t may depend on ids[.., 0..t] only.
    */
   logProbs(ids: Int32Array, rows: number, seqLen: number): Promise<Float32Array>;
+}
+
+export interface StreamingModel {
+  /** log-probabilities [tokens.length, vocab]: row j for tokens[j] given history and tokens[0..j-1]. */
+  score(tokens: Int32Array, history: Int32Array): Promise<Float32Array>;
+  /** The chunk's real tokens, after scoring: the model may learn from them. */
+  observe?(tokens: Int32Array, history: Int32Array): Promise<void>;
 }
 
 export interface EntryModule {

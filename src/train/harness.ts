@@ -5,21 +5,24 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { writeFileAtomic } from "../core/atomic.js";
-import { PgolfError } from "../core/error.js";
+import { PgolfError, type ErrorCode } from "../core/error.js";
 import { sha256 } from "../core/hash.js";
 import type { Track } from "../core/track.js";
 import { VERSION } from "../core/version.js";
 import { courseTokenizer, type Course } from "../data/course.js";
 import { TokenStream } from "../data/token_stream.js";
 import { setBackend, setThreads } from "../engine/backend.js";
+import { MANIFEST_NAME } from "../data/manifest.js";
 import { WallClock } from "./clock.js";
-import { codeBytes } from "./code_bytes.js";
 import type { TrainContext } from "./entry.js";
 import { loadEntry } from "./load_entry.js";
 import { logLines } from "./log_lines.js";
 import { RunLog } from "./run_log.js";
+import { distScript, spawnSandboxed } from "./sandbox.js";
+import { sealEntry } from "./seal.js";
 
 export interface TrainSeedOptions {
+  /** The entry folder (for trainSeed) or its sealed copy (for trainSeedInProcess). */
   entryDir: string;
   course: Course;
   track: Track;
@@ -33,6 +36,11 @@ export interface TrainSeedOptions {
 }
 
 export interface TrainSeedResult {
+  /** The entry folder, the course and the track the seed was trained on. */
+  entry_dir: string;
+  course: string;
+  course_manifest_sha256: string;
+  track: string;
   seed: number;
   log: string;
   metrics: string;
@@ -62,7 +70,7 @@ function encodeCheckpoint(elapsedMs: number, state: Uint8Array): Uint8Array {
   return Buffer.concat([head, json, state]);
 }
 
-function decodeCheckpoint(file: string): { elapsedMs: number; state: Uint8Array } {
+export function decodeCheckpoint(file: string): { elapsedMs: number; state: Uint8Array } {
   const b = fs.readFileSync(file);
   if (b.length < 12 || b.toString("latin1", 0, 4) !== "PGCK" || b.readUInt32LE(4) !== 1 || 12 + b.readUInt32LE(8) > b.length) {
     throw new PgolfError("FILE_READ", "not a pgolf checkpoint (or a damaged one)", { file, fix: "delete it to start the seed over" });
@@ -72,7 +80,11 @@ function decodeCheckpoint(file: string): { elapsedMs: number; state: Uint8Array 
   return { elapsedMs: meta.elapsedMs, state: b.subarray(12 + n) };
 }
 
-export async function trainSeed(o: TrainSeedOptions): Promise<TrainSeedResult> {
+/**
+ * Trains one seed in this process. The harness runs it inside the sandboxed child (train_child.ts)
+ * on a sealed copy of the entry; `codeBytes` and `entryDir` name the original's count and folder.
+ */
+export async function trainSeedInProcess(o: TrainSeedOptions & { codeBytes: number; originalEntryDir: string }): Promise<TrainSeedResult> {
   const entry = await loadEntry(o.entryDir);
   const config = { ...entry.config, ...(o.configOverrides ?? {}) };
   const threads = o.track.threads ?? os.availableParallelism();
@@ -132,11 +144,15 @@ export async function trainSeed(o: TrainSeedOptions): Promise<TrainSeedResult> {
   }
   await writeFileAtomic(artifactFile, artifact);
   fs.rmSync(checkpointFile, { force: true });
-  const code = codeBytes(o.entryDir);
+  const code = o.codeBytes;
   log.line(logLines.serialized(artifact.length));
   log.line(logLines.codeSize(code));
   log.line(logLines.totalSize(artifact.length + code));
   const result: TrainSeedResult = {
+    entry_dir: path.resolve(o.originalEntryDir),
+    course: o.course.name,
+    course_manifest_sha256: o.course.manifestSha256,
+    track: o.track.name,
     seed: o.seed,
     log: logFile,
     metrics: log.metricsFile,
@@ -153,4 +169,89 @@ export async function trainSeed(o: TrainSeedOptions): Promise<TrainSeedResult> {
   };
   log.metric({ event: "trained", ...result });
   return result;
+}
+
+/** Extra wallclock past the training cap before the harness kills the child: start-up, session compile and export. */
+export const HARD_KILL_EXTRA_MS = 120_000;
+
+/**
+ * Trains one seed the way the harness always does: the entry is sealed (only its counted files, see
+ * seal.ts) and run in a child process that can read the training shards, the tokenizer and the
+ * manifest but not the validation shards, can write only the seed's folder, and is killed when it
+ * runs HARD_KILL_EXTRA_MS past the cap. Errors inside come back with their stable codes.
+ */
+export async function trainSeed(o: TrainSeedOptions): Promise<TrainSeedResult> {
+  fs.mkdirSync(o.outDir, { recursive: true });
+  const sealed = sealEntry(o.entryDir);
+  const resultFile = path.join(o.outDir, "trained.json");
+  const jobFile = path.join(o.outDir, "job.json");
+  try {
+    fs.rmSync(resultFile, { force: true });
+    const job: TrainChildJob = {
+      sealedDir: sealed.dir,
+      originalEntryDir: path.resolve(o.entryDir),
+      codeBytes: sealed.codeBytes,
+      courseDir: path.resolve(o.course.dir),
+      track: o.track.name,
+      seed: o.seed,
+      outDir: path.resolve(o.outDir),
+      minutes: o.minutes,
+      configOverrides: o.configOverrides,
+      echo: o.echo,
+      resultFile,
+    };
+    fs.writeFileSync(jobFile, JSON.stringify(job));
+    const checkpointFile = path.join(o.outDir, CHECKPOINT);
+    const usedMs = fs.existsSync(checkpointFile) ? decodeCheckpoint(checkpointFile).elapsedMs : 0;
+    const capMs = (o.minutes ?? o.track.trainSeconds / 60) * 60_000;
+    const limitMs = Math.max(capMs - usedMs, 0) + HARD_KILL_EXTRA_MS;
+    const c = o.course;
+    const child = spawnSandboxed(distScript("train/train_child.js"), [jobFile], {
+      read: [sealed.dir, path.join(c.dir, MANIFEST_NAME), c.tokenizerFile, ...c.trainFiles],
+      write: [o.outDir],
+      stdio: ["ignore", "ignore", "inherit"],
+    });
+    let killed = false;
+    const timer = setTimeout(() => {
+      killed = true;
+      child.kill("SIGKILL");
+    }, limitMs);
+    const status = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
+      child.on("error", reject);
+      child.on("exit", (code, signal) => resolve({ code, signal }));
+    }).finally(() => clearTimeout(timer));
+    if (killed) {
+      throw new PgolfError("ENTRY_TIMEOUT", `seed ${o.seed} ran ${(limitMs / 1000).toFixed(0)} s (the ${(capMs / 1000).toFixed(0)} s cap plus ${HARD_KILL_EXTRA_MS / 1000} s for start-up and export) and was killed`, {
+        file: o.entryDir,
+        fix: "stop training when ctx.clock.expired() and keep export short; `pgolf train` resumes from the last checkpoint",
+      });
+    }
+    if (!fs.existsSync(resultFile)) {
+      throw new PgolfError("ENTRY_CRASHED", `the training process for seed ${o.seed} ended (${status.signal ? `signal ${status.signal}` : `exit code ${status.code}`}) without a result`, {
+        file: o.outDir,
+        fix: "see the messages above; run again to resume from the last checkpoint",
+      });
+    }
+    const out = JSON.parse(fs.readFileSync(resultFile, "utf8")) as { result?: TrainSeedResult; error?: { code: ErrorCode; message: string; file?: string; fix?: string } };
+    if (out.error) throw new PgolfError(out.error.code, out.error.message, { file: out.error.file ?? o.entryDir, fix: out.error.fix });
+    return out.result as TrainSeedResult;
+  } finally {
+    sealed.remove();
+    fs.rmSync(jobFile, { force: true });
+  }
+}
+
+/** What the harness hands its training child (train_child.ts), as JSON. */
+export interface TrainChildJob {
+  sealedDir: string;
+  originalEntryDir: string;
+  codeBytes: number;
+  courseDir: string;
+  track: string;
+  seed: number;
+  outDir: string;
+  minutes?: number;
+  configOverrides?: Record<string, unknown>;
+  echo?: boolean;
+  resultFile: string;
 }

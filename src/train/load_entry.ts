@@ -1,4 +1,4 @@
-// Loads an entry's module (TypeScript, through tsx) with its `import ... from "pgolf"` bound to this
+// Loads an entry's module (TypeScript through tsx, or the compiled entry.js of a sealed copy) with its `import ... from "pgolf"` bound to this
 // library, and checks it honours the contract.
 import * as fs from "node:fs";
 import { register } from "node:module";
@@ -9,6 +9,8 @@ import { readJsonFile } from "../core/json.js";
 import type { EntryModule } from "./entry.js";
 
 export const ENTRY_MODULE = "entry.ts";
+/** The entry module as a sealed copy holds it (compiled, see seal.ts). */
+export const SEALED_ENTRY_MODULE = "entry.js";
 export const ENTRY_CONFIG = "config.json";
 
 let hooked = false;
@@ -18,14 +20,19 @@ let hooked = false;
  * engine settings such as the backend and thread count are shared), and TypeScript loadable: under
  * tsx (tests, benchmarks) it already is; built, tsx's loader is registered once.
  */
-async function installHooks(): Promise<void> {
-  if (hooked) return;
-  hooked = true;
+async function installHooks(typescript: boolean): Promise<void> {
   const underTsx = import.meta.url.endsWith(".ts");
-  const target = new URL(underTsx ? "../index.ts" : "../index.js", import.meta.url).href;
-  register(new URL("../../assets/pgolf-resolve-hook.mjs", import.meta.url), { data: { target } });
-  if (!underTsx) (await import("tsx/esm/api")).register();
+  if (!hooked) {
+    hooked = true;
+    const target = new URL(underTsx ? "../index.ts" : "../index.js", import.meta.url).href;
+    register(new URL("../../assets/pgolf-resolve-hook.mjs", import.meta.url), { data: { target } });
+  }
+  if (typescript && !underTsx && !tsxRegistered) {
+    tsxRegistered = true;
+    (await import("tsx/esm/api")).register();
+  }
 }
+let tsxRegistered = false;
 
 export interface LoadedEntry {
   dir: string;
@@ -34,7 +41,8 @@ export interface LoadedEntry {
 }
 
 export async function loadEntry(dir: string): Promise<LoadedEntry> {
-  const file = path.resolve(dir, ENTRY_MODULE);
+  const ts = path.resolve(dir, ENTRY_MODULE);
+  const file = fs.existsSync(ts) ? ts : path.resolve(dir, SEALED_ENTRY_MODULE);
   if (!fs.existsSync(file)) {
     throw new PgolfError("FILE_NOT_FOUND", `no ${ENTRY_MODULE} in the entry folder`, { file: dir, fix: "create one with `pgolf init DIR`" });
   }
@@ -49,7 +57,7 @@ export async function loadEntry(dir: string): Promise<LoadedEntry> {
       fix: 'add a package.json containing {"type": "module"} (pgolf init writes one)',
     });
   }
-  await installHooks();
+  await installHooks(file === ts);
   let mod: Record<string, unknown>;
   try {
     mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;

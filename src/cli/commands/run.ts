@@ -1,58 +1,65 @@
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { DEFAULT_TRACK, track } from "../../core/track.js";
 import { DEFAULT_COURSE } from "../../data/courses.js";
 import { prepareCourse } from "../../data/prepare.js";
 import { runSeeds } from "../../eval/run_seeds.js";
+import { writeRecord } from "../../submission/record.js";
+import { readSeedRun } from "../../submission/seed_run.js";
 import { initEntry } from "../../train/init_entry.js";
 import { defineCommand, str } from "../command.js";
 import { describeCourse } from "./data-prepare.js";
 import { parseMinutes, parseSeeds } from "./train.js";
 
-/** Steps, training tokens and tokens/s from a seed's metrics.jsonl (the entry's per-step records). */
-function stepStats(metricsFile: string): { steps: number; train_tokens: number; tokens_per_s: number } {
-  let steps = 0;
-  let tokens = 0;
-  let timeMs = 0;
-  for (const line of fs.readFileSync(metricsFile, "utf8").split("\n")) {
-    if (!line) continue;
-    const m = JSON.parse(line) as { step?: number; tokens?: number; train_time_ms?: number };
-    if (typeof m.step === "number") {
-      steps = m.step;
-      tokens = m.tokens ?? tokens;
-      timeMs = m.train_time_ms ?? timeMs;
-    }
-  }
-  return { steps, train_tokens: tokens, tokens_per_s: timeMs > 0 ? tokens / (timeMs / 1000) : 0 };
-}
-
 // The main job: on a fresh clone, prepare the embedded course, write the baseline entry if missing,
-// train it on the local track, score the artifact, and print a summary.
+// train it on the local track, score the artifact, write a record folder and print a summary.
 export default defineCommand({
   name: "run",
   summary: "The main job: prepare the embedded course, train the baseline entry on the local track, score it and print a summary.",
-  usage: "[--entry entries/baseline] [--minutes N] [--seeds 1337] [--dir DATA] [--out RUNS]",
-  options: { entry: { type: "string" }, minutes: { type: "string" }, seeds: { type: "string" }, dir: { type: "string" }, out: { type: "string" } },
+  usage: "[--entry entries/baseline] [--minutes N] [--seeds 1337] [--dir DATA] [--out RUNS] [--author NAME]",
+  options: {
+    entry: { type: "string" },
+    minutes: { type: "string" },
+    seeds: { type: "string" },
+    dir: { type: "string" },
+    out: { type: "string" },
+    author: { type: "string" },
+  },
   async run(v, _p, io) {
     const course = await prepareCourse({ dir: str(v, "dir") });
     if (!io.json) io.stderr.write(describeCourse(course) + "\n");
     const entryDir = str(v, "entry") ?? path.join("entries", "baseline");
     if (!fs.existsSync(path.join(entryDir, "entry.ts"))) await initEntry(entryDir);
     const t = track(DEFAULT_TRACK);
+    const outDir = str(v, "out") ?? path.join("runs", path.basename(path.resolve(entryDir)));
     const runs = await runSeeds({
       entryDir,
       courseDir: course.dir,
       track: t,
       seeds: parseSeeds(str(v, "seeds")),
       minutes: parseMinutes(str(v, "minutes")),
-      outDir: str(v, "out") ?? path.join("runs", path.basename(path.resolve(entryDir))),
+      outDir,
       echo: !io.json,
+    });
+    const seedDirs = runs.map((r) => path.dirname(r.log));
+    const record = writeRecord({
+      seedDirs,
+      outDir: path.join(outDir, "record"),
+      author: str(v, "author") ?? os.userInfo().username,
+      name: `${path.basename(path.resolve(entryDir))} on ${DEFAULT_COURSE}`,
+      blurb: `pgolf run: the entry in ${entryDir} trained on the ${t.name} track (${t.summary}) and scored by the trusted evaluator.`,
+      replace: true,
     });
     return {
       course: { name: DEFAULT_COURSE, dir: course.dir },
       track: t.name,
       entry: entryDir,
-      runs: runs.map((r) => ({ ...r, ...stepStats(r.metrics) })),
+      record: record.dir,
+      runs: seedDirs.map((d) => {
+        const { train_curve: _curve, ...r } = readSeedRun(d);
+        return r;
+      }),
     };
   },
   human: (r) =>
@@ -66,5 +73,6 @@ export default defineCommand({
           `  log ${s.log}`,
         ].join("\n"),
       )
+      .concat([`record ${r.record}`])
       .join("\n"),
 });

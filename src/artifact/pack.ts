@@ -1,0 +1,128 @@
+// A pack: one file holding what a submission is scored on and weighed by, the entry's counted code
+// files and its artifact, so it can be moved, uploaded and checked as a unit.
+//   off  size  field (integers little-endian)
+//     0     4  magic "PGPK"
+//     4     1  u8 version (1)
+//     5     3  reserved, 0
+//     8     4  u32 J: JSON table length
+//    12     8  u64 D: data length (sum of the files' bytes)
+//    20     J  JSON {track, files: [{path, role: "code" | "artifact", bytes, sha256}], bytes_code, bytes_model}
+//  20+J     D  the files' bytes, in table order
+//  20+J+D  32  sha256 of every byte before it
+// Reading checks the checksum first, then every file's length and sha256, and refuses paths that
+// would leave the folder it unpacks into.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { writeFileAtomic } from "../core/atomic.js";
+import { PgolfError } from "../core/error.js";
+import { sha256 } from "../core/hash.js";
+import type { Track } from "../core/track.js";
+import { accountSize, type SizeAccount } from "./size_rule.js";
+
+export const PACK_MAGIC = "PGPK";
+export const PACK_VERSION = 1;
+const HEAD = 20;
+/** Largest pack read, bytes (a 16 MB submission with room to spare). */
+export const MAX_PACK_BYTES = 256 * 1024 * 1024;
+/** The artifact's name inside a pack. */
+export const PACK_ARTIFACT = "artifact.bin";
+
+export interface PackEntry {
+  path: string;
+  role: "code" | "artifact";
+  bytes: number;
+  sha256: string;
+}
+
+export interface PackTable {
+  track: string;
+  files: PackEntry[];
+  bytes_code: number;
+  bytes_model: number;
+}
+
+export async function writePack(entryDir: string, artifactFile: string, track: Track, outFile: string): Promise<{ account: SizeAccount; bytes: number }> {
+  const account = accountSize(entryDir, artifactFile, track);
+  const parts: Buffer[] = [];
+  const files: PackEntry[] = [];
+  for (const f of account.files) {
+    const b = fs.readFileSync(path.join(entryDir, f.path));
+    files.push({ path: f.path, role: "code", bytes: b.length, sha256: sha256(b) });
+    parts.push(b);
+  }
+  const art = fs.readFileSync(artifactFile);
+  files.push({ path: PACK_ARTIFACT, role: "artifact", bytes: art.length, sha256: account.artifact_sha256 });
+  parts.push(art);
+  const table: PackTable = { track: track.name, files, bytes_code: account.bytes_code, bytes_model: account.bytes_model };
+  const json = Buffer.from(JSON.stringify(table), "utf8");
+  const data = Buffer.concat(parts);
+  const head = Buffer.alloc(HEAD);
+  head.write(PACK_MAGIC, 0, "latin1");
+  head.writeUInt8(PACK_VERSION, 4);
+  head.writeUInt32LE(json.length, 8);
+  head.writeBigUInt64LE(BigInt(data.length), 12);
+  const body = Buffer.concat([head, json, data]);
+  const all = Buffer.concat([body, Buffer.from(sha256(body), "hex")]);
+  await writeFileAtomic(outFile, all);
+  return { account, bytes: all.length };
+}
+
+export function readPack(file: string): { table: PackTable; files: Map<string, Uint8Array> } {
+  const st = fs.statSync(file, { throwIfNoEntry: false });
+  if (!st) throw new PgolfError("FILE_NOT_FOUND", "pack not found", { file, fix: "make one with `pgolf pack DIR --artifact FILE --out FILE`" });
+  if (st.size > MAX_PACK_BYTES) throw new PgolfError("ARTIFACT_TOO_LARGE", `pack is ${st.size} bytes, over the ${MAX_PACK_BYTES}-byte limit`, { file, fix: "a pack holds one submission; check the file" });
+  const b = fs.readFileSync(file);
+  const fix = "the pack is damaged or not a pgolf pack; make it again with `pgolf pack`";
+  if (b.length < HEAD + 32) throw new PgolfError("ARTIFACT_TRUNCATED", `pack is ${b.length} bytes, shorter than its header`, { file, fix });
+  if (b.toString("latin1", 0, 4) !== PACK_MAGIC) throw new PgolfError("ARTIFACT_MAGIC", "not a pgolf pack (wrong magic)", { file, fix });
+  if (b[4] !== PACK_VERSION) throw new PgolfError("ARTIFACT_VERSION", `pack version ${b[4]} is not supported (this pgolf reads ${PACK_VERSION})`, { file, fix: "make the pack with this version of pgolf" });
+  const j = b.readUInt32LE(8);
+  const d = Number(b.readBigUInt64LE(12));
+  if (HEAD + j + d + 32 !== b.length) throw new PgolfError("ARTIFACT_LENGTH", `pack header declares ${HEAD + j + d + 32} bytes, the file has ${b.length}`, { file, fix });
+  if (sha256(b.subarray(0, b.length - 32)) !== b.subarray(b.length - 32).toString("hex")) throw new PgolfError("ARTIFACT_CHECKSUM", "pack content does not match its checksum", { file, fix });
+  let table: PackTable;
+  try {
+    table = JSON.parse(b.toString("utf8", HEAD, HEAD + j)) as PackTable;
+  } catch {
+    throw new PgolfError("ARTIFACT_TABLE", "the pack's file table is not JSON", { file, fix });
+  }
+  const files = new Map<string, Uint8Array>();
+  let off = HEAD + j;
+  for (const f of table.files ?? []) {
+    const norm = path.posix.normalize(f.path);
+    if (norm.startsWith("..") || path.posix.isAbsolute(norm) || norm !== f.path || f.path.includes("\\")) {
+      throw new PgolfError("ARTIFACT_TABLE", `the pack names a file outside its folder: ${JSON.stringify(f.path)}`, { file, fix });
+    }
+    if (!Number.isInteger(f.bytes) || f.bytes < 0 || off + f.bytes > HEAD + j + d) throw new PgolfError("ARTIFACT_TABLE_RANGE", `${f.path} points outside the pack's data`, { file, fix });
+    const bytes = b.subarray(off, off + f.bytes);
+    if (sha256(bytes) !== f.sha256) throw new PgolfError("ARTIFACT_CHECKSUM", `${f.path} does not match its sha256 in the pack`, { file, fix });
+    if (files.has(f.path)) throw new PgolfError("ARTIFACT_TABLE", `${f.path} appears twice in the pack`, { file, fix });
+    files.set(f.path, bytes);
+    off += f.bytes;
+  }
+  if (off !== HEAD + j + d) throw new PgolfError("ARTIFACT_TABLE", "the pack's data has bytes no file claims", { file, fix });
+  if (table.files.filter((f) => f.role === "artifact").length !== 1) throw new PgolfError("ARTIFACT_TABLE", "a pack holds exactly one artifact", { file, fix });
+  return { table, files };
+}
+
+/** Unpacks into a fresh folder: entry/ (the code files) and artifact.bin. */
+export function unpack(file: string, dir: string): { entryDir: string; artifactFile: string; table: PackTable } {
+  const { table, files } = readPack(file);
+  const entryDir = path.join(dir, "entry");
+  fs.mkdirSync(entryDir, { recursive: true });
+  let artifactFile = "";
+  for (const f of table.files) {
+    const bytes = files.get(f.path)!;
+    if (f.role === "artifact") {
+      artifactFile = path.join(dir, PACK_ARTIFACT);
+      fs.writeFileSync(artifactFile, bytes);
+    } else {
+      const p = path.join(entryDir, f.path);
+      fs.mkdirSync(path.dirname(p), { recursive: true });
+      fs.writeFileSync(p, bytes);
+    }
+  }
+  // an entry module needs its ES-module marker (not counted, not packed)
+  if (!fs.existsSync(path.join(entryDir, "package.json"))) fs.writeFileSync(path.join(entryDir, "package.json"), '{"type": "module"}\n');
+  return { entryDir, artifactFile, table };
+}

@@ -1,0 +1,42 @@
+// The size rule, computed by the harness and never self-reported: code bytes are the bytes of every
+// file in the entry folder except README.md, submission.json, logs and the dependency list
+// (code_bytes.ts); the harness runs an entry only from a sealed copy of exactly those files (seal.ts),
+// so any file the entry reads at run time is one of them. Artifact bytes are the exported blob's
+// length. The total must be at most the track's cap, in decimal bytes (16,000,000 means 16,000,000).
+import * as fs from "node:fs";
+import { PgolfError } from "../core/error.js";
+import { sha256 } from "../core/hash.js";
+import type { Track } from "../core/track.js";
+import { codeFiles, type CodeFile } from "../train/code_bytes.js";
+
+export interface SizeAccount {
+  track: string;
+  files: CodeFile[];
+  bytes_code: number;
+  bytes_model: number;
+  bytes_total: number;
+  artifact_sha256: string;
+  cap_bytes: number;
+  within_cap: boolean;
+  /** Bytes left under the cap (negative: over). */
+  headroom: number;
+}
+
+export function accountSize(entryDir: string, artifactFile: string, track: Track): SizeAccount {
+  if (!fs.existsSync(artifactFile)) throw new PgolfError("FILE_NOT_FOUND", "artifact not found", { file: artifactFile, fix: "pass the artifact a training run wrote (runs/<entry>/seed_<N>/artifact.bin)" });
+  const files = codeFiles(entryDir);
+  const artifact = fs.readFileSync(artifactFile);
+  const code = files.reduce((a, f) => a + f.bytes, 0);
+  const total = code + artifact.length;
+  return {
+    track: track.name,
+    files,
+    bytes_code: code,
+    bytes_model: artifact.length,
+    bytes_total: total,
+    artifact_sha256: sha256(artifact),
+    cap_bytes: track.maxBytes,
+    within_cap: total <= track.maxBytes,
+    headroom: track.maxBytes - total,
+  };
+}

@@ -1,0 +1,145 @@
+// The model side of the evaluation protocol for pgolf entries: run by the evaluator as
+// `node <sandbox flags> entry_host.js SEALED_DIR`, it loads the sealed entry and its artifact and
+// answers frames on stdin/stdout. stdout carries frames only: console output goes to stderr.
+//
+// A windowed model is driven as the reference's eval_val drives it: the stream's targets are cut
+// into non-overlapping windows of eval_seq_len (targets wL+1..wL+L read inputs wL..wL+L-1), each
+// truncated at the end of what is revealed; windows of one length go in one batch.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import { setBackend, setThreads } from "../engine/backend.js";
+import type { EntryModel, StreamingModel, WindowedModel } from "../train/entry.js";
+import { loadEntry } from "../train/load_entry.js";
+import { describeChildError } from "../train/sandbox.js";
+import { encodeMessage, FrameReader, MessageKind, payloadInt32, type Message } from "./protocol.js";
+
+const out = process.stdout.write.bind(process.stdout);
+// Everything the entry prints goes to stderr, so stdout stays a clean frame stream.
+process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
+console.log = console.error;
+console.info = console.error;
+
+function send(kind: MessageKind, header: Record<string, unknown>, payload?: Uint8Array): Promise<void> {
+  return new Promise((resolve) => {
+    if (out(encodeMessage(kind, header, payload))) resolve();
+    else process.stdout.once("drain", () => resolve());
+  });
+}
+
+/** Windowed model -> distributions for `tokens` (stream positions start..start+n-1), given the history. */
+export async function windowedScore(model: WindowedModel, seqLen: number, vocab: number, history: Int32Array, tokens: Int32Array): Promise<Float32Array> {
+  const start = history.length;
+  const n = tokens.length;
+  const at = (i: number) => (i < start ? history[i] : tokens[i - start]);
+  // windows: [first target, last target] in stream positions, grouped by length
+  const byLen = new Map<number, number[]>();
+  for (let t = start; t < start + n; ) {
+    const w = Math.floor((t - 1) / seqLen);
+    const last = Math.min((w + 1) * seqLen, start + n - 1);
+    const len = last - w * seqLen; // inputs w*L .. last-1
+    const list = byLen.get(len) ?? [];
+    list.push(w * seqLen);
+    byLen.set(len, list);
+    t = last + 1;
+  }
+  const result = new Float32Array(n * vocab);
+  for (const [len, starts] of byLen) {
+    const ids = new Int32Array(starts.length * len);
+    starts.forEach((s, r) => {
+      for (let i = 0; i < len; i++) ids[r * len + i] = at(s + i);
+    });
+    const lp = await model.logProbs(ids, starts.length, len);
+    if (lp.length !== starts.length * len * vocab) {
+      throw new Error(`logProbs returned ${lp.length} values for ${starts.length} x ${len} positions x ${vocab} tokens`);
+    }
+    starts.forEach((s, r) => {
+      for (let i = 0; i < len; i++) {
+        const target = s + i + 1; // predicted by input s + i
+        if (target < start || target >= start + n) continue;
+        result.set(lp.subarray((r * len + i) * vocab, (r * len + i + 1) * vocab), (target - start) * vocab);
+      }
+    });
+  }
+  return result;
+}
+
+async function main(): Promise<void> {
+  const sealedDir = process.argv[2];
+  const reader = new FrameReader(1 << 30, "the evaluator");
+  let model: EntryModel | undefined;
+  let vocab = 0;
+  let seqLen = 1024;
+  let history = new Int32Array(0);
+  const handle = async (m: Message): Promise<boolean> => {
+    switch (m.kind) {
+      case MessageKind.HELLO: {
+        const h = m.header as { vocab_size: number; bos: number; artifact: string; config: Record<string, unknown>; threads: number | null };
+        const entry = await loadEntry(sealedDir);
+        const config = { ...entry.config, ...h.config };
+        const threads = h.threads ?? os.availableParallelism();
+        setBackend("ort");
+        setThreads(threads);
+        vocab = h.vocab_size;
+        seqLen = Number(config.eval_seq_len ?? 1024);
+        history = Int32Array.of(h.bos);
+        model = await entry.module.load(new Uint8Array(fs.readFileSync(h.artifact)), { config, vocabSize: vocab, threads });
+        const kind = typeof (model as StreamingModel).score === "function" ? "streaming" : "windowed";
+        if (kind === "windowed" && typeof (model as WindowedModel).logProbs !== "function") throw new Error("load() returned neither logProbs() nor score()");
+        await send(MessageKind.READY, { name: sealedDir, model: kind });
+        return true;
+      }
+      case MessageKind.SCORE: {
+        const tokens = payloadInt32(m);
+        const lp =
+          typeof (model as StreamingModel).score === "function"
+            ? await (model as StreamingModel).score(tokens, history)
+            : await windowedScore(model as WindowedModel, seqLen, vocab, history, tokens);
+        await send(MessageKind.DIST, { chunk: m.header.chunk, n: tokens.length }, new Uint8Array(lp.buffer, lp.byteOffset, lp.byteLength));
+        return true;
+      }
+      case MessageKind.OBSERVE: {
+        const tokens = payloadInt32(m);
+        const next = new Int32Array(history.length + tokens.length);
+        next.set(history);
+        next.set(tokens, history.length);
+        const before = history;
+        history = next;
+        const observe = (model as StreamingModel).observe;
+        if (typeof observe === "function") await observe.call(model, tokens, before);
+        await send(MessageKind.OK, {});
+        return true;
+      }
+      case MessageKind.BYE:
+        return false;
+      default:
+        throw new Error(`unexpected message kind ${m.kind}`);
+    }
+  };
+  let queue = Promise.resolve(true);
+  let done = false;
+  process.stdin.on("data", (d: Buffer) => {
+    reader.push(d);
+    for (let m = reader.next(); m; m = reader.next()) {
+      const msg = m;
+      queue = queue.then(async (go) => {
+        if (!go || done) return false;
+        const more = await handle(msg);
+        if (!more) {
+          done = true;
+          process.exit(0);
+        }
+        return more;
+      });
+      queue.catch(async (e: unknown) => {
+        const d = describeChildError(e, sealedDir);
+        await send(MessageKind.ERROR, { message: `${d.code}: ${d.message}`, code: d.code });
+        process.exit(1);
+      });
+    }
+  });
+  process.stdin.on("end", () => {
+    void queue.then(() => process.exit(0));
+  });
+}
+
+void main();

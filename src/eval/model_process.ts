@@ -1,0 +1,177 @@
+// A model being evaluated, as a child process the evaluator talks to with the protocol's frames.
+// pgolf entries (entry.ts) run in the sandboxed host (entry_host.ts) from a sealed copy: they can read
+// their own counted files and their artifact, nothing else (not the validation data, which stays in
+// the evaluator). Entries in any other language declare `eval_command` in config.json (for example
+// ["python3", "entry.py"]) and run from their sealed copy with a scrubbed environment.
+// One wallclock deadline covers the whole session; past it the process is killed.
+import { spawn, type ChildProcess } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { ERROR_CODES, PgolfError, type ErrorCode } from "../core/error.js";
+import { readJsonFile } from "../core/json.js";
+import { ENTRY_CONFIG } from "../train/load_entry.js";
+import { distScript, spawnSandboxed } from "../train/sandbox.js";
+import { sealEntry, type SealedEntry } from "../train/seal.js";
+import { encodeMessage, FrameReader, kindName, MessageKind, type Message } from "./protocol.js";
+
+/** Keep this much of the model's stderr for error messages, bytes. */
+const STDERR_TAIL_BYTES = 4096;
+
+export interface StartOptions {
+  entryDir: string;
+  artifactFile: string;
+  /** Wallclock for the whole session, milliseconds (the track's evaluation cap). */
+  deadlineMs: number;
+  /** Largest frame payload accepted from the model, bytes. */
+  maxPayloadBytes: number;
+  /** Pass the model's stderr through (otherwise only its tail is kept for errors). */
+  echoStderr?: boolean;
+}
+
+export class ModelProcess {
+  private readonly reader: FrameReader;
+  private readonly waiting: { resolve: (m: Message) => void; reject: (e: Error) => void }[] = [];
+  private readonly received: Message[] = [];
+  private failure: Error | undefined;
+  private stderrTail = "";
+  private readonly timer: NodeJS.Timeout;
+  readonly startedAt = performance.now();
+
+  private constructor(
+    private readonly child: ChildProcess,
+    private readonly sealed: SealedEntry,
+    readonly o: StartOptions,
+    readonly kind: "pgolf" | "process",
+  ) {
+    this.reader = new FrameReader(o.maxPayloadBytes, `the model process (${o.entryDir})`);
+    child.stdout!.on("data", (d: Buffer) => {
+      try {
+        this.reader.push(d);
+        for (let m = this.reader.next(); m; m = this.reader.next()) this.deliver(m);
+      } catch (e) {
+        this.fail(e as Error);
+      }
+    });
+    child.stderr!.on("data", (d: Buffer) => {
+      if (o.echoStderr) process.stderr.write(d);
+      this.stderrTail = (this.stderrTail + d.toString("utf8")).slice(-STDERR_TAIL_BYTES);
+    });
+    child.stdin!.on("error", () => {
+      // the child went away; the exit handler reports it
+    });
+    child.on("error", (e) => this.fail(new PgolfError("ENTRY_CRASHED", `the model process could not start: ${e.message}`, { file: o.entryDir, fix: "check eval_command in config.json", cause: e })));
+    child.on("exit", (code, signal) => {
+      if (this.failure) return;
+      this.fail(
+        new PgolfError("ENTRY_CRASHED", `the model process exited (${signal ? `signal ${signal}` : `code ${code}`}) in the middle of evaluation${this.stderrTail ? `; its last words: ${this.lastWords()}` : ""}`, {
+          file: o.entryDir,
+          fix: "fix the error in the model's code (run it with --echo to see its output)",
+        }),
+      );
+    });
+    this.timer = setTimeout(() => {
+      this.fail(new PgolfError("ENTRY_TIMEOUT", `evaluation passed its ${(o.deadlineMs / 1000).toFixed(0)} s cap and the model process was stopped`, { file: o.entryDir, fix: "make evaluation faster (the cap covers loading and scoring)" }));
+    }, o.deadlineMs);
+  }
+
+  static start(o: StartOptions): ModelProcess {
+    const configFile = path.join(o.entryDir, ENTRY_CONFIG);
+    const config = fs.existsSync(configFile) ? readJsonFile<Record<string, unknown>>(configFile, "entry config") : {};
+    const command = config.eval_command;
+    const sealed = sealEntry(o.entryDir);
+    try {
+      if (command === undefined) {
+        const child = spawnSandboxed(distScript("eval/entry_host.js"), [sealed.dir], {
+          read: [sealed.dir, o.artifactFile],
+          write: [],
+          stdio: ["pipe", "pipe", "pipe"],
+        });
+        return new ModelProcess(child, sealed, o, "pgolf");
+      }
+      if (!Array.isArray(command) || command.length === 0 || !command.every((c) => typeof c === "string")) {
+        throw new PgolfError("CONFIG_INVALID", "eval_command must be a non-empty array of strings", { file: configFile, fix: 'e.g. "eval_command": ["python3", "entry.py"]' });
+      }
+      const child = spawn(command[0], command.slice(1), {
+        cwd: sealed.dir,
+        stdio: ["pipe", "pipe", "pipe"],
+        // a scrubbed environment: the toolchain's own variables (PATH, HOME, pyenv) and the artifact
+        env: {
+          ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k === "PATH" || k === "HOME" || k.startsWith("PYENV"))),
+          PGOLF_ARTIFACT: path.resolve(o.artifactFile),
+          PYTHONDONTWRITEBYTECODE: "1",
+        },
+      });
+      return new ModelProcess(child, sealed, o, "process");
+    } catch (e) {
+      sealed.remove();
+      throw e;
+    }
+  }
+
+  private lastWords(): string {
+    return this.stderrTail.trim().split("\n").slice(-6).join(" | ");
+  }
+
+  private deliver(m: Message): void {
+    if (m.kind === MessageKind.ERROR) {
+      const code = typeof m.header.code === "string" && m.header.code in ERROR_CODES ? (m.header.code as ErrorCode) : "ENTRY_CRASHED";
+      this.fail(new PgolfError(code, `the model gave up: ${String(m.header.message ?? "no message")}`, { file: this.o.entryDir, fix: "fix the error in the model's code" }));
+      return;
+    }
+    const w = this.waiting.shift();
+    if (w) w.resolve(m);
+    else this.received.push(m);
+  }
+
+  private fail(e: Error): void {
+    if (this.failure) return;
+    this.failure = e;
+    clearTimeout(this.timer);
+    this.child.kill("SIGKILL");
+    for (const w of this.waiting.splice(0)) w.reject(e);
+  }
+
+  /** Milliseconds since the process started. */
+  elapsedMs(): number {
+    return performance.now() - this.startedAt;
+  }
+
+  /** Sends one message and waits for the reply of the expected kind. */
+  async request(kind: MessageKind, header: Record<string, unknown>, payload: Uint8Array | undefined, expect: MessageKind): Promise<Message> {
+    if (this.failure) throw this.failure;
+    this.child.stdin!.write(encodeMessage(kind, header, payload));
+    const m = this.received.shift() ?? (await new Promise<Message>((resolve, reject) => this.waiting.push({ resolve, reject })));
+    if (m.kind !== expect) {
+      const e = new PgolfError("EVAL_PROTOCOL", `the model answered ${kindName(kind)} with ${kindName(m.kind)}, expected ${kindName(expect)}`, { file: this.o.entryDir, fix: "follow docs/eval-protocol.md" });
+      this.fail(e);
+      throw e;
+    }
+    return m;
+  }
+
+  /** Says BYE, waits briefly for a clean exit, and removes the sealed copy. */
+  async close(): Promise<void> {
+    clearTimeout(this.timer);
+    if (!this.failure && this.child.exitCode === null) {
+      this.failure = new PgolfError("EVAL_PROTOCOL", "the session is closed");
+      this.child.stdin!.end(encodeMessage(MessageKind.BYE, {}));
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(() => {
+          this.child.kill("SIGKILL");
+          resolve();
+        }, 5000);
+        this.child.once("exit", () => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    } else this.child.kill("SIGKILL");
+    this.sealed.remove();
+  }
+
+  /** Kills the process at once (after a failure elsewhere). */
+  abort(e: Error): void {
+    this.fail(e);
+    this.sealed.remove();
+  }
+}

@@ -1,0 +1,65 @@
+// A seed's run folder as `pgolf train` / `pgolf run` leave it (runs/<entry>/seed_<N>/): the log in the
+// reference's formats, metrics.jsonl (one JSON object per line: per-step records from the entry, and
+// the harness's "trained" and "scored" events), and artifact.bin. Records are filled from here only.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { PgolfError } from "../core/error.js";
+import { sha256 } from "../core/hash.js";
+import type { SeedRun } from "../eval/run_seeds.js";
+
+export interface SeedRunFolder extends SeedRun {
+  dir: string;
+  /** From the entry's per-step metrics: last step, training tokens seen, tokens per training second. */
+  steps: number;
+  train_tokens: number;
+  tokens_per_s: number;
+  /** (step, train_loss) and (step, val_bpb) points for curves. */
+  train_curve: [number, number][];
+}
+
+export function readSeedRun(dir: string): SeedRunFolder {
+  const metricsFile = path.join(dir, "metrics.jsonl");
+  if (!fs.existsSync(metricsFile)) {
+    throw new PgolfError("RECORD_FILE", "not a pgolf run folder: it has no metrics.jsonl", { file: dir, fix: "pass a seed folder written by `pgolf train` or `pgolf run` (runs/<entry>/seed_<N>)" });
+  }
+  let scored: SeedRun | undefined;
+  let steps = 0;
+  let tokens = 0;
+  let timeMs = 0;
+  const curve: [number, number][] = [];
+  const lines = fs.readFileSync(metricsFile, "utf8").split("\n");
+  lines.forEach((line, i) => {
+    if (!line) return;
+    let m: Record<string, unknown>;
+    try {
+      m = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      throw new PgolfError("RECORD_FILE", `line ${i + 1} of metrics.jsonl is not JSON`, { file: metricsFile, fix: "run the seed again; the file was damaged" });
+    }
+    if (m.event === "scored") scored = m as unknown as SeedRun;
+    else if (m.event === "start") {
+      // a fresh start (not a resume) clears what an earlier attempt in the same folder recorded
+      scored = undefined;
+      curve.length = 0;
+    } else if (typeof m.step === "number") {
+      steps = m.step;
+      if (typeof m.tokens === "number") tokens = m.tokens;
+      if (typeof m.train_time_ms === "number") timeMs = m.train_time_ms;
+      if (typeof m.train_loss === "number") curve.push([m.step, m.train_loss]);
+    }
+  });
+  if (!scored) {
+    throw new PgolfError("RECORD_FILE", "this seed was not scored (no \"scored\" event in metrics.jsonl)", { file: metricsFile, fix: "finish the run: `pgolf train` scores each seed after training" });
+  }
+  const artifact = path.join(dir, "artifact.bin");
+  const log = path.join(dir, path.basename(scored.log));
+  for (const f of [artifact, log]) if (!fs.existsSync(f)) throw new PgolfError("RECORD_FILE", `${path.basename(f)} is missing from the run folder`, { file: f, fix: "run the seed again" });
+  const actual = sha256(fs.readFileSync(artifact));
+  if (actual !== scored.artifact_sha256) {
+    throw new PgolfError("RECORD_FILE", `artifact.bin has sha256 ${actual.slice(0, 12)}…, the scored artifact had ${scored.artifact_sha256.slice(0, 12)}…`, {
+      file: artifact,
+      fix: "the artifact changed after it was scored; run the seed again",
+    });
+  }
+  return { ...scored, dir, artifact, log, metrics: metricsFile, steps, train_tokens: tokens, tokens_per_s: timeMs > 0 ? tokens / (timeMs / 1000) : 0, train_curve: curve };
+}
