@@ -3,7 +3,9 @@
 //    on the same texts with the same official model; cold (a fresh tokenizer per pass) and warm;
 //  - corpus encode on all cores;
 //  - shard write and read throughput;
-//  - wall time of `pgolf data prepare` for the embedded course (a fresh build).
+//  - wall time of `pgolf data prepare` for the embedded course (a fresh build);
+//  - training and forward throughput vs PyTorch; the trusted evaluator end to end vs PyTorch's
+//    forward pass; the 600 s quality run vs the PyTorch peer trained the same way.
 // Results print as a table and go to bench-output/bench.json.
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -16,6 +18,7 @@ import { readSotuDocuments } from "../src/data/sources.js";
 import { readShard, ShardReader, writeShard } from "../src/data/shard.js";
 import { SentencePieceTokenizer } from "../src/data/tokenizer/sentencepiece.js";
 import { benchTrain } from "../src/train/bench_train.js";
+import { evalSpeedBench } from "./eval_speed.js";
 import { qualityBench } from "./quality.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -148,7 +151,18 @@ if (fs.existsSync(model) && fs.existsSync(jsonl)) {
   line(r.peer ? `  vs ${r.peer.peer}: train ${r.ratio_train!.toFixed(2)}x, eval ${r.ratio_eval!.toFixed(2)}x` : `  ${r.peer_note}`);
 }
 
-// 6. Quality: pgolf run for 600 s vs the PyTorch peer trained the same way (PGOLF_BENCH_QUALITY_SECONDS
+// 6. The trusted evaluator end to end vs the PyTorch peer's forward pass, same stream, same run.
+{
+  const r = await evalSpeedBench((s) => line(`  ${s}`));
+  results.eval = r;
+  line(
+    r.peer
+      ? `trusted evaluation (sotu-sp1024 val, cpu-small, 2 threads): pgolf ${r.pgolf.tokens_per_s.toFixed(0)} tokens/s vs ${r.peer.peer} forward ${r.peer.tokens_per_s.toFixed(0)} tokens/s (${r.ratio!.toFixed(2)}x)`
+      : `trusted evaluation: pgolf ${r.pgolf.tokens_per_s.toFixed(0)} tokens/s; ${r.peer_note}`,
+  );
+}
+
+// 7. Quality: pgolf run for 600 s vs the PyTorch peer trained the same way (PGOLF_BENCH_QUALITY_SECONDS
 // to shorten; 0 skips it).
 {
   const seconds = Number(process.env.PGOLF_BENCH_QUALITY_SECONDS ?? 600);

@@ -3,7 +3,8 @@ entry trains (reference optimizer split and schedule, 2 warm-up steps primed the
 in the wallclock, lr warmdown by remaining wallclock over 1200 iterations' worth, Muon momentum warmed
 0.85 -> 0.95 over 500 steps), for the same wallclock, on the same pgolf course shards, and scored the
 same way (non-overlapping windows of 256 over the validation stream, the reference byte table).
-Usage: python3 torch_train_sotu.py COURSE_DIR SECONDS. Prints one JSON line."""
+Usage: python3 torch_train_sotu.py COURSE_DIR SECONDS. Prints one JSON line (with the evaluation's
+wallclock and tokens/s: the forward pass over the whole validation stream, loss only)."""
 import copy, json, math, os, sys, time
 import numpy as np, torch, torch.nn.functional as F, sentencepiece as spm
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -83,13 +84,14 @@ while True:
     loss = step(*stream.batch(), scale, momentum); steps += 1
     if steps % 50 == 0: print(f"step {steps} loss {loss:.4f} t {el:.0f}s", file=sys.stderr, flush=True)
 
-model.eval(); n = (len(val) - 1) // S; nll = 0.0; nbytes = 0
+model.eval(); n = (len(val) - 1) // S; nll = 0.0; nbytes = 0; t_eval = time.perf_counter()
 with torch.no_grad():
     for s in range(0, n, 32):
         e = min(n, s + 32); x = torch.from_numpy(val[s * S:e * S]).view(-1, S); y = torch.from_numpy(val[s * S + 1:e * S + 1]).view(-1, S)
         nll += model(x, y).item() * y.numel()
         xs, ys = x.numpy().reshape(-1), y.numpy().reshape(-1)
         nbytes += int((base[ys] + (lead[ys] & ~bound[xs])).sum())
-targets = n * S
+targets = n * S; eval_s = time.perf_counter() - t_eval
 print(json.dumps({"peer": f"torch {torch.__version__}", "seconds": budget, "steps": steps, "train_tokens": steps * BATCH_TOKENS,
-                  "val_loss": nll / targets, "val_bpb": nll / math.log(2) / nbytes, "val_targets": targets, "val_bytes": nbytes}))
+                  "val_loss": nll / targets, "val_bpb": nll / math.log(2) / nbytes, "val_targets": targets, "val_bytes": nbytes,
+                  "eval_seconds": eval_s, "eval_tokens_per_s": targets / eval_s}))

@@ -107,3 +107,43 @@ test("the installed bin runs as a real process", { skip: fs.existsSync(path.join
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout.trim(), JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8")).version);
 });
+
+test("pack, eval, submit and check from the command line, with --json", { timeout: 180_000 }, async () => {
+  const work = tempDir();
+  const entry = path.join(work, "entry");
+  fs.cpSync(path.join(PROJECT_ROOT, "test", "entries", "ts_modes"), entry, { recursive: true });
+  const data = path.join(work, "data");
+  assert.equal((await pgolf("data", "prepare", "--dir", data, "--json")).code, 0);
+  const train = await pgolf("train", entry, "--dir", data, "--seeds", "1,2", "--minutes", "0.05", "--out", path.join(work, "runs"), "--json");
+  assert.equal(train.code, 0, train.err);
+  const artifact = path.join(work, "runs", "seed_1", "artifact.bin");
+
+  const pack = await pgolf("pack", entry, "--artifact", artifact, "--out", path.join(work, "e.pgpack"), "--json");
+  assert.equal(pack.code, 0, pack.err);
+  const p = JSON.parse(pack.out);
+  assert.equal(p.bytes_total, p.bytes_code + p.bytes_model);
+  assert.equal(p.within_cap, true);
+  assert.deepEqual(p.files.map((f: { path: string }) => f.path), ["config.json", "entry.ts"]);
+
+  const ev = await pgolf("eval", path.join(work, "e.pgpack"), "--dir", data, "--max-targets", "8192", "--probes", "1", "--json");
+  assert.equal(ev.code, 0, ev.err);
+  const e = JSON.parse(ev.out);
+  for (const k of ["val_loss", "val_bpb", "eval_seconds", "bytes_code", "bytes_model", "bytes_total", "within_cap"]) assert.ok(k in e, k);
+  assert.equal(e.checks.causality.probes, 1);
+  assert.equal(e.bytes_total, p.bytes_total);
+
+  const rec = path.join(work, "record");
+  const sub = await pgolf("submit", path.join(work, "runs"), "--out", rec, "--author", "T", "--name", "Unigram", "--technique", "ttt", "--json");
+  assert.equal(sub.code, 0, sub.err);
+  assert.equal(JSON.parse(sub.out).submission.seeds.length, 2);
+  const chk = await pgolf("check", rec, "--json");
+  assert.equal(chk.code, 0, chk.err);
+  const c = JSON.parse(chk.out).records[0];
+  assert.equal(c.format, "pgolf");
+  assert.equal(c.seeds.length, 2);
+  assert.deepEqual(c.findings.filter((f: { kind: string }) => f.kind !== "too-few-seeds"), [], JSON.stringify(c.findings));
+
+  const bad = await pgolf("eval", entry, "--dir", data, "--json");
+  assert.equal(bad.code, 1);
+  assert.equal(JSON.parse(bad.out).error.code, "PGOLF_FILE_NOT_FOUND");
+});

@@ -13,6 +13,8 @@ const COMMANDS: Record<string, () => Promise<Command<any>>> = {
   pack: async () => (await import("./commands/pack.js")).default,
   eval: async () => (await import("./commands/eval.js")).default,
   submit: async () => (await import("./commands/submit.js")).default,
+  check: async () => (await import("./commands/check.js")).default,
+  "leaderboard build": async () => (await import("./commands/leaderboard-build.js")).default,
   "data prepare": async () => (await import("./commands/data-prepare.js")).default,
   "data fetch": async () => (await import("./commands/data-fetch.js")).default,
   "data build": async () => (await import("./commands/data-build.js")).default,

@@ -5,10 +5,10 @@ import { PgolfError } from "./error.js";
 export interface Track {
   name: string;
   summary: string;
-  /** Training wallclock cap, seconds. */
-  trainSeconds: number;
-  /** Evaluation wallclock cap, seconds. */
-  evalSeconds: number;
+  /** Training wallclock cap, seconds (null: no cap, as on the original non-record track). */
+  trainSeconds: number | null;
+  /** Evaluation wallclock cap, seconds (null: no cap). */
+  evalSeconds: number | null;
   /** Code bytes + artifact bytes must be at most this (decimal bytes). */
   maxBytes: number;
   /** Threads the harness pins (null: the hardware decides, as on 8xH100). */
@@ -29,6 +29,17 @@ export const TRACKS: Record<string, Track> = {
     maxBytes: 16_000_000,
     threads: null,
     hardware: "8xH100",
+    marginNats: 0.005,
+    alpha: 0.01,
+  },
+  "non-record-16mb": {
+    name: "non-record-16mb",
+    summary: "the original non-record track: unlimited compute, 16,000,000 bytes; not ranked against the record track",
+    trainSeconds: null,
+    evalSeconds: null,
+    maxBytes: 16_000_000,
+    threads: null,
+    hardware: "any",
     marginNats: 0.005,
     alpha: 0.01,
   },

@@ -11,7 +11,7 @@ import { setBackend, setThreads } from "../engine/backend.js";
 import type { EntryModel, StreamingModel, WindowedModel } from "../train/entry.js";
 import { loadEntry } from "../train/load_entry.js";
 import { describeChildError } from "../train/sandbox.js";
-import { encodeMessage, FrameReader, MessageKind, payloadInt32, type Message } from "./protocol.js";
+import { encodeMessageParts, FrameReader, MessageKind, payloadInt32, type Message } from "./protocol.js";
 
 const out = process.stdout.write.bind(process.stdout);
 // Everything the entry prints goes to stderr, so stdout stays a clean frame stream.
@@ -20,8 +20,10 @@ console.log = console.error;
 console.info = console.error;
 
 function send(kind: MessageKind, header: Record<string, unknown>, payload?: Uint8Array): Promise<void> {
+  const [head, body] = encodeMessageParts(kind, header, payload);
+  out(head);
   return new Promise((resolve) => {
-    if (out(encodeMessage(kind, header, payload))) resolve();
+    if (out(body)) resolve();
     else process.stdout.once("drain", () => resolve());
   });
 }

@@ -20,8 +20,8 @@ const STDERR_TAIL_BYTES = 4096;
 export interface StartOptions {
   entryDir: string;
   artifactFile: string;
-  /** Wallclock for the whole session, milliseconds (the track's evaluation cap). */
-  deadlineMs: number;
+  /** Wallclock for the whole session, milliseconds (the track's evaluation cap; null: none). */
+  deadlineMs: number | null;
   /** Largest frame payload accepted from the model, bytes. */
   maxPayloadBytes: number;
   /** Pass the model's stderr through (otherwise only its tail is kept for errors). */
@@ -34,7 +34,7 @@ export class ModelProcess {
   private readonly received: Message[] = [];
   private failure: Error | undefined;
   private stderrTail = "";
-  private readonly timer: NodeJS.Timeout;
+  private readonly timer: NodeJS.Timeout | undefined;
   readonly startedAt = performance.now();
 
   private constructor(
@@ -69,9 +69,13 @@ export class ModelProcess {
         }),
       );
     });
-    this.timer = setTimeout(() => {
-      this.fail(new PgolfError("ENTRY_TIMEOUT", `evaluation passed its ${(o.deadlineMs / 1000).toFixed(0)} s cap and the model process was stopped`, { file: o.entryDir, fix: "make evaluation faster (the cap covers loading and scoring)" }));
-    }, o.deadlineMs);
+    const deadline = o.deadlineMs;
+    this.timer =
+      deadline === null
+        ? undefined
+        : setTimeout(() => {
+            this.fail(new PgolfError("ENTRY_TIMEOUT", `evaluation passed its ${(deadline / 1000).toFixed(0)} s cap and the model process was stopped`, { file: o.entryDir, fix: "make evaluation faster (the cap covers loading and scoring)" }));
+          }, deadline);
   }
 
   static start(o: StartOptions): ModelProcess {

@@ -48,15 +48,28 @@ export interface Message {
   payload: Uint8Array;
 }
 
+/** A frame as two pieces, its head (fixed header + JSON) and its payload, to write without joining them. */
+export function encodeMessageParts(kind: MessageKind, header: Record<string, unknown>, payload: Uint8Array = new Uint8Array(0)): [Buffer, Buffer] {
+  const whole = encodeHead(kind, header, payload.byteLength);
+  return [whole, Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength)];
+}
+
 export function encodeMessage(kind: MessageKind, header: Record<string, unknown>, payload: Uint8Array = new Uint8Array(0)): Buffer {
-  const json = Buffer.from(JSON.stringify(header), "utf8");
+  return Buffer.concat(encodeMessageParts(kind, header, payload));
+}
+
+function encodeHead(kind: MessageKind, header: Record<string, unknown>, payloadBytes: number): Buffer {
+  // JSON padded with spaces to a multiple of 4 bytes, so the payload starts 4-byte aligned and a
+  // reader can view it as int32/float32 without copying it
+  const text = JSON.stringify(header);
+  const json = Buffer.from(text + " ".repeat((4 - (Buffer.byteLength(text) % 4)) % 4), "utf8");
   const head = Buffer.alloc(FRAME_HEADER_BYTES);
   head.write(PROTOCOL_MAGIC, 0, "latin1");
   head.writeUInt8(PROTOCOL_VERSION, 4);
   head.writeUInt8(kind, 5);
   head.writeUInt32LE(json.length, 8);
-  head.writeUInt32LE(payload.byteLength, 12);
-  return Buffer.concat([head, json, Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength)]);
+  head.writeUInt32LE(payloadBytes, 12);
+  return Buffer.concat([head, json]);
 }
 
 /** Reassembles frames from a byte stream that arrives in arbitrary pieces. */
@@ -104,9 +117,10 @@ export class FrameReader {
       throw bad("the JSON header does not parse");
     }
     if (header === null || typeof header !== "object" || Array.isArray(header)) throw bad("the JSON header is not an object");
-    // copy the payload out so it is aligned for typed-array views
-    const payload = new Uint8Array(p);
-    payload.set(all.subarray(FRAME_HEADER_BYTES + j, FRAME_HEADER_BYTES + j + p));
+    // a view when the payload is 4-byte aligned (writers pad the JSON so it is), else a copy
+    const start = FRAME_HEADER_BYTES + j;
+    let payload = all.subarray(start, start + p) as Uint8Array;
+    if ((all.byteOffset + start) % 4 !== 0) payload = new Uint8Array(payload);
     const rest = all.subarray(FRAME_HEADER_BYTES + j + p);
     this.chunks = rest.length > 0 ? [rest] : [];
     this.buffered = rest.length;

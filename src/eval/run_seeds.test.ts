@@ -7,12 +7,18 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "node:test";
 import { PROJECT_ROOT, tempDir } from "../../test/support/fixtures.js";
+import { isPgolfError, type PgolfError } from "../core/error.js";
 import { track } from "../core/track.js";
 import { prepareCourse } from "../data/prepare.js";
 import { openCourse } from "../data/course.js";
 import { trainSeed } from "../train/harness.js";
 import { initEntry } from "../train/init_entry.js";
-import { runSeeds } from "./run_seeds.js";
+import { courseTokenizer, readValTokens } from "../data/course.js";
+import { setBackend } from "../engine/backend.js";
+import type { WindowedModel } from "../train/entry.js";
+import { loadEntry } from "../train/load_entry.js";
+import { evaluateTokens } from "./evaluate.js";
+import { runSeeds, scoreArtifact } from "./run_seeds.js";
 
 const TINY = { model_overrides: { layers: 2, dim: 64, heads: 4, kvHeads: 2, seqLen: 64 }, train_batch_tokens: 2048, eval_seq_len: 64, warmup_steps: 1, train_log_every: 10, warmdown_iters: 100 };
 const work = tempDir();
@@ -37,6 +43,45 @@ test("the baseline entry trains on the embedded course and lowers validation los
   assert.equal(long.bytes_total, long.bytes_model + long.bytes_code);
   assert.equal(long.bytes_code, fs.statSync(path.join(entryDir, "entry.ts")).size + fs.statSync(path.join(entryDir, "config.json")).size);
   assert.equal(long.within_cap, true);
+  trained = { entryDir, artifact: long.artifact };
+});
+
+let trained: { entryDir: string; artifact: string } | undefined;
+
+test("the trusted evaluator (model in its sandboxed process, streamed) equals the in-process reference scoring", { timeout: 300_000 }, async (t) => {
+  if (!trained) return t.skip("needs the trained artifact of the first test");
+  const course = openCourse(courseDir);
+  const T = 3 * 8192;
+  const streamed = await scoreArtifact({ entryDir: trained.entryDir, artifactFile: trained.artifact, courseDir, track: track("cpu-10min-2mb"), configOverrides: TINY, maxTargets: T, probes: 2 });
+  // the reference path: the entry loaded here, non-overlapping windows of eval_seq_len over the same T targets
+  const entry = await loadEntry(trained.entryDir);
+  setBackend("ort");
+  const model = (await entry.module.load(new Uint8Array(fs.readFileSync(trained.artifact)), { config: { ...entry.config, ...TINY }, vocabSize: course.vocabSize, threads: 2 })) as WindowedModel;
+  const ref = await evaluateTokens(model, readValTokens(course).subarray(0, T + 1), courseTokenizer(course).byteTable(), { seqLen: TINY.eval_seq_len, vocabSize: course.vocabSize });
+  assert.equal(streamed.targets, ref.targets);
+  assert.equal(streamed.bytes, ref.bytes);
+  assert.ok(Math.abs(streamed.val_loss - ref.val_loss) < 1e-5, `streamed ${streamed.val_loss} vs reference ${ref.val_loss}`);
+  assert.equal(streamed.checks.causality.max_l1, 0, "the windowed baseline is exactly causal");
+});
+
+test("a corrupt or truncated artifact ends evaluation with its artifact error code, no score", { timeout: 120_000 }, async (t) => {
+  if (!trained) return t.skip("needs the trained artifact of the first test");
+  const bytes = fs.readFileSync(trained.artifact);
+  const cut = path.join(work, "cut.bin");
+  fs.writeFileSync(cut, bytes.subarray(0, bytes.length - 100));
+  const flipped = path.join(work, "flipped.bin");
+  const f = Buffer.from(bytes);
+  f[Math.floor(f.length / 2)] ^= 0xff;
+  fs.writeFileSync(flipped, f);
+  for (const file of [cut, flipped]) {
+    const e: PgolfError = await scoreArtifact({ entryDir: trained.entryDir, artifactFile: file, courseDir, track: track("cpu-10min-2mb"), configOverrides: TINY, maxTargets: 8192 }).then(
+      () => assert.fail(`${path.basename(file)} was scored`),
+      (err: unknown) => err as PgolfError,
+    );
+    assert.ok(isPgolfError(e), String(e));
+    assert.match(e.code, /^ARTIFACT_/);
+    assert.equal((e.details?.partial as { targets_scored: number }).targets_scored, 0);
+  }
 });
 
 test("a run killed mid-training resumes from its checkpoint", { timeout: 300_000 }, async () => {

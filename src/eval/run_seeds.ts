@@ -58,7 +58,7 @@ export async function scoreArtifact(o: ScoreOptions): Promise<EvalReport> {
   const model = ModelProcess.start({
     entryDir: o.entryDir,
     artifactFile: path.resolve(o.artifactFile),
-    deadlineMs: o.track.evalSeconds * 1000,
+    deadlineMs: o.track.evalSeconds === null ? null : o.track.evalSeconds * 1000,
     // one chunk's distributions, float32
     maxPayloadBytes: CHUNK_TOKENS * course.vocabSize * 4,
     echoStderr: o.echoStderr,

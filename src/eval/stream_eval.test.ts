@@ -40,8 +40,11 @@ function bigramArtifact(table: Float32Array): string {
   return file;
 }
 
+/** The Python test entry, with the protocol module an entry ships (templates/python) copied in. */
 function pyEntry(mode = "honest"): string {
-  return entryCopy("python_bigram", { eval_command: ["python3", "entry.py"], mode });
+  const dir = entryCopy("python_bigram", { eval_command: ["python3", "entry.py"], mode });
+  fs.copyFileSync(path.join(PROJECT_ROOT, "templates", "python", "pgolf_protocol.py"), path.join(dir, "pgolf_protocol.py"));
+  return dir;
 }
 
 function start(entryDir: string, artifactFile: string, deadlineMs = 600_000): ModelProcess {

@@ -32,7 +32,7 @@ export const DIST_TOLERANCE = 1e-3;
 /** L1 distance allowed between a probe's and the real answer's distributions on unchanged rows. */
 export const PROBE_TOLERANCE = 1e-3;
 /** Chunks probed per run (all of them when there are fewer). */
-export const DEFAULT_PROBES = 8;
+export const DEFAULT_PROBES = 4;
 
 export interface StreamEvalOptions {
   tokens: ArrayLike<number>;

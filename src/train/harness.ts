@@ -97,7 +97,7 @@ export async function trainSeedInProcess(o: TrainSeedOptions & { codeBytes: numb
   const logFile = path.join(o.outDir, `train_seed${o.seed}.log`);
   if (!resumedFrom) for (const f of [logFile, path.join(o.outDir, "metrics.jsonl")]) fs.rmSync(f, { force: true });
   const log = new RunLog(logFile, path.join(o.outDir, "metrics.jsonl"), { echo: o.echo });
-  const capMs = (o.minutes ?? o.track.trainSeconds / 60) * 60_000;
+  const capMs = (o.minutes ?? (o.track.trainSeconds ?? Infinity) / 60) * 60_000;
   const clock = new WallClock(capMs, resumedFrom?.elapsedMs ?? 0);
 
   log.line(resumedFrom ? `resumed_from_checkpoint train_time:${resumedFrom.elapsedMs.toFixed(0)}ms` : `pgolf ${VERSION} track:${o.track.name} seed:${o.seed} threads:${threads}`);
@@ -203,7 +203,7 @@ export async function trainSeed(o: TrainSeedOptions): Promise<TrainSeedResult> {
     fs.writeFileSync(jobFile, JSON.stringify(job));
     const checkpointFile = path.join(o.outDir, CHECKPOINT);
     const usedMs = fs.existsSync(checkpointFile) ? decodeCheckpoint(checkpointFile).elapsedMs : 0;
-    const capMs = (o.minutes ?? o.track.trainSeconds / 60) * 60_000;
+    const capMs = (o.minutes ?? (o.track.trainSeconds ?? Infinity) / 60) * 60_000;
     const limitMs = Math.max(capMs - usedMs, 0) + HARD_KILL_EXTRA_MS;
     const c = o.course;
     const child = spawnSandboxed(distScript("train/train_child.js"), [jobFile], {
@@ -212,10 +212,12 @@ export async function trainSeed(o: TrainSeedOptions): Promise<TrainSeedResult> {
       stdio: ["ignore", "ignore", "inherit"],
     });
     let killed = false;
-    const timer = setTimeout(() => {
-      killed = true;
-      child.kill("SIGKILL");
-    }, limitMs);
+    const timer = Number.isFinite(limitMs)
+      ? setTimeout(() => {
+          killed = true;
+          child.kill("SIGKILL");
+        }, limitMs)
+      : undefined;
     const status = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
       child.on("error", reject);
       child.on("exit", (code, signal) => resolve({ code, signal }));

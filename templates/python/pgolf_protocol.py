@@ -39,6 +39,7 @@ def read_message(stream):
 
 def write_message(stream, kind, header, payload=b""):
     j = json.dumps(header).encode("utf-8")
+    j += b" " * (-len(j) % 4)  # keeps the payload 4-byte aligned for the reader
     stream.write(_HEAD.pack(MAGIC, VERSION, kind, 0, len(j), len(payload)))
     stream.write(j)
     if payload:

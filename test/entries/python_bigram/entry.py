@@ -2,7 +2,8 @@
 
 Artifact: b"PYBG" | u32 vocab | float32[vocab * vocab] natural-log probabilities, row = previous token.
 config.json "mode" selects deliberate misbehaviour for the evaluator's tests: "crash" (exits after the
-first chunk), "stall" (stops answering), or "honest" (default).
+first chunk), "stall" (stops answering), or "honest" (default). The protocol module is
+templates/python/pgolf_protocol.py, copied in beside this file (an entry ships it as code).
 """
 import json
 import os

@@ -1,0 +1,56 @@
+// HTML text from untrusted input. Every string a record supplies (names, authors, blurbs, file
+// names, finding messages) goes through `esc` before it reaches a page; nothing else builds markup
+// from record text. Attribute values are always double-quoted, so the same escaping covers them.
+
+const ENTITIES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+
+/** Escapes text for HTML (and SVG) element content and double-quoted attribute values. */
+export function esc(value: unknown): string {
+  return String(value ?? "").replace(/[&<>"']/g, (c) => ENTITIES[c]);
+}
+
+/** Shortens text to at most `max` characters (code points), ending with "…" when cut. */
+export function truncate(text: string, max: number): string {
+  const chars = [...text];
+  return chars.length <= max ? text : chars.slice(0, max - 1).join("") + "…";
+}
+
+/** A file name safe in a URL and on any file system: [A-Za-z0-9._-], never starting with a dot. */
+export function slug(text: string): string {
+  const s = text.replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^[._]+/, "");
+  return s.length > 0 ? s.slice(0, 120) : "record";
+}
+
+export interface PageSpec {
+  title: string;
+  /** "" for pages at the site root, "../" for pages one folder down. */
+  base: string;
+  /** Which nav item is current. */
+  nav?: "index" | "lineage" | "record";
+  body: string;
+}
+
+/** The page frame every page shares: one local stylesheet, one local script, no remote resource. */
+export function page(p: PageSpec): string {
+  const item = (href: string, label: string, key: PageSpec["nav"]) => `<a href="${p.base}${href}"${p.nav === key ? ' aria-current="page"' : ""}>${label}</a>`;
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'self' file:; script-src 'self' file:; img-src 'self' file: data:">
+<title>${esc(p.title)}</title>
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="${p.base}assets/style.css">
+<script src="${p.base}assets/site.js" defer></script>
+</head>
+<body>
+<header class="top"><nav>${item("index.html", "Leaderboard", "index")} ${item("index.html#frontier", "Frontier", undefined)} ${item("index.html#bytes", "Bytes vs bpb", undefined)} ${item("lineage.html", "Lineage", "lineage")}</nav></header>
+<main>
+${p.body}
+</main>
+<footer>Built by <code>pgolf leaderboard build</code> from the record folders alone. Scores are the mean val_bpb of the scored seeds in each record's logs.</footer>
+</body>
+</html>
+`;
+}

@@ -1,0 +1,142 @@
+// One record's page: who and when, its normalized result, per-seed results with their evidence, the
+// seed spread (per-seed val_bpb as dots, the mean as a line, mean ± std as a band), the loss curves
+// from its logs (train loss and val_bpb against step, one line per log), its findings with the file
+// and line each points at, and its lineage.
+import type { Evidence, NormalizedRecord, SeedLog } from "../submission/normalized_record.js";
+import { fmtBpb, fmtBytes } from "./format.js";
+import { esc, page } from "./html.js";
+import type { LeaderboardEntry } from "./leaderboard.js";
+import { xyChart, type Series } from "./svg_charts.js";
+
+/** Links of the lineage section: parents (a record page or an external ref) and children. */
+export interface RecordLinks {
+  parents: { label: string; page: string | null }[];
+  children: { label: string; page: string }[];
+}
+
+export const evidenceText = (e: Evidence): string => `${e.file}${e.line ? `:${e.line}` : ""}`;
+
+/** A log's series name: its seed when known, and the file's name. */
+export function seriesName(l: SeedLog): string {
+  const seed = l.seed?.value ?? l.seedFromName;
+  const file = l.log.split("/").pop()!;
+  return seed !== null ? `seed ${seed} (${file})` : file;
+}
+
+/** The seed-spread chart, or null without scored seeds. */
+export function seedSpreadChart(e: LeaderboardEntry): string | null {
+  if (e.seeds.length === 0 || e.val_bpb === null) return null;
+  const mean = e.val_bpb;
+  const std = e.val_bpb_std ?? 0;
+  const labels = e.seeds.map((s, i) => (s.seed !== null ? String(s.seed) : `#${i + 1}`));
+  return xyChart({
+    id: "seed-spread",
+    title: `Seed spread: ${e.seeds.length} scored seed${e.seeds.length === 1 ? "" : "s"}, mean ${mean.toFixed(5)}${e.seeds.length > 1 ? ` ± ${std.toFixed(5)}` : ""}`,
+    xLabel: "seed",
+    yLabel: "val_bpb",
+    series: [
+      {
+        name: "per-seed val_bpb",
+        mode: "dots",
+        color: "#0b5cad",
+        points: e.seeds.map((s, i) => ({ x: i + 1, y: s.val_bpb, title: `seed ${labels[i]}: ${s.val_bpb} (${evidenceText(s.evidence)})` })),
+      },
+    ],
+    rules: [{ axis: "y", value: mean, label: `mean ${mean.toFixed(5)}`, cls: "mean" }],
+    bands: e.seeds.length > 1 ? [{ y0: mean - std, y1: mean + std, label: `mean ± std: ${(mean - std).toFixed(5)} to ${(mean + std).toFixed(5)}` }] : [],
+    xFormat: (v) => (Number.isInteger(v) && v >= 1 && v <= labels.length ? labels[v - 1] : ""),
+    width: 480,
+    height: 300,
+  });
+}
+
+/** Train loss or val_bpb against step, one series per log that has points; null when none has. */
+export function curveChart(r: NormalizedRecord, which: "train" | "val"): string | null {
+  const series: Series[] = r.logs
+    .map((l) => ({ name: seriesName(l), mode: "line" as const, markers: which === "val", points: (which === "train" ? l.trainCurve : l.valCurve).map(([x, y]) => ({ x, y })) }))
+    .filter((s) => s.points.length > 0);
+  if (series.length === 0) return null;
+  return xyChart({
+    id: which === "train" ? "train-loss" : "val-bpb",
+    title: which === "train" ? "Train loss by step" : "val_bpb by step",
+    xLabel: "step",
+    yLabel: which === "train" ? "train loss" : "val_bpb",
+    series,
+    yFocusAfter: 0.1,
+    xFormat: (v) => (Math.abs(v) >= 1000 ? `${+(v / 1000).toFixed(1)}k` : String(+v.toFixed(1))),
+    width: 720,
+    height: 340,
+  });
+}
+
+function findingsList(e: LeaderboardEntry): string {
+  if (e.findings.length === 0) return '<p class="empty">No findings: the record passes every check.</p>';
+  const items = e.findings.map(
+    (f) => `<li class="finding" data-kind="${esc(f.kind)}"><span class="sev-${f.severity}">${esc(f.severity)}</span> <code>${esc(f.kind)}</code> ${esc(f.message)}${
+      f.evidence.length
+        ? `<ul class="evidence">${f.evidence.map((ev) => `<li><code>${esc(evidenceText(ev))}</code>${ev.text ? ` ${esc(ev.text)}` : ""}</li>`).join("")}</ul>`
+        : ""
+    }</li>`,
+  );
+  return `<ul class="findings">${items.join("\n")}</ul>`;
+}
+
+export function recordPage(e: LeaderboardEntry, r: NormalizedRecord | undefined, links: RecordLinks): string {
+  const fr = e.frontier;
+  const meta: [string, string][] = [
+    ["Folder", `<code>${esc(e.id)}</code>`],
+    ["Track", esc(e.track)],
+    ["Author", esc([e.author, e.github_id && e.github_id !== e.author ? `(${e.github_id})` : null].filter(Boolean).join(" ")) || '<span class="empty">none given</span>'],
+    ["Submitted", esc(e.date ?? "no date")],
+    ["Format", esc(e.format)],
+    ["Rank", e.rank !== null ? `#${e.rank} on ${esc(e.track)}` : "unranked"],
+    ["Status", `<span class="status${fr?.member ? " member" : ""}">${esc(e.status)}</span>`],
+  ];
+  if (fr?.against) {
+    const p = [fr.p_one_sample !== null ? `one-sample p = ${fr.p_one_sample.toPrecision(3)}` : "", fr.p_welch !== null ? `Welch p = ${fr.p_welch.toPrecision(3)}` : ""].filter(Boolean).join(", ");
+    meta.push(["Judged against", `<code>${esc(fr.against)}</code>${p ? ` (${esc(p)})` : ""}`]);
+  }
+  const results: [string, string][] = [
+    ["val_bpb (mean of the logs)", fmtBpb(e.val_bpb, 8)],
+    ["std over seeds", e.val_bpb_std !== null ? e.val_bpb_std.toFixed(8) : ""],
+    ["val_loss (mean)", e.val_loss !== null ? e.val_loss.toFixed(8) : ""],
+    ["val_bpb claimed by the JSON", e.claimed_val_bpb !== null ? String(e.claimed_val_bpb) : ""],
+    ["bytes_total (largest)", fmtBytes(e.bytes_total)],
+    ["scored seeds", String(e.seeds.length)],
+  ];
+  const seedRows = e.seeds.map(
+    (s) =>
+      `<tr><td>${s.seed ?? ""}</td><td><code>${esc(s.log)}</code></td><td class="num">${s.val_bpb}</td><td class="num">${s.val_loss ?? ""}</td><td>${esc(s.kind)}</td><td class="num">${fmtBytes(s.bytes_total)}</td><td class="num">${s.train_seconds !== null ? s.train_seconds.toFixed(1) : ""}</td><td><code>${esc(evidenceText(s.evidence))}</code></td></tr>`,
+  );
+  const spread = seedSpreadChart(e);
+  const train = r ? curveChart(r, "train") : null;
+  const val = r ? curveChart(r, "val") : null;
+  const parents = links.parents.map((p) => (p.page ? `<li><a href="../${esc(p.page)}">${esc(p.label)}</a></li>` : `<li>${esc(p.label)} <span class="empty">(not among these records)</span></li>`));
+  const children = links.children.map((c) => `<li><a href="../${esc(c.page)}">${esc(c.label)}</a></li>`);
+  const body = `<p><a href="../index.html#track-${esc(e.track)}">← ${esc(e.track)} leaderboard</a></p>
+<h1>${esc(e.name ?? e.id)}</h1>
+${e.summary ? `<p class="blurb">${esc(e.summary)}</p>` : ""}
+<dl class="meta">${meta.map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`).join("")}</dl>
+<h2>Result</h2>
+<table class="results"><tbody>${results.map(([k, v]) => `<tr><th>${k}</th><td class="num">${v}</td></tr>`).join("")}</tbody></table>
+<h2>Seeds</h2>
+${
+  seedRows.length
+    ? `<div class="scroll"><table class="seeds"><thead><tr><th>Seed</th><th>Log</th><th class="num">val_bpb</th><th class="num">val_loss</th><th>Final</th><th class="num">Bytes</th><th class="num">Train s</th><th>Evidence</th></tr></thead><tbody>${seedRows.join("\n")}</tbody></table></div>`
+    : '<p class="empty">No log shows a scored final.</p>'
+}
+${spread ?? ""}
+<h2>Loss curves</h2>
+<div class="charts">
+${train ?? '<p class="empty">The logs show no train loss points.</p>'}
+${val ?? '<p class="empty">The logs show no val_bpb points.</p>'}
+</div>
+<h2>Findings</h2>
+${findingsList(e)}
+<h2>Lineage</h2>
+${parents.length ? `<h3>Builds on</h3><ul class="parents">${parents.join("")}</ul>` : '<p class="empty">The record names no parent.</p>'}
+${children.length ? `<h3>Built on by</h3><ul class="children">${children.join("")}</ul>` : ""}
+${e.techniques.length ? `<h3>Techniques</h3><p>${e.techniques.map((t) => `<code>${esc(t)}</code>`).join(" ")}</p>` : ""}
+${r && r.codeFiles.length ? `<h3>Code files</h3><p>${r.codeFiles.map((f) => `<code>${esc(f)}</code>`).join(" ")}</p>` : ""}`;
+  return page({ title: `${e.name ?? e.id}: Parameter Golf record`, base: "../", nav: "record", body });
+}
