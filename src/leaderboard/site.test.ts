@@ -12,7 +12,8 @@ import * as path from "node:path";
 import { describe, test } from "node:test";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { FIXTURES, PROJECT_ROOT, tempDir } from "../../test/support/fixtures.js";
-import type { NormalizedRecord, SeedLog } from "../submission/normalized_record.js";
+import { normalizedRecord, seedLogs } from "../../test/support/records.js";
+import type { NormalizedRecord } from "../submission/normalized_record.js";
 import { findRecords, readRecord } from "../submission/read_record.js";
 import { buildLeaderboard, planLeaderboard, writeSite } from "./build.js";
 import { esc } from "./html.js";
@@ -28,45 +29,22 @@ const CHROMIUM = [process.env.PGOLF_CHROMIUM, "/usr/bin/chromium", "/usr/bin/chr
 // ---------- records made in memory ----------
 
 function fakeRecord(root: string, id: string, bpb: number[], o: Partial<NormalizedRecord> = {}): NormalizedRecord {
-  const logs: SeedLog[] = bpb.map((v, i) => {
-    const log = `train_seed${i + 1}.log`;
-    const final = { value: { val_loss: v * 1.7, val_bpb: v }, kind: "roundtrip" as const, evidence: { file: log, line: 40, text: `final_int8_zlib_roundtrip val_bpb:${v}` } };
-    return {
-      log,
-      seed: { value: i + 1, evidence: { file: log, line: 3 } },
-      seedFromName: i + 1,
-      final,
-      finalsByKind: [final],
-      bytesTotal: { value: 15_000_000 + i, evidence: { file: log, line: 38 } },
-      bytesModel: null,
-      bytesCode: null,
-      trainSeconds: { value: 590, evidence: { file: log, line: 30 } },
-      evalSeconds: null,
-      steps: 1000,
-      trainCurve: [[0, 6.9], [250, 3.1], [500, 2.6], [1000, 2.2 + i / 100]],
-      valCurve: [[0, 4.1], [500, v + 0.05], [1000, v]],
-      sha256: `${id}-${i}`,
-    };
-  });
+  const logs = seedLogs(bpb, (i) => ({
+    bytesTotal: { value: 15_000_000 + i, evidence: { file: `train_seed${i + 1}.log`, line: 38 } },
+    bytesModel: null,
+    bytesCode: null,
+    trainSeconds: { value: 590, evidence: { file: `train_seed${i + 1}.log`, line: 30 } },
+    trainCurve: [[0, 6.9], [250, 3.1], [500, 2.6], [1000, 2.2 + i / 100]],
+    valCurve: [[0, 4.1], [500, bpb[i] + 0.05], [1000, bpb[i]]],
+    sha256: `${id}-${i}`,
+  }));
   const mean = bpb.reduce((a, b) => a + b, 0) / bpb.length;
-  return {
+  return normalizedRecord(id, "2026-03-20T00:00:00Z", logs, mean, {
     dir: path.join(root, "track_10min_16mb", id),
-    id,
-    format: "original",
-    track: "10min-16mb",
-    name: id,
-    author: "someone",
-    github_id: "someone",
-    summary: "a summary",
-    date: "2026-03-20T00:00:00Z",
     claims: { file: "submission.json", val_bpb: { value: mean, evidence: { file: "submission.json", line: 2 } }, val_loss: null, bytes_total: null, bytes_code: null, seeds: [], seedCount: null },
-    logs,
     codeFiles: ["train_gpt.py"],
-    parents: [],
-    techniques: [],
-    readProblems: [],
     ...o,
-  };
+  });
 }
 
 const HOSTILE_NAME = `<script>alert("name")</script> | pipe`;

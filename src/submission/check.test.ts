@@ -3,57 +3,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { checkRecord, checkRecords } from "./check.js";
-import type { NormalizedRecord, SeedLog } from "./normalized_record.js";
+import { normalizedRecord, seedLog } from "../../test/support/records.js";
+import type { NormalizedRecord } from "./normalized_record.js";
 
-function log(name: string, seed: number | null, bpb: number, extra: Partial<SeedLog> = {}): SeedLog {
-  return {
-    log: name,
-    seed: seed === null ? null : { value: seed, evidence: { file: name, line: 3 } },
-    seedFromName: /seed(\d+)/.exec(name) ? Number(/seed(\d+)/.exec(name)![1]) : null,
-    final: { value: { val_loss: bpb / 0.5916, val_bpb: bpb }, kind: "roundtrip", evidence: { file: name, line: 99 } },
-    finalsByKind: [{ value: { val_loss: bpb / 0.5916, val_bpb: bpb }, kind: "roundtrip", evidence: { file: name, line: 99 } }],
-    bytesTotal: { value: 15_900_000, evidence: { file: name, line: 90 } },
-    bytesModel: { value: 15_850_000, evidence: { file: name, line: 88 } },
-    bytesCode: { value: 50_000, evidence: { file: name, line: 89 } },
-    trainSeconds: { value: 600.2, evidence: { file: name, line: 80 } },
-    evalSeconds: null,
-    steps: 1000,
-    trainCurve: [],
-    valCurve: [],
-    sha256: `${name}-${seed}-${bpb}`,
-    ...extra,
-  };
-}
-
-function rec(id: string, date: string, logs: SeedLog[], claimBpb: number | null, extra: Partial<NormalizedRecord> = {}): NormalizedRecord {
-  return {
-    dir: `/records/${id}`,
-    id,
-    format: "original",
-    track: "10min-16mb",
-    name: id,
-    author: "someone",
-    github_id: "someone",
-    summary: "",
-    date,
-    claims: {
-      file: "submission.json",
-      val_bpb: claimBpb === null ? null : { value: claimBpb, evidence: { file: "submission.json", line: 4 } },
-      val_loss: null,
-      bytes_total: { value: 15_900_000, evidence: { file: "submission.json", line: 6 } },
-      bytes_code: null,
-      seeds: [],
-      seedCount: null,
-    },
-    logs,
-    codeFiles: [],
-    parents: [],
-    techniques: [],
-    readProblems: [],
-    ...extra,
-  };
-}
-
+const log = seedLog;
+const rec = normalizedRecord;
 const three = (a: number, b: number, c: number) => [log("train_seed1.log", 1, a), log("train_seed2.log", 2, b), log("train_seed3.log", 3, c)];
 const kinds = (r: NormalizedRecord) => checkRecord(r).map((f) => f.kind);
 

@@ -216,6 +216,19 @@ export function checkRecord(r: NormalizedRecord): Finding[] {
         add("over-size", "error", `${l.log}: ${total.toLocaleString("en-US")} bytes, over the ${t.maxBytes.toLocaleString("en-US")}-byte cap of ${t.name}`, (l.bytesTotal ?? l.bytesModel)!.evidence);
       }
     }
+    // where the code is in the folder, its bytes are counted by the size rule, not taken from a claim
+    if (r.codeFiles.length > 0) {
+      const code = r.codeFiles.reduce((a, f) => a + (fs.statSync(path.join(r.dir, f), { throwIfNoEntry: false })?.size ?? 0), 0);
+      const claimedCode = r.claims.bytes_code;
+      if (claimedCode && claimedCode.value !== code && r.format === "pgolf") {
+        add("score-mismatch", "error", `submission.json's bytes_code is ${claimedCode.value.toLocaleString("en-US")}, the code files in the folder count ${code.toLocaleString("en-US")} bytes`, claimedCode.evidence, { file: r.codeFiles[0] });
+      }
+      const models = r.format === "pgolf" ? r.claims.seeds.map((x) => (x.bytes_total ?? 0) - (claimedCode?.value ?? 0)) : scoredLogs.flatMap((l) => (l.bytesModel ? [l.bytesModel.value] : []));
+      const worst = models.length > 0 ? Math.max(...models) + code : null;
+      if (worst !== null && worst > t.maxBytes) {
+        add("over-size", "error", `by the size rule (the folder's ${r.codeFiles.length} code file${r.codeFiles.length === 1 ? "" : "s"}, ${code.toLocaleString("en-US")} bytes, plus the largest artifact) the total is ${worst.toLocaleString("en-US")} bytes, over the ${t.maxBytes.toLocaleString("en-US")}-byte cap`, { file: r.codeFiles[0] });
+      }
+    }
     const ct = r.claims.bytes_total;
     if (ct && ct.value > t.maxBytes) add("over-size", "error", `submission.json's bytes_total ${ct.value.toLocaleString("en-US")} is over the ${t.maxBytes.toLocaleString("en-US")}-byte cap`, ct.evidence);
     const models = scoredLogs.flatMap((l) => (l.bytesModel ? [l.bytesModel.value] : []));

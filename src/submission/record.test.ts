@@ -12,6 +12,8 @@ import { track } from "../core/track.js";
 import { prepareCourse } from "../data/prepare.js";
 import { runSeeds } from "../eval/run_seeds.js";
 import { codeBytes } from "../train/code_bytes.js";
+import { checkRecords } from "./check.js";
+import { readRecord } from "./read_record.js";
 import { mean, sampleStd, writeRecord } from "./record.js";
 import { readSeedRun } from "./seed_run.js";
 import { assertSubmission, SUBMISSION_SCHEMA, submissionProblems } from "./submission_schema.js";
@@ -47,6 +49,16 @@ test("three scored seeds become a valid record; every number comes from the runs
   assert.equal(s.track, "cpu-10min-2mb");
   assert.match(s.course.manifest_sha256, /^[0-9a-f]{64}$/);
   assert.match(fs.readFileSync(path.join(out, "README.md"), "utf8"), /\| 2 \| \d\.\d{4} \|/);
+  // the record passes every check; grown code is caught by the size rule, not taken from the claim
+  const [ok] = checkRecords([readRecord(out)]);
+  assert.deepEqual(ok.findings, [], JSON.stringify(ok.findings));
+  assert.equal(ok.frontier?.outcome, "started");
+  const grown = path.join(work, "grown");
+  fs.cpSync(out, grown, { recursive: true });
+  fs.appendFileSync(path.join(grown, "entry.ts"), "/*" + "x".repeat(2_000_000) + "*/\n");
+  const [bad] = checkRecords([readRecord(grown)]);
+  assert.ok(bad.findings.some((f) => f.kind === "score-mismatch" && /bytes_code/.test(f.message)), JSON.stringify(bad.findings));
+  assert.ok(bad.findings.some((f) => f.kind === "over-size" && /by the size rule/.test(f.message)));
   // an existing record is not overwritten unless asked
   throwsCode(() => writeRecord({ seedDirs, outDir: out, author: "x", name: "y" }), "FILE_EXISTS");
   // a run whose artifact changed after scoring is refused
