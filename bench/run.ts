@@ -20,6 +20,7 @@ import { SentencePieceTokenizer } from "../src/data/tokenizer/sentencepiece.js";
 import { benchTrain } from "../src/train/bench_train.js";
 import { evalSpeedBench } from "./eval_speed.js";
 import { qualityBench } from "./quality.js";
+import { serveLoadBench } from "./serve_load.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const real = path.resolve(root, "../shared/fixtures/real");
@@ -162,7 +163,13 @@ if (fs.existsSync(model) && fs.existsSync(jsonl)) {
   );
 }
 
-// 7. Quality: pgolf run for 600 s vs the PyTorch peer trained the same way (PGOLF_BENCH_QUALITY_SECONDS
+// 7. The contest server under load: 200 concurrent clients on the leaderboard pages and API.
+{
+  const r = await serveLoadBench(200, 10, (s) => line(s));
+  if (r) results.serve_load = r;
+}
+
+// 8. Quality: pgolf run for 600 s vs the PyTorch peer trained the same way (PGOLF_BENCH_QUALITY_SECONDS
 // to shorten; 0 skips it).
 {
   const seconds = Number(process.env.PGOLF_BENCH_QUALITY_SECONDS ?? 600);

@@ -9,7 +9,7 @@ import { throwsCode } from "../../test/support/errors.js";
 import { tempDir } from "../../test/support/fixtures.js";
 import { sha256 } from "../core/hash.js";
 import { track } from "../core/track.js";
-import { readPack, unpack, writePack } from "./pack.js";
+import { packRecordFolder, readPack, unpack, unpackRecordFolder, writePack } from "./pack.js";
 import { accountSize } from "./size_rule.js";
 
 const work = tempDir();
@@ -86,4 +86,18 @@ test("a pack naming a path outside its folder is refused before anything is writ
   const dest = fs.mkdtempSync(path.join(work, "dest-"));
   throwsCode(() => unpack(file, dest), "ARTIFACT_TABLE");
   assert.deepEqual(fs.readdirSync(dest), []);
+});
+
+test("a record folder packs and unpacks as it is; links and non-record packs are refused", () => {
+  const dir = entry();
+  const b = packRecordFolder(dir);
+  const out = fs.mkdtempSync(path.join(work, "rec-"));
+  const files = unpackRecordFolder(b, out);
+  assert.deepEqual(files, ["README.md", "entry.ts", "lib/weights.txt", "package.json", "submission.json", "train_seed1.log"]);
+  for (const f of files) assert.equal(sha256(fs.readFileSync(path.join(out, f))), sha256(fs.readFileSync(path.join(dir, f))));
+  fs.symlinkSync("/etc/passwd", path.join(dir, "passwd"));
+  throwsCode(() => packRecordFolder(dir), "ARTIFACT_TABLE");
+  const flipped = Buffer.from(b);
+  flipped[flipped.length - 40] ^= 1;
+  throwsCode(() => unpackRecordFolder(flipped, fs.mkdtempSync(path.join(work, "rec-"))), "ARTIFACT_CHECKSUM");
 });

@@ -1,12 +1,14 @@
-// A pack: one file holding what a submission is scored on and weighed by, the entry's counted code
-// files and its artifact, so it can be moved, uploaded and checked as a unit.
+// A pack: one file holding a set of files, moved, uploaded and checked as a unit. An entry pack
+// (kind "entry") holds what a submission is scored on and weighed by: the entry's counted code files
+// and its artifact. A record pack (kind "record") holds a record folder as it is (README.md,
+// submission.json, logs, code): what `pgolf submit --to URL` uploads to a contest server.
 //   off  size  field (integers little-endian)
 //     0     4  magic "PGPK"
 //     4     1  u8 version (1)
 //     5     3  reserved, 0
 //     8     4  u32 J: JSON table length
 //    12     8  u64 D: data length (sum of the files' bytes)
-//    20     J  JSON {track, files: [{path, role: "code" | "artifact", bytes, sha256}], bytes_code, bytes_model}
+//    20     J  JSON {kind, track, files: [{path, role: "code" | "artifact" | "file", bytes, sha256}], bytes_code, bytes_model}
 //  20+J     D  the files' bytes, in table order
 //  20+J+D  32  sha256 of every byte before it
 // Reading checks the checksum first, then every file's length and sha256, and refuses paths that
@@ -29,12 +31,14 @@ export const PACK_ARTIFACT = "artifact.bin";
 
 export interface PackEntry {
   path: string;
-  role: "code" | "artifact";
+  role: "code" | "artifact" | "file";
   bytes: number;
   sha256: string;
 }
 
 export interface PackTable {
+  /** "entry" (code + one artifact; the default of packs without the field) or "record" (a record folder). */
+  kind?: "entry" | "record";
   track: string;
   files: PackEntry[];
   bytes_code: number;
@@ -53,7 +57,13 @@ export async function writePack(entryDir: string, artifactFile: string, track: T
   const art = fs.readFileSync(artifactFile);
   files.push({ path: PACK_ARTIFACT, role: "artifact", bytes: art.length, sha256: account.artifact_sha256 });
   parts.push(art);
-  const table: PackTable = { track: track.name, files, bytes_code: account.bytes_code, bytes_model: account.bytes_model };
+  const table: PackTable = { kind: "entry", track: track.name, files, bytes_code: account.bytes_code, bytes_model: account.bytes_model };
+  const all = encodePack(table, parts);
+  await writeFileAtomic(outFile, all);
+  return { account, bytes: all.length };
+}
+
+function encodePack(table: PackTable, parts: Buffer[]): Buffer {
   const json = Buffer.from(JSON.stringify(table), "utf8");
   const data = Buffer.concat(parts);
   const head = Buffer.alloc(HEAD);
@@ -62,16 +72,48 @@ export async function writePack(entryDir: string, artifactFile: string, track: T
   head.writeUInt32LE(json.length, 8);
   head.writeBigUInt64LE(BigInt(data.length), 12);
   const body = Buffer.concat([head, json, data]);
-  const all = Buffer.concat([body, Buffer.from(sha256(body), "hex")]);
-  await writeFileAtomic(outFile, all);
-  return { account, bytes: all.length };
+  return Buffer.concat([body, Buffer.from(sha256(body), "hex")]);
+}
+
+/** Files of a record folder, in path order (links, and files over `maxFileBytes`, are refused). */
+function folderFiles(dir: string, maxFiles: number): string[] {
+  const out: string[] = [];
+  const walk = (rel: string) => {
+    for (const name of fs.readdirSync(path.join(dir, rel)).sort()) {
+      const r = rel ? `${rel}/${name}` : name;
+      const st = fs.lstatSync(path.join(dir, r));
+      if (st.isSymbolicLink()) throw new PgolfError("ARTIFACT_TABLE", `${r} is a symbolic link; a record folder holds plain files`, { file: path.join(dir, r), fix: "replace the link with the file" });
+      if (st.isDirectory()) walk(r);
+      else out.push(r);
+      if (out.length > maxFiles) throw new PgolfError("ARTIFACT_TOO_LARGE", `the folder has more than ${maxFiles} files`, { file: dir, fix: "a record folder holds its code, logs, README.md and submission.json" });
+    }
+  };
+  walk("");
+  return out;
+}
+
+/** A record folder as one pack (in memory): every file as it is. */
+export function packRecordFolder(dir: string, opts: { maxFiles?: number } = {}): Buffer {
+  const files: PackEntry[] = [];
+  const parts: Buffer[] = [];
+  for (const rel of folderFiles(dir, opts.maxFiles ?? 1000)) {
+    const b = fs.readFileSync(path.join(dir, rel));
+    files.push({ path: rel, role: "file", bytes: b.length, sha256: sha256(b) });
+    parts.push(b);
+  }
+  return encodePack({ kind: "record", track: "", files, bytes_code: 0, bytes_model: 0 }, parts);
 }
 
 export function readPack(file: string): { table: PackTable; files: Map<string, Uint8Array> } {
   const st = fs.statSync(file, { throwIfNoEntry: false });
   if (!st) throw new PgolfError("FILE_NOT_FOUND", "pack not found", { file, fix: "make one with `pgolf pack DIR --artifact FILE --out FILE`" });
   if (st.size > MAX_PACK_BYTES) throw new PgolfError("ARTIFACT_TOO_LARGE", `pack is ${st.size} bytes, over the ${MAX_PACK_BYTES}-byte limit`, { file, fix: "a pack holds one submission; check the file" });
-  const b = fs.readFileSync(file);
+  return decodePack(fs.readFileSync(file), file);
+}
+
+/** Decodes and verifies a pack held in memory (`file` names it in errors). */
+export function decodePack(b: Buffer, file = "pack"): { table: PackTable; files: Map<string, Uint8Array> } {
+  if (b.length > MAX_PACK_BYTES) throw new PgolfError("ARTIFACT_TOO_LARGE", `pack is ${b.length} bytes, over the ${MAX_PACK_BYTES}-byte limit`, { file, fix: "a pack holds one submission; check the file" });
   const fix = "the pack is damaged or not a pgolf pack; make it again with `pgolf pack`";
   if (b.length < HEAD + 32) throw new PgolfError("ARTIFACT_TRUNCATED", `pack is ${b.length} bytes, shorter than its header`, { file, fix });
   if (b.toString("latin1", 0, 4) !== PACK_MAGIC) throw new PgolfError("ARTIFACT_MAGIC", "not a pgolf pack (wrong magic)", { file, fix });
@@ -101,8 +143,23 @@ export function readPack(file: string): { table: PackTable; files: Map<string, U
     off += f.bytes;
   }
   if (off !== HEAD + j + d) throw new PgolfError("ARTIFACT_TABLE", "the pack's data has bytes no file claims", { file, fix });
-  if (table.files.filter((f) => f.role === "artifact").length !== 1) throw new PgolfError("ARTIFACT_TABLE", "a pack holds exactly one artifact", { file, fix });
+  if ((table.kind ?? "entry") === "entry" && table.files.filter((f) => f.role === "artifact").length !== 1) throw new PgolfError("ARTIFACT_TABLE", "an entry pack holds exactly one artifact", { file, fix });
+  if (table.kind === "record" && table.files.some((f) => f.role !== "file")) throw new PgolfError("ARTIFACT_TABLE", "a record pack holds plain files only", { file, fix });
   return { table, files };
+}
+
+/** Writes a record pack's files into dir (a fresh folder), after decodePack's checks. */
+export function unpackRecordFolder(b: Buffer, dir: string, file = "pack"): string[] {
+  const { table, files } = decodePack(b, file);
+  if (table.kind !== "record") throw new PgolfError("ARTIFACT_TABLE", "not a record pack", { file, fix: "upload a record folder with `pgolf submit --to URL`" });
+  const root = path.resolve(dir);
+  for (const f of table.files) {
+    const p = path.resolve(root, f.path);
+    if (!p.startsWith(root + path.sep)) throw new PgolfError("ARTIFACT_TABLE", `the pack names a file outside its folder: ${JSON.stringify(f.path)}`, { file, fix: "upload a record folder with `pgolf submit --to URL`" });
+    fs.mkdirSync(path.dirname(p), { recursive: true });
+    fs.writeFileSync(p, files.get(f.path)!, { flag: "wx" });
+  }
+  return table.files.map((f) => f.path);
 }
 
 /** Unpacks into a fresh folder: entry/ (the code files) and artifact.bin. */

@@ -64,12 +64,35 @@ export const ERROR_CODES = {
   // records
   RECORD_SCHEMA: "Record's submission.json does not match its schema",
   RECORD_FILE: "Record is missing a file or a file does not match",
+  // contest server
+  HTTP_BAD_REQUEST: "Request is not valid",
+  HTTP_TOO_LARGE: "Request body is too large",
+  HTTP_UNAUTHORIZED: "Request has no valid credentials",
+  HTTP_FORBIDDEN: "Account may not do this",
+  HTTP_NOT_FOUND: "No such resource",
+  HTTP_CONFLICT: "Request conflicts with the current state",
+  HTTP_RATE_LIMITED: "Too many open submissions or requests",
   // network
   FETCH_HTTP: "Download failed",
   FETCH_NOT_FOUND: "Remote file not found",
   FETCH_AUTH: "Remote refused access (private or gated repository)",
   FETCH_UNREACHABLE: "Server could not be reached",
   FETCH_MANIFEST: "Remote dataset manifest is not valid",
+  // github
+  GITHUB_SIGNATURE: "Webhook signature is missing or does not match the secret",
+  GITHUB_DELIVERY: "Webhook delivery is not valid (headers or JSON payload)",
+  GITHUB_BODY_TOO_LARGE: "Webhook body exceeds the size limit",
+  GITHUB_API: "GitHub API request failed",
+  GITHUB_AUTH: "GitHub refused the token",
+  GITHUB_RATE_LIMITED: "GitHub API rate limit reached",
+  GITHUB_PR_NO_RECORD: "Pull request adds no record folder",
+  GITHUB_PR_MANY_RECORDS: "Pull request touches more than one record folder",
+  GITHUB_PR_OUTSIDE_RECORD: "Pull request changes files outside its record folder",
+  GITHUB_PR_UNSAFE_PATH: "Pull request holds a file path that is not safe",
+  GITHUB_PR_SYMLINK: "Pull request holds a symlink or submodule",
+  GITHUB_PR_TOO_MANY_FILES: "Pull request holds too many files",
+  GITHUB_PR_FILE_TOO_LARGE: "Pull request holds a file over the size limit",
+  GITHUB_PR_TOO_LARGE: "Pull request's record folder exceeds the total size limit",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
