@@ -1,0 +1,330 @@
+// A small client for the GitHub REST API, just what the record intake needs: a pull request's files,
+// git trees, file contents (contents API, blob API for files over 1 MB), commit statuses and issue
+// comments. Token auth (Authorization: Bearer), pagination by Link headers (only followed to the
+// configured origin, so the token never leaves it), retries with backoff on 5xx, 429 and secondary
+// rate limits (Retry-After), a timeout per attempt and a cap on every response body.
+import { setTimeout as sleep } from "node:timers/promises";
+import { PgolfError } from "../core/error.js";
+
+export const GITHUB_API_URL = "https://api.github.com";
+const API_VERSION = "2022-11-28";
+
+export interface GitHubClientOptions {
+  token: string;
+  /** Default https://api.github.com. */
+  baseUrl?: string;
+  /** Per attempt, headers and body; default 30 s. */
+  timeoutMs?: number;
+  /** Retries after the first attempt; default 4. */
+  retries?: number;
+  /** First backoff, doubled per retry (with jitter); default 1 s. */
+  backoffMs?: number;
+  /** Longest wait the client accepts (Retry-After or rate-limit reset); longer is GITHUB_RATE_LIMITED. Default 60 s. */
+  maxWaitMs?: number;
+  /** Cap on a JSON response body; default 8 MiB. */
+  maxResponseBytes?: number;
+  userAgent?: string;
+}
+
+/** One entry of GET /repos/{owner}/{repo}/pulls/{n}/files. */
+export interface PullFile {
+  filename: string;
+  status: "added" | "removed" | "modified" | "renamed" | "copied" | "changed" | "unchanged";
+  sha: string | null;
+  previous_filename?: string;
+  raw_url?: string;
+  contents_url?: string;
+  additions?: number;
+  deletions?: number;
+}
+
+/** One entry of a git tree: mode 100644/100755 blob, 120000 symlink, 040000 tree, 160000 commit (submodule). */
+export interface TreeEntry {
+  path: string;
+  mode: string;
+  type: "blob" | "tree" | "commit";
+  sha: string;
+  size?: number;
+}
+
+export interface Tree {
+  sha: string;
+  tree: TreeEntry[];
+  truncated: boolean;
+}
+
+export interface FileContent {
+  path: string;
+  sha: string;
+  size: number;
+  content: Buffer;
+}
+
+export type StatusState = "error" | "failure" | "pending" | "success";
+
+export interface CommitStatus {
+  state: StatusState;
+  context: string;
+  /** At most 140 characters (GitHub's limit). */
+  description?: string;
+  target_url?: string;
+}
+
+interface RequestOptions {
+  query?: Record<string, string | number>;
+  body?: unknown;
+  maxBytes?: number;
+}
+
+interface Response<T> {
+  status: number;
+  headers: Headers;
+  data: T;
+}
+
+const splitRepo = (repo: string): string => {
+  if (!/^[\w.-]+\/[\w.-]+$/.test(repo)) throw new PgolfError("USAGE", `not a repository "owner/name": ${repo}`);
+  return repo;
+};
+const encodePath = (p: string) => p.split("/").map(encodeURIComponent).join("/");
+
+/** The rel="next" URL of a Link header. */
+export function nextLink(link: string | null): string | null {
+  if (!link) return null;
+  for (const part of link.split(",")) {
+    const m = /<([^>]+)>\s*;\s*rel="?next"?/.exec(part);
+    if (m) return m[1];
+  }
+  return null;
+}
+
+export class GitHubClient {
+  readonly baseUrl: string;
+  private readonly token: string;
+  private readonly timeoutMs: number;
+  private readonly retries: number;
+  private readonly backoffMs: number;
+  private readonly maxWaitMs: number;
+  private readonly maxResponseBytes: number;
+  private readonly userAgent: string;
+
+  constructor(opts: GitHubClientOptions) {
+    if (!opts.token) throw new PgolfError("GITHUB_AUTH", "no GitHub token given", { fix: "set the server's GitHub token (a GitHub App installation token or a fine-grained token with pull request read and status/issue write)" });
+    this.token = opts.token;
+    this.baseUrl = (opts.baseUrl ?? GITHUB_API_URL).replace(/\/+$/, "");
+    this.timeoutMs = opts.timeoutMs ?? 30_000;
+    this.retries = opts.retries ?? 4;
+    this.backoffMs = opts.backoffMs ?? 1000;
+    this.maxWaitMs = opts.maxWaitMs ?? 60_000;
+    this.maxResponseBytes = opts.maxResponseBytes ?? 8 * 1024 * 1024;
+    this.userAgent = opts.userAgent ?? "pgolf-server";
+  }
+
+  // ---------- the endpoints ----------
+
+  /** Every file of a pull request (GitHub lists at most 3000), following pagination; GITHUB_PR_TOO_MANY_FILES past maxFiles. */
+  async listPullFiles(repo: string, number: number, opts: { maxFiles?: number } = {}): Promise<PullFile[]> {
+    return this.paginate<PullFile>(`/repos/${splitRepo(repo)}/pulls/${number}/files`, opts.maxFiles ?? 3000, (n) => {
+      throw new PgolfError("GITHUB_PR_TOO_MANY_FILES", `the pull request changes more than ${n} files`, { details: { limit: n }, fix: "a record pull request adds one folder of a few files" });
+    });
+  }
+
+  /** A git tree by tree sha, commit sha or ref; recursive lists the whole subtree. */
+  async getTree(repo: string, treeish: string, opts: { recursive?: boolean } = {}): Promise<Tree> {
+    const r = await this.request<Tree>("GET", `/repos/${splitRepo(repo)}/git/trees/${encodeURIComponent(treeish)}`, { query: opts.recursive ? { recursive: 1 } : undefined });
+    return r.data;
+  }
+
+  /** A blob's bytes (up to 100 MB on GitHub), refused past maxBytes. */
+  async getBlob(repo: string, sha: string, opts: { maxBytes?: number } = {}): Promise<Buffer> {
+    const maxBytes = opts.maxBytes ?? this.maxResponseBytes;
+    const r = await this.request<{ content: string; encoding: string; size: number }>("GET", `/repos/${splitRepo(repo)}/git/blobs/${encodeURIComponent(sha)}`, { maxBytes: base64Cap(maxBytes) });
+    if (r.data.size > maxBytes) throw tooLarge(sha, r.data.size, maxBytes);
+    return decode(r.data.content, r.data.encoding, sha);
+  }
+
+  /**
+   * A regular file's bytes at ref, by the contents API (base64), or the blob API when the file is over
+   * 1 MB (the contents API then sends no content). GITHUB_PR_SYMLINK for a symlink or submodule,
+   * GITHUB_PR_FILE_TOO_LARGE past maxBytes, SIZE_MISMATCH when the bytes are not the declared size.
+   */
+  async getFileContent(repo: string, filePath: string, ref: string, opts: { maxBytes?: number } = {}): Promise<FileContent> {
+    const maxBytes = opts.maxBytes ?? this.maxResponseBytes;
+    const r = await this.request<any>("GET", `/repos/${splitRepo(repo)}/contents/${encodePath(filePath)}`, { query: { ref }, maxBytes: base64Cap(Math.min(maxBytes, 1024 * 1024)) + 64 * 1024 });
+    const d = r.data;
+    if (Array.isArray(d) || d?.type === "dir") throw new PgolfError("FETCH_NOT_FOUND", `${filePath} is a folder, not a file`, { file: filePath });
+    if (d?.type !== "file") throw new PgolfError("GITHUB_PR_SYMLINK", `${filePath} is a ${d?.type ?? "non-file"}, not a regular file`, { file: filePath, details: { paths: [filePath], type: d?.type } });
+    const size = Number(d.size);
+    if (!Number.isSafeInteger(size) || size < 0) throw new PgolfError("GITHUB_API", `${filePath}: the contents API gave no size`, { file: filePath });
+    if (size > maxBytes) throw tooLarge(filePath, size, maxBytes);
+    const content = d.encoding === "base64" && typeof d.content === "string" && (d.content !== "" || size === 0) ? decode(d.content, "base64", filePath) : await this.getBlob(repo, d.sha, { maxBytes });
+    if (content.length !== size) throw new PgolfError("SIZE_MISMATCH", `${filePath}: got ${content.length} bytes, GitHub declared ${size}`, { file: filePath });
+    return { path: filePath, sha: d.sha, size, content };
+  }
+
+  async createStatus(repo: string, sha: string, status: CommitStatus): Promise<void> {
+    const body = { ...status, description: status.description === undefined ? undefined : truncate(status.description, 140) };
+    await this.request("POST", `/repos/${splitRepo(repo)}/statuses/${encodeURIComponent(sha)}`, { body });
+  }
+
+  /** Posts a comment on a pull request (issue comments API); returns its id and URL. */
+  async createComment(repo: string, number: number, body: string): Promise<{ id: number; html_url: string | null }> {
+    const r = await this.request<{ id: number; html_url?: string }>("POST", `/repos/${splitRepo(repo)}/issues/${number}/comments`, { body: { body } });
+    return { id: r.data.id, html_url: r.data.html_url ?? null };
+  }
+
+  // ---------- the transport ----------
+
+  /** GETs every page of a list endpoint (per_page=100, Link rel="next"). */
+  async paginate<T>(path: string, maxItems: number, onTooMany: (n: number) => never): Promise<T[]> {
+    const out: T[] = [];
+    let url: string | null = this.url(path, { per_page: 100 });
+    while (url !== null) {
+      const r: Response<T[]> = await this.requestUrl<T[]>("GET", url, {});
+      if (!Array.isArray(r.data)) throw new PgolfError("GITHUB_API", `GET ${path}: expected a list`, { file: url });
+      out.push(...r.data);
+      if (out.length > maxItems) onTooMany(maxItems);
+      url = nextLink(r.headers.get("link"));
+      if (url !== null && new URL(url).origin !== new URL(this.baseUrl).origin) throw new PgolfError("GITHUB_API", `GET ${path}: the next page is on another host (${new URL(url).origin})`, { file: url });
+    }
+    return out;
+  }
+
+  async request<T>(method: "GET" | "POST", path: string, opts: RequestOptions = {}): Promise<Response<T>> {
+    return this.requestUrl<T>(method, this.url(path, opts.query), opts);
+  }
+
+  private url(path: string, query?: Record<string, string | number>): string {
+    const u = new URL(this.baseUrl + path);
+    for (const [k, v] of Object.entries(query ?? {})) u.searchParams.set(k, String(v));
+    return u.toString();
+  }
+
+  private async requestUrl<T>(method: "GET" | "POST", url: string, opts: RequestOptions): Promise<Response<T>> {
+    const maxBytes = opts.maxBytes ?? this.maxResponseBytes;
+    const headers: Record<string, string> = {
+      accept: "application/vnd.github+json",
+      authorization: `Bearer ${this.token}`,
+      "user-agent": this.userAgent,
+      "x-github-api-version": API_VERSION,
+    };
+    if (opts.body !== undefined) headers["content-type"] = "application/json";
+    const where = `${method} ${new URL(url).pathname}`;
+    for (let attempt = 0; ; attempt++) {
+      const last = attempt >= this.retries;
+      let res: globalThis.Response;
+      let text: Buffer;
+      try {
+        const signal = AbortSignal.timeout(this.timeoutMs);
+        res = await fetch(url, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body), signal, redirect: "error" });
+        text = await readCapped(res, maxBytes, where);
+      } catch (e) {
+        if (e instanceof PgolfError) throw e;
+        // A POST that timed out may have been applied: only GETs are retried blind.
+        if (method === "GET" && !last) {
+          await sleep(this.backoff(attempt));
+          continue;
+        }
+        const timedOut = (e as Error).name === "TimeoutError" || (e as Error).name === "AbortError";
+        throw new PgolfError("FETCH_UNREACHABLE", `${where}: ${timedOut ? `no answer within ${this.timeoutMs} ms` : (e as Error).message}`, { file: url, fix: "check the network and GitHub's status, then redeliver the webhook", cause: e });
+      }
+      if (res.status >= 200 && res.status < 300) {
+        let data: T;
+        try {
+          data = (text.length === 0 ? null : JSON.parse(text.toString("utf8"))) as T;
+        } catch (e) {
+          throw new PgolfError("GITHUB_API", `${where}: the answer is not JSON`, { file: url, cause: e });
+        }
+        return { status: res.status, headers: res.headers, data };
+      }
+      const message = errorMessage(text);
+      const { wait, rateLimited } = this.retryWait(res, method, message, attempt);
+      if (wait !== null && !last) {
+        if (wait > this.maxWaitMs) throw new PgolfError("GITHUB_RATE_LIMITED", `${where}: GitHub asks to wait ${Math.ceil(wait / 1000)} s (${message})`, { file: url, details: { status: res.status, waitMs: wait }, fix: "retry later or use a token with a higher rate limit" });
+        await sleep(wait);
+        continue;
+      }
+      throw httpError(res.status, where, url, message, rateLimited);
+    }
+  }
+
+  /** How long to wait before retrying this answer, or null when it is not worth retrying. */
+  private retryWait(res: globalThis.Response, method: string, message: string, attempt: number): { wait: number | null; rateLimited: boolean } {
+    const retryAfter = res.headers.get("retry-after");
+    const after = retryAfter !== null && /^\d+$/.test(retryAfter.trim()) ? Number(retryAfter) * 1000 : null;
+    const rateLimited = res.status === 429 || (res.status === 403 && (after !== null || res.headers.get("x-ratelimit-remaining") === "0" || /rate limit/i.test(message)));
+    if (rateLimited) {
+      if (after !== null) return { wait: after, rateLimited };
+      const reset = Number(res.headers.get("x-ratelimit-reset"));
+      if (res.headers.get("x-ratelimit-remaining") === "0" && Number.isFinite(reset) && reset > 0) return { wait: Math.max(0, reset * 1000 - Date.now()) + 1000, rateLimited };
+      return { wait: Math.max(60_000, this.backoffMs), rateLimited }; // secondary limit without a hint: GitHub asks for at least a minute
+    }
+    // The server did not take the request (503) or failed: GETs are safe to repeat, POSTs only on 503.
+    if (res.status === 503 || (method === "GET" && res.status >= 500)) return { wait: after ?? this.backoff(attempt), rateLimited };
+    return { wait: null, rateLimited };
+  }
+
+  private backoff(attempt: number): number {
+    const base = this.backoffMs * 2 ** attempt;
+    return Math.min(this.maxWaitMs, base / 2 + Math.random() * (base / 2));
+  }
+}
+
+/** base64 of n bytes plus JSON framing. */
+const base64Cap = (n: number) => Math.ceil(n / 3) * 4 + Math.ceil(n / 45) * 2 + 64 * 1024;
+
+function decode(content: string, encoding: string, what: string): Buffer {
+  if (encoding === "base64") return Buffer.from(content.replace(/\s+/g, ""), "base64");
+  if (encoding === "utf-8" || encoding === "utf8") return Buffer.from(content, "utf8");
+  throw new PgolfError("GITHUB_API", `${what}: unknown content encoding "${encoding}"`);
+}
+
+function tooLarge(what: string, size: number, limit: number): PgolfError {
+  return new PgolfError("GITHUB_PR_FILE_TOO_LARGE", `${what} is ${size} bytes, over the limit of ${limit}`, { file: what, details: { paths: [what], size, limit }, fix: "keep large artifacts out of the record folder" });
+}
+
+function truncate(s: string, n: number): string {
+  return s.length <= n ? s : `${s.slice(0, n - 1)}…`;
+}
+
+async function readCapped(res: globalThis.Response, maxBytes: number, where: string): Promise<Buffer> {
+  const declared = Number(res.headers.get("content-length"));
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await res.body?.cancel();
+    throw new PgolfError("GITHUB_API", `${where}: the answer is ${declared} bytes, over the cap of ${maxBytes}`, { details: { status: res.status } });
+  }
+  if (!res.body) return Buffer.alloc(0);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const reader = res.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel();
+      throw new PgolfError("GITHUB_API", `${where}: the answer passed the cap of ${maxBytes} bytes`, { details: { status: res.status } });
+    }
+    chunks.push(Buffer.from(value));
+  }
+  return Buffer.concat(chunks, size);
+}
+
+function errorMessage(text: Buffer): string {
+  try {
+    const m = JSON.parse(text.toString("utf8")).message;
+    if (typeof m === "string") return m.slice(0, 300);
+  } catch {
+    // not JSON
+  }
+  return text.toString("utf8").slice(0, 300) || "no message";
+}
+
+function httpError(status: number, where: string, url: string, message: string, rateLimited: boolean): PgolfError {
+  const init = { file: url, details: { status } };
+  if (rateLimited) return new PgolfError("GITHUB_RATE_LIMITED", `${where}: ${status} ${message}`, { ...init, fix: "retry later or use a token with a higher rate limit" });
+  if (status === 401) return new PgolfError("GITHUB_AUTH", `${where}: 401 ${message}`, { ...init, fix: "renew the server's GitHub token" });
+  if (status === 403) return new PgolfError("GITHUB_AUTH", `${where}: 403 ${message}`, { ...init, fix: "give the token access to the repository (contents and pull requests read, statuses and issues write)" });
+  if (status === 404) return new PgolfError("FETCH_NOT_FOUND", `${where}: 404 ${message}`, { ...init, fix: "check the repository, pull request and commit; a private repository answers 404 to a token without access" });
+  return new PgolfError("GITHUB_API", `${where}: ${status} ${message}`, { ...init, fix: "check GitHub's status and redeliver the webhook" });
+}
