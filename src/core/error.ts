@@ -93,6 +93,14 @@ export const ERROR_CODES = {
   GITHUB_PR_TOO_MANY_FILES: "Pull request holds too many files",
   GITHUB_PR_FILE_TOO_LARGE: "Pull request holds a file over the size limit",
   GITHUB_PR_TOO_LARGE: "Pull request's record folder exceeds the total size limit",
+  // server
+  DB_OPEN: "Database could not be opened or reached",
+  DB_LOCKED: "Database folder is in use by another process",
+  DB_CLOSED: "Database is closed",
+  DB_TRANSACTION: "Database was used outside its open transaction",
+  DB_MIGRATION: "Database migration failed",
+  DB_SCHEMA_NEWER: "Database schema is newer than this pgolf",
+  BLOB_KEY: "Blob key is not a sha256 hex digest",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

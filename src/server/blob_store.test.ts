@@ -1,0 +1,90 @@
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { after, test } from "node:test";
+import { sha256, sha256File } from "../core/hash.js";
+import { rejectsWith, throwsCode } from "../../test/support/errors.js";
+import { BlobStore, blobStoreDir, isBlobKey } from "./blob_store.js";
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "pgolf-blobs-"));
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+/** Every file under dir, relative, temp files included. */
+function listFiles(dir: string): string[] {
+  return (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(dir, f)).isFile()).sort();
+}
+
+test("put and get round trip, at blobs/ab/cd/<sha256>", async () => {
+  const store = new BlobStore(blobStoreDir(path.join(tmp, "a")));
+  const bytes = new TextEncoder().encode("a record folder, packed");
+  const key = await store.put(bytes);
+  assert.equal(key, sha256(bytes));
+  assert.equal(store.pathOf(key), path.join(tmp, "a", "blobs", key.slice(0, 2), key.slice(2, 4), key));
+  assert.deepEqual(await store.get(key), bytes);
+  assert.equal(await store.has(key), true);
+  assert.equal(await store.size(key), bytes.byteLength);
+  assert.equal(await store.put(bytes), key, "putting the same bytes again is harmless");
+  assert.deepEqual(listFiles(store.dir), [path.join(key.slice(0, 2), key.slice(2, 4), key)], "no temp files left");
+  const empty = await store.put(new Uint8Array(0));
+  assert.equal(empty, sha256(""));
+  assert.equal((await store.get(empty)).byteLength, 0);
+});
+
+test("a corrupted blob is detected on read, and a put of the right bytes repairs it", async () => {
+  const store = new BlobStore(path.join(tmp, "b"));
+  const bytes = randomBytes(1000);
+  const key = await store.put(bytes);
+  const flipped = Buffer.from(bytes);
+  flipped[500] ^= 1;
+  fs.writeFileSync(store.pathOf(key), flipped);
+  await rejectsWith(store.get(key), "CHECKSUM_MISMATCH", (e) => {
+    assert.equal(e.details?.expected, key);
+    assert.equal(e.details?.actual, sha256(flipped));
+    assert.equal(e.file, store.pathOf(key));
+  });
+  await rejectsWith(store.verify(key), "CHECKSUM_MISMATCH");
+  await store.put(bytes);
+  assert.deepEqual(Buffer.from(await store.get(key)), bytes);
+  await store.verify(key);
+});
+
+test("keys that are not 64 lowercase hex characters are refused", async () => {
+  const store = new BlobStore(path.join(tmp, "c"));
+  const bad = ["", "abc", "A".repeat(64), "g".repeat(64), "a".repeat(63), "a".repeat(65), `../${"a".repeat(61)}`, `${"a".repeat(63)}\n`];
+  for (const key of bad) {
+    assert.equal(isBlobKey(key), false, JSON.stringify(key));
+    throwsCode(() => store.pathOf(key), "BLOB_KEY");
+    await rejectsWith(store.get(key), "BLOB_KEY");
+    await rejectsWith(store.has(key), "BLOB_KEY");
+    await rejectsWith(store.size(key), "BLOB_KEY");
+  }
+  assert.equal(fs.existsSync(store.dir), false, "nothing was created");
+});
+
+test("missing blobs: has is false, get and size are FILE_NOT_FOUND", async () => {
+  const store = new BlobStore(path.join(tmp, "d"));
+  const key = sha256("never stored");
+  assert.equal(await store.has(key), false);
+  await rejectsWith(store.get(key), "FILE_NOT_FOUND");
+  await rejectsWith(store.size(key), "FILE_NOT_FOUND");
+  await rejectsWith(store.verify(key), "FILE_NOT_FOUND");
+});
+
+test("putFile streams a large file in, with the same key as put", async () => {
+  const store = new BlobStore(path.join(tmp, "e"));
+  const source = path.join(tmp, "big.bin");
+  const bytes = randomBytes(5 << 20);
+  fs.writeFileSync(source, bytes);
+  const { key, size } = await store.putFile(source);
+  assert.equal(key, await sha256File(source));
+  assert.equal(size, bytes.byteLength);
+  assert.equal(await store.size(key), bytes.byteLength);
+  assert.deepEqual(await store.putFile(source), { key, size }, "again: harmless");
+  assert.equal(await store.put(bytes), key);
+  await store.verify(key);
+  assert.deepEqual(listFiles(store.dir), [path.join(key.slice(0, 2), key.slice(2, 4), key)], "no temp files left");
+  await rejectsWith(store.putFile(path.join(tmp, "no-such-file")), "FILE_NOT_FOUND");
+  assert.deepEqual(listFiles(store.dir).length, 1, "a failed putFile leaves nothing behind");
+});

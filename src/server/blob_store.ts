@@ -1,0 +1,154 @@
+// Content-addressed blobs in a local folder: a blob's key is the sha256 hex of its bytes, stored at
+// <dir>/ab/cd/<key>. Writes are atomic (temp file, fsync, rename), so a blob is either whole or
+// absent, and putting the same bytes twice is harmless. Reads check the bytes against the key.
+import { createHash, randomBytes } from "node:crypto";
+import * as fs from "node:fs";
+import * as fsp from "node:fs/promises";
+import * as path from "node:path";
+import { pipeline } from "node:stream/promises";
+import { writeFileAtomic } from "../core/atomic.js";
+import { PgolfError } from "../core/error.js";
+import { sha256, sha256File } from "../core/hash.js";
+
+const KEY = /^[0-9a-f]{64}$/;
+
+export function isBlobKey(key: unknown): key is string {
+  return typeof key === "string" && KEY.test(key);
+}
+
+export function blobStoreDir(dataDir: string): string {
+  return path.join(dataDir, "blobs");
+}
+
+export class BlobStore {
+  /** `dir` is the store's root folder (default for a server: <dataDir>/blobs). */
+  constructor(readonly dir: string) {}
+
+  /** Where the blob with this key lives (whether or not it exists). Throws BLOB_KEY for a bad key. */
+  pathOf(key: string): string {
+    if (typeof key !== "string" || !KEY.test(key)) {
+      const shown = typeof key === "string" ? JSON.stringify(key.length > 80 ? `${key.slice(0, 80)}...` : key) : String(key as unknown);
+      throw new PgolfError("BLOB_KEY", `${shown} is not a blob key`, { fix: "blob keys are 64 lowercase hex characters (a sha256)" });
+    }
+    return path.join(this.dir, key.slice(0, 2), key.slice(2, 4), key);
+  }
+
+  /** Stores bytes; returns their key. A blob already stored intact is not written again. */
+  async put(bytes: Uint8Array): Promise<string> {
+    const key = sha256(bytes);
+    const file = this.pathOf(key);
+    if ((await fileSize(file)) === bytes.byteLength && (await sha256File(file)) === key) return key;
+    await writeFileAtomic(file, bytes);
+    return key;
+  }
+
+  /** Stores a file's content, streamed (for blobs too large to hold in memory). */
+  async putFile(source: string): Promise<{ key: string; size: number }> {
+    await fsp.mkdir(this.dir, { recursive: true });
+    const tmp = path.join(this.dir, `.tmp-put.${process.pid}.${randomBytes(6).toString("hex")}`);
+    const hash = createHash("sha256");
+    let size = 0;
+    try {
+      // Hash what is written, not what was read before: the key always matches the stored bytes.
+      await pipeline(
+        fs.createReadStream(source, { highWaterMark: 1 << 20 }),
+        async function* (chunks: AsyncIterable<Buffer>) {
+          for await (const chunk of chunks) {
+            hash.update(chunk);
+            size += chunk.byteLength;
+            yield chunk;
+          }
+        },
+        fs.createWriteStream(tmp, { flags: "wx" }),
+      );
+      const fh = await fsp.open(tmp, "r+");
+      try {
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      const key = hash.digest("hex");
+      const file = this.pathOf(key);
+      await fsp.mkdir(path.dirname(file), { recursive: true });
+      await fsp.rename(tmp, file);
+      return { key, size };
+    } catch (e) {
+      await fsp.rm(tmp, { force: true });
+      if ((e as NodeJS.ErrnoException).code === "ENOENT" && !(await exists(source))) {
+        throw new PgolfError("FILE_NOT_FOUND", "no file to store", { file: source, cause: e });
+      }
+      throw new PgolfError("FILE_WRITE", `could not store the file as a blob: ${(e as Error).message}`, {
+        file: source,
+        fix: `check that ${this.dir} is writable and the disk has space`,
+        cause: e,
+      });
+    }
+  }
+
+  /** The blob's bytes, checked against its key (CHECKSUM_MISMATCH when they differ). */
+  async get(key: string): Promise<Uint8Array> {
+    const file = this.pathOf(key);
+    let bytes: Buffer;
+    try {
+      bytes = await fsp.readFile(file);
+    } catch (e) {
+      throw missingOrUnreadable(e, key, file);
+    }
+    const actual = sha256(bytes);
+    if (actual !== key) throw corrupt(key, actual, file);
+    return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  /** Re-reads a stored blob (streamed) and checks it against its key. */
+  async verify(key: string): Promise<void> {
+    const file = this.pathOf(key);
+    if ((await fileSize(file)) === undefined) throw missingOrUnreadable(Object.assign(new Error("not found"), { code: "ENOENT" }), key, file);
+    const actual = await sha256File(file);
+    if (actual !== key) throw corrupt(key, actual, file);
+  }
+
+  async has(key: string): Promise<boolean> {
+    return (await fileSize(this.pathOf(key))) !== undefined;
+  }
+
+  /** Size in bytes; FILE_NOT_FOUND when the blob is not stored. */
+  async size(key: string): Promise<number> {
+    const file = this.pathOf(key);
+    const n = await fileSize(file);
+    if (n === undefined) throw missingOrUnreadable(Object.assign(new Error("not found"), { code: "ENOENT" }), key, file);
+    return n;
+  }
+}
+
+async function fileSize(file: string): Promise<number | undefined> {
+  try {
+    const st = await fsp.stat(file);
+    return st.isFile() ? st.size : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await fsp.access(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function missingOrUnreadable(e: unknown, key: string, file: string): PgolfError {
+  if ((e as NodeJS.ErrnoException).code === "ENOENT") {
+    return new PgolfError("FILE_NOT_FOUND", `blob ${key} is not stored`, { file, fix: "put the blob before reading it", details: { key } });
+  }
+  return new PgolfError("FILE_READ", `could not read blob ${key}: ${(e as Error).message}`, { file, cause: e, details: { key } });
+}
+
+function corrupt(key: string, actual: string, file: string): PgolfError {
+  return new PgolfError("CHECKSUM_MISMATCH", `blob ${key} is corrupt: its bytes hash to ${actual}`, {
+    file,
+    fix: "delete the file and put the blob again from its source",
+    details: { expected: key, actual },
+  });
+}

@@ -1,0 +1,144 @@
+// Db over a Postgres server (node-postgres Pool), named by a postgres:// URL, usually DATABASE_URL.
+// Each transaction holds one pooled connection from BEGIN to COMMIT/ROLLBACK; plain queries take
+// any free connection. Sessions run in UTC. Values come back as in db_pglite.ts (see schema.ts):
+// bigint and numeric as strings, timestamptz as Date, date and interval as strings, json parsed.
+import { AsyncLocalStorage } from "node:async_hooks";
+import pg from "pg";
+import { PgolfError } from "../core/error.js";
+import type { Db, Queryable, QueryResult } from "./db.js";
+
+export interface PostgresDbOptions {
+  /** postgres://user:password@host:port/database */
+  url: string;
+  /** Most connections the pool opens; default 10. */
+  maxConnections?: number;
+}
+
+const OID = { DATE: 1082, INTERVAL: 1186, TEXT_ARRAY: 1009, DATE_ARRAY: 1182, INTERVAL_ARRAY: 1187 };
+
+/** node-postgres's parsers, except date and interval stay strings (as on PGlite). */
+const TYPES = {
+  getTypeParser: ((oid: number, format?: "text" | "binary") => {
+    if (oid === OID.DATE || oid === OID.INTERVAL) return (x: string) => x;
+    if (oid === OID.DATE_ARRAY || oid === OID.INTERVAL_ARRAY) return pg.types.getTypeParser(OID.TEXT_ARRAY, format ?? "text");
+    return pg.types.getTypeParser(oid, format ?? "text");
+  }) as typeof pg.types.getTypeParser,
+};
+
+/** The URL without its password, for messages. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.toString();
+  } catch {
+    return "(a DATABASE_URL that is not a valid URL)";
+  }
+}
+
+class PostgresDb implements Db {
+  readonly kind = "postgres" as const;
+  private readonly inTransaction = new AsyncLocalStorage<{ open: boolean }>();
+  private closed = false;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly where: string,
+  ) {}
+
+  async query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<R>> {
+    this.guard("db.query");
+    return toResult<R>(await this.pool.query(sql, params));
+  }
+
+  async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    this.guard("db.transaction");
+    const client = await this.pool.connect();
+    const state = { open: true };
+    const tx: Queryable = {
+      query: async <R>(sql: string, params?: unknown[]) => {
+        if (!state.open) throw txEnded();
+        return toResult<R>(await client.query(sql, params));
+      },
+    };
+    // A connection whose BEGIN, COMMIT or ROLLBACK failed for a reason other than an error the
+    // server reported may be half-broken: release(err) drops it from the pool.
+    let broken: Error | undefined;
+    const control = async (sql: string) => {
+      try {
+        await client.query(sql);
+      } catch (e) {
+        if (!(e instanceof pg.DatabaseError)) broken = e as Error;
+        throw e;
+      }
+    };
+    try {
+      await control("BEGIN");
+      let result: T;
+      try {
+        result = await this.inTransaction.run(state, () => fn(tx));
+      } catch (e) {
+        state.open = false;
+        await control("ROLLBACK").catch(() => undefined); // the error that matters is e
+        throw e;
+      }
+      state.open = false;
+      await control("COMMIT");
+      return result;
+    } finally {
+      state.open = false;
+      client.release(broken);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.end();
+  }
+
+  private guard(what: string): void {
+    if (this.closed) throw new PgolfError("DB_CLOSED", `${what} after close()`, { file: this.where });
+    if (this.inTransaction.getStore()?.open) {
+      throw new PgolfError("DB_TRANSACTION", `${what} was called inside a transaction, outside of it`, {
+        fix: "run the query through the tx argument of the transaction callback",
+      });
+    }
+  }
+}
+
+function toResult<R>(r: pg.QueryResult): QueryResult<R> {
+  return { rows: r.rows as R[], affectedRows: r.command === "SELECT" ? 0 : (r.rowCount ?? 0) };
+}
+
+function txEnded(): PgolfError {
+  return new PgolfError("DB_TRANSACTION", "a transaction's tx was used after the transaction ended", {
+    fix: "await every query inside the transaction callback",
+  });
+}
+
+/** Connects once before returning, so a wrong URL fails here with DB_OPEN. */
+export async function openPostgresDb(options: PostgresDbOptions): Promise<Db> {
+  const where = redactUrl(options.url);
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.maxConnections ?? 10,
+    types: TYPES,
+    onConnect: async (client) => {
+      await client.query("SET TIME ZONE 'UTC'");
+    },
+  });
+  // An idle connection that dies (server restart) must not crash the process; the pool replaces it.
+  pool.on("error", () => undefined);
+  try {
+    await pool.query("SELECT 1");
+  } catch (e) {
+    await pool.end().catch(() => undefined);
+    throw new PgolfError("DB_OPEN", `could not connect to Postgres: ${(e as Error).message}`, {
+      file: where,
+      fix: "check DATABASE_URL (host, port, user, password, database) and that the server is running",
+      cause: e,
+    });
+  }
+  return new PostgresDb(pool, where);
+}

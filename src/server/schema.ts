@@ -1,0 +1,228 @@
+// The contest schema: the SQL of each migration, and the row shapes and value lists the rest of the
+// server uses. Same SQL on PGlite (Postgres 18 in wasm) and a Postgres server (15 and newer).
+//
+// Types as JavaScript sees them (both backends, see db_pglite.ts and db_postgres.ts):
+//   integer, smallint, real, double precision -> number
+//   bigint / bigserial, numeric               -> string (exact; use ::int or Number() when you know it fits)
+//   timestamptz                               -> Date            (sessions run in UTC)
+//   date, interval                            -> string          ('2024-05-01', '1 day')
+//   json, jsonb                               -> parsed value    (parameters: objects are JSON.stringify'd,
+//                                                                 strings are sent as JSON text; pass arrays
+//                                                                 as JSON.stringify(array), since a bare array
+//                                                                 becomes a Postgres array on node-postgres)
+//   uuid, text                                -> string
+//
+// Applied migrations are never edited: migrations.ts checks their checksums. Change the schema by
+// appending a new migration.
+
+export const ROLES = ["participant", "reviewer", "admin"] as const;
+export type Role = (typeof ROLES)[number];
+
+export const SUBMISSION_SOURCES = ["upload", "github"] as const;
+export type SubmissionSource = (typeof SUBMISSION_SOURCES)[number];
+
+/** received -> checked -> queued -> verifying -> verified -> approved; rejected / changes-requested on the way. */
+export const SUBMISSION_STATUSES = ["received", "checked", "queued", "verifying", "verified", "rejected", "changes-requested", "approved"] as const;
+export type SubmissionStatus = (typeof SUBMISSION_STATUSES)[number];
+
+/** Statuses that count against a contest's per-author open-submission limit. */
+export const OPEN_SUBMISSION_STATUSES = ["received", "checked", "queued", "verifying", "verified", "changes-requested"] as const satisfies readonly SubmissionStatus[];
+
+export const REVIEW_ACTIONS = ["approve", "reject", "request-changes"] as const;
+export type ReviewAction = (typeof REVIEW_ACTIONS)[number];
+
+export interface ContestRow {
+  /** Slug, e.g. "10min-16mb". */
+  id: string;
+  name: string;
+  track: string;
+  config: Record<string, unknown>;
+  max_open_submissions_per_author: number;
+  created_at: Date;
+}
+
+export interface UserRow {
+  id: number;
+  handle: string;
+  role: Role;
+  /** sha256 hex of the user's API token; null for users without one. */
+  token_sha256: string | null;
+  github_login: string | null;
+  created_at: Date;
+}
+
+export interface SubmissionRow {
+  id: string;
+  contest_id: string;
+  author_id: number;
+  source: SubmissionSource;
+  github_repo: string | null;
+  github_pr: number | null;
+  github_head_sha: string | null;
+  status: SubmissionStatus;
+  /** Blob-store key (sha256) of the canonical pack of the record folder. */
+  record_blob: string;
+  /** What the author claims (their submission.json). */
+  claimed: Record<string, unknown>;
+  /** Findings of the automatic checks. */
+  findings: unknown[];
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface ResultRow {
+  /** bigint: a string. */
+  id: string;
+  submission_id: string;
+  seed: number;
+  artifact_sha256: string;
+  val_loss: number;
+  val_bpb: number;
+  bytes_total: number;
+  train_seconds: number | null;
+  eval_seconds: number;
+  worker: string;
+  created_at: Date;
+}
+
+export interface ReviewRow {
+  id: string;
+  submission_id: string;
+  reviewer_id: number;
+  action: ReviewAction;
+  reason: string;
+  created_at: Date;
+}
+
+export interface AuditLogRow {
+  /** bigserial: a string. */
+  id: string;
+  at: Date;
+  /** Who: "user:<id>", "worker:<name>", "github", "system". */
+  actor: string;
+  action: string;
+  /** What it is about: "submission:<uuid>", "user:<id>", "contest:<id>"... */
+  subject: string;
+  details: Record<string, unknown>;
+}
+
+export interface WebhookDeliveryRow {
+  delivery_id: string;
+  event: string;
+  received_at: Date;
+}
+
+const list = (xs: readonly string[]): string => xs.map((x) => `'${x}'`).join(", ");
+const HEX64 = "'^[0-9a-f]{64}$'";
+
+/** Migration 1: the contest schema. One statement per element (PL/pgSQL bodies hold semicolons). */
+export const SCHEMA_V1: readonly string[] = [
+  `CREATE TABLE contests (
+    id text PRIMARY KEY CHECK (id ~ '^[a-z0-9][a-z0-9._-]{0,63}$'),
+    name text NOT NULL,
+    track text NOT NULL,
+    config jsonb NOT NULL DEFAULT '{}'::jsonb,
+    max_open_submissions_per_author integer NOT NULL DEFAULT 3 CHECK (max_open_submissions_per_author >= 1),
+    created_at timestamptz NOT NULL DEFAULT now()
+  )`,
+
+  `CREATE TABLE users (
+    id integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    handle text NOT NULL CHECK (handle ~ '^[A-Za-z0-9][A-Za-z0-9_-]{0,38}$'),
+    role text NOT NULL DEFAULT 'participant' CHECK (role IN (${list(ROLES)})),
+    token_sha256 text UNIQUE CHECK (token_sha256 ~ ${HEX64}),
+    github_login text,
+    created_at timestamptz NOT NULL DEFAULT now()
+  )`,
+  // Handles and GitHub logins are unique regardless of case, as on GitHub.
+  `CREATE UNIQUE INDEX users_handle_key ON users (lower(handle))`,
+  `CREATE UNIQUE INDEX users_github_login_key ON users (lower(github_login)) WHERE github_login IS NOT NULL`,
+
+  `CREATE TABLE submissions (
+    id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    contest_id text NOT NULL REFERENCES contests (id),
+    author_id integer NOT NULL REFERENCES users (id),
+    source text NOT NULL CHECK (source IN (${list(SUBMISSION_SOURCES)})),
+    github_repo text,
+    github_pr integer CHECK (github_pr > 0),
+    github_head_sha text CHECK (github_head_sha ~ '^[0-9a-f]{40}$'),
+    status text NOT NULL DEFAULT 'received' CHECK (status IN (${list(SUBMISSION_STATUSES)})),
+    record_blob text NOT NULL CHECK (record_blob ~ ${HEX64}),
+    claimed jsonb NOT NULL DEFAULT '{}'::jsonb,
+    findings jsonb NOT NULL DEFAULT '[]'::jsonb,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    CHECK (source <> 'github' OR (github_repo IS NOT NULL AND github_pr IS NOT NULL AND github_head_sha IS NOT NULL))
+  )`,
+  // The open-submission limit counts these rows.
+  `CREATE INDEX submissions_open_by_author ON submissions (contest_id, author_id) WHERE status IN (${list(OPEN_SUBMISSION_STATUSES)})`,
+  // The verification queue and status pages.
+  `CREATE INDEX submissions_by_status ON submissions (status, created_at)`,
+  `CREATE INDEX submissions_by_contest ON submissions (contest_id, created_at)`,
+  // One submission per pushed commit of a pull request, however often GitHub tells us about it.
+  `CREATE UNIQUE INDEX submissions_github_head_key ON submissions (github_repo, github_pr, github_head_sha) WHERE source = 'github'`,
+  `CREATE FUNCTION pgolf_touch_updated_at() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    NEW.updated_at := now();
+    RETURN NEW;
+  END
+  $$`,
+  `CREATE TRIGGER submissions_touch_updated_at BEFORE UPDATE ON submissions
+    FOR EACH ROW EXECUTE FUNCTION pgolf_touch_updated_at()`,
+
+  `CREATE TABLE results (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    submission_id uuid NOT NULL REFERENCES submissions (id),
+    seed integer NOT NULL,
+    artifact_sha256 text NOT NULL CHECK (artifact_sha256 ~ ${HEX64}),
+    val_loss double precision NOT NULL,
+    val_bpb double precision NOT NULL,
+    bytes_total integer NOT NULL CHECK (bytes_total >= 0),
+    train_seconds double precision,
+    eval_seconds double precision NOT NULL,
+    worker text NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (artifact_sha256, seed)
+  )`,
+  `CREATE INDEX results_by_submission ON results (submission_id)`,
+
+  `CREATE TABLE reviews (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    submission_id uuid NOT NULL REFERENCES submissions (id),
+    reviewer_id integer NOT NULL REFERENCES users (id),
+    action text NOT NULL CHECK (action IN (${list(REVIEW_ACTIONS)})),
+    reason text NOT NULL DEFAULT '',
+    created_at timestamptz NOT NULL DEFAULT now(),
+    CHECK (action = 'approve' OR length(reason) > 0)
+  )`,
+  `CREATE INDEX reviews_by_submission ON reviews (submission_id, created_at)`,
+
+  `CREATE TABLE audit_log (
+    id bigserial PRIMARY KEY,
+    at timestamptz NOT NULL DEFAULT now(),
+    actor text NOT NULL,
+    action text NOT NULL,
+    subject text NOT NULL DEFAULT '',
+    details jsonb NOT NULL DEFAULT '{}'::jsonb
+  )`,
+  `CREATE INDEX audit_log_by_subject ON audit_log (subject, id)`,
+  // Append-only: rows are never changed or removed, not even by the server's own bugs.
+  `CREATE FUNCTION pgolf_audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    RAISE EXCEPTION 'audit_log is append-only: % is not allowed', TG_OP
+      USING ERRCODE = 'insufficient_privilege';
+  END
+  $$`,
+  `CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
+    FOR EACH ROW EXECUTE FUNCTION pgolf_audit_log_append_only()`,
+  `CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+    FOR EACH STATEMENT EXECUTE FUNCTION pgolf_audit_log_append_only()`,
+
+  // Replay protection for GitHub webhooks: INSERT ... ON CONFLICT DO NOTHING, act only when a row was inserted.
+  `CREATE TABLE webhook_deliveries (
+    delivery_id text PRIMARY KEY,
+    event text NOT NULL,
+    received_at timestamptz NOT NULL DEFAULT now()
+  )`,
+  `CREATE INDEX webhook_deliveries_by_time ON webhook_deliveries (received_at)`,
+];
