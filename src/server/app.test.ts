@@ -7,16 +7,12 @@ import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import { after, before, test } from "node:test";
 import { FIXTURES, needsFixtures, tempDir } from "../../test/support/fixtures.js";
-import { createApp } from "./app.js";
-import { RecordsSource } from "./records_source.js";
-import { SiteCache } from "./site_cache.js";
+import { startContestServer, type ContestServer } from "./contest_server.js";
 
 const fx = needsFixtures();
 const work = tempDir();
 const root = path.join(work, "records", "track_10min_16mb");
-const site = new SiteCache();
-const source = new RecordsSource(path.join(work, "records"), site);
-const server = createApp({ site });
+let s: ContestServer;
 let base = "";
 
 function copyRecord(id: string): void {
@@ -28,14 +24,11 @@ before(async () => {
   fs.mkdirSync(root, { recursive: true });
   copyRecord("2026-03-17_NaiveBaseline");
   copyRecord("2026-03-19_SlidingWindow_FP16Emb_10L_MuonWD_OvertoneInit");
-  source.refresh();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  s = await startContestServer({ records: path.join(work, "records") });
+  await new Promise<void>((r) => s.server.listen(0, "127.0.0.1", r));
+  base = `http://127.0.0.1:${(s.server.address() as AddressInfo).port}`;
 });
-after(() => {
-  server.close();
-  server.closeAllConnections();
-});
+after(async () => s?.close());
 
 test("pages, JSON and health over HTTP", fx, async () => {
   const index = await fetch(`${base}/`);
@@ -68,11 +61,11 @@ test("conditional requests answer 304; unknown paths, traversal and bad encoding
 });
 
 test("a record added to the folder appears after a refresh, from one consistent build", fx, async () => {
-  const v = site.version;
-  assert.equal(source.refresh(), false, "nothing changed");
+  const v = s.site.version;
+  assert.equal(await s.refresh(), false, "nothing changed");
   copyRecord("2026-03-23_LeakyReLU_LegalTTT_ParallelMuon");
-  assert.equal(source.refresh(), true);
-  assert.equal(site.version, v + 1);
+  assert.equal(await s.refresh(), true);
+  assert.equal(s.site.version, v + 1);
   const page = await fetch(`${base}/records/2026-03-23_LeakyReLU_LegalTTT_ParallelMuon.html`);
   assert.equal(page.status, 200);
   const lb = (await (await fetch(`${base}/api/leaderboard`)).json()) as { tracks: { name: string; records: unknown[] }[] };

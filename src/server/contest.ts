@@ -75,6 +75,9 @@ export class Contest {
 
   /** A new account; the token is returned once and only its sha256 is stored. */
   async addUser(handle: string, role: Role, actor = "system"): Promise<{ user: User; token: string }> {
+    if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,38}$/.test(handle)) throw new PgolfError("HTTP_BAD_REQUEST", `"${handle}" is not a valid handle`, { fix: "letters, digits, - and _, up to 39 characters, as on GitHub" });
+    const taken = await this.db.query(`SELECT 1 FROM users WHERE lower(handle) = lower($1)`, [handle]);
+    if (taken.rows.length > 0) throw new PgolfError("HTTP_CONFLICT", `the handle ${handle} is taken`);
     const token = `pg_${randomBytes(24).toString("hex")}`;
     const user = await this.db.transaction(async (tx) => {
       const r = await tx.query<User>(`INSERT INTO users (handle, role, token_sha256) VALUES ($1, $2, $3) RETURNING id, handle, role`, [handle, role, tokenHash(token)]);
@@ -185,6 +188,35 @@ export class Contest {
       if (ins.affectedRows > 0) await this.audit(tx, worker, "result.record", `submission:${submissionId}`, { seed: r.seed, artifact_sha256: r.artifact_sha256, val_bpb: r.val_bpb });
       return ins.affectedRows > 0;
     });
+  }
+
+  /** True when the contest has an admin account (for bootstrapping the first one). */
+  async hasAdmin(): Promise<boolean> {
+    return (await this.db.query(`SELECT 1 FROM users WHERE role = 'admin' LIMIT 1`)).rows.length > 0;
+  }
+
+  /**
+   * The approved submissions' record folders, unpacked (once each) under root as
+   * track_<track>/<submission id>/: what the live leaderboard is built from.
+   */
+  async exportApproved(root: string): Promise<string[]> {
+    const r = await this.db.query<{ id: string; record_blob: string; track: string }>(
+      `SELECT s.id, s.record_blob, c.track FROM submissions s JOIN contests c ON c.id = s.contest_id WHERE s.contest_id = $1 AND s.status = 'approved' ORDER BY s.created_at`,
+      [this.contestId],
+    );
+    const dirs: string[] = [];
+    for (const row of r.rows) {
+      const dir = path.join(root, `track_${row.track}`, row.id);
+      if (!fs.existsSync(dir)) {
+        const tmp = `${dir}.tmp-${process.pid}`;
+        fs.rmSync(tmp, { recursive: true, force: true });
+        fs.mkdirSync(tmp, { recursive: true });
+        unpackRecordFolder(Buffer.from(await this.blobs.get(row.record_blob)), tmp, row.record_blob);
+        fs.renameSync(tmp, dir);
+      }
+      dirs.push(dir);
+    }
+    return dirs;
   }
 
   async auditTrail(subject: string): Promise<{ actor: string; action: string; details: unknown }[]> {

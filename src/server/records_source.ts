@@ -1,10 +1,7 @@
-// Records served from a folder (a records root, as `pgolf leaderboard build` reads): read, checked
-// and planned into the site cache at start, and again whenever the folder's files change (a cheap
-// signature of paths, sizes and modification times, polled).
+// When to rebuild the live leaderboard: a cheap signature of a records folder (paths, sizes and
+// modification times of its files), compared between polls.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { findRecords, readRecord } from "../submission/read_record.js";
-import type { SiteCache } from "./site_cache.js";
 
 /** Paths, sizes and mtimes of every file under root, as one string. */
 export function treeSignature(root: string): string {
@@ -20,40 +17,4 @@ export function treeSignature(root: string): string {
   };
   walk(root);
   return parts.join("\n");
-}
-
-export class RecordsSource {
-  private signature = "";
-  private timer: NodeJS.Timeout | undefined;
-
-  constructor(
-    readonly root: string,
-    private readonly site: SiteCache,
-  ) {}
-
-  /** Rebuilds when the folder changed since the last build; returns whether it did. */
-  refresh(): boolean {
-    const sig = treeSignature(this.root);
-    if (sig === this.signature) return false;
-    const records = findRecords(this.root).map(readRecord);
-    this.site.rebuild(records, path.resolve(this.root));
-    this.signature = sig;
-    return true;
-  }
-
-  /** Polls every `ms` milliseconds (the timer does not keep the process alive). */
-  watch(ms = 2000, onError: (e: unknown) => void = () => {}): void {
-    this.timer = setInterval(() => {
-      try {
-        this.refresh();
-      } catch (e) {
-        onError(e);
-      }
-    }, ms);
-    this.timer.unref();
-  }
-
-  stop(): void {
-    clearInterval(this.timer);
-  }
 }

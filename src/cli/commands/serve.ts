@@ -1,36 +1,31 @@
-import { SiteCache } from "../../server/site_cache.js";
-import { RecordsSource } from "../../server/records_source.js";
-import { createApp } from "../../server/app.js";
+import { startContestServer } from "../../server/contest_server.js";
 import { defineCommand, int, str, usage } from "../command.js";
 
-// The contest web application. This first part serves the live leaderboard and record pages of a
-// records folder (rebuilt when its files change) and the leaderboard as JSON; it runs until stopped.
+// The contest web application: the live leaderboard (the static site's pages, rebuilt when records
+// change) and, with --data, the contest API (accounts, uploads, review). Runs until stopped.
 export default defineCommand({
   name: "serve",
-  summary: "Serve the live leaderboard of a records folder (the static site's pages, rebuilt when records change) and /api/leaderboard.",
-  usage: "--records DIR [--port 8080] [--host 127.0.0.1]",
-  options: { records: { type: "string" }, port: { type: "string" }, host: { type: "string" } },
+  summary: "Run the contest web application: the live leaderboard of --records and, with --data, the contest API (uploads, review queue, audit) on PGlite or DATABASE_URL.",
+  usage: "[--records DIR] [--data DIR] [--track T] [--port 8080] [--host 127.0.0.1]",
+  options: { records: { type: "string" }, data: { type: "string" }, track: { type: "string" }, port: { type: "string" }, host: { type: "string" } },
   streams: true,
   async run(v, _p, io) {
-    const root = str(v, "records");
-    if (!root) throw usage("--records DIR is required");
-    const site = new SiteCache();
-    const source = new RecordsSource(root, site);
-    source.refresh();
-    source.watch(2000, (e) => io.stderr.write(`rebuild failed: ${(e as Error).message}\n`));
-    const server = createApp({ site });
+    const records = str(v, "records");
+    const data = str(v, "data");
+    if (!records && !data) throw usage("give --records DIR, --data DIR or both");
+    const s = await startContestServer({ records, data, track: str(v, "track") });
     const host = str(v, "host") ?? "127.0.0.1";
-    await new Promise<void>((resolve) => server.listen(int(v, "port") ?? 8080, host, resolve));
-    const addr = server.address();
+    await new Promise<void>((resolve) => s.server.listen(int(v, "port") ?? 8080, host, resolve));
+    const addr = s.server.address();
     const port = typeof addr === "object" && addr ? addr.port : 0;
-    const line = { url: `http://${host}:${port}/`, records: root, site_version: site.version };
-    io.stdout.write((io.json ? JSON.stringify(line) : `serving ${line.url} (records ${root}); Ctrl-C stops`) + "\n");
+    const line = { url: `http://${host}:${port}/`, records: records ?? null, data: data ?? null, site_version: s.site.version, admin_token: s.adminToken };
+    if (io.json) io.stdout.write(JSON.stringify(line) + "\n");
+    else {
+      io.stdout.write(`serving ${line.url}${records ? ` (records ${records})` : ""}${data ? ` (contest data ${data})` : ""}; Ctrl-C stops\n`);
+      if (s.adminToken) io.stdout.write(`first admin account "admin", token (shown once): ${s.adminToken}\n`);
+    }
     await new Promise<void>((resolve) => {
-      const stop = () => {
-        source.stop();
-        server.close(() => resolve());
-        server.closeAllConnections();
-      };
+      const stop = () => void s.close().then(resolve);
       process.once("SIGINT", stop);
       process.once("SIGTERM", stop);
     });

@@ -1,5 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { uploadRecord } from "../../server/upload_client.js";
 import { writeRecord } from "../../submission/record.js";
 import type { Provenance } from "../../submission/submission_schema.js";
 import { defineCommand, str, usage } from "../command.js";
@@ -22,7 +23,7 @@ function list(v: unknown): string[] {
 export default defineCommand({
   name: "submit",
   summary: "Assemble a record folder (code, logs, submission.json, README.md) from scored seed runs; every number comes from the runs.",
-  usage: "RUNS... --out DIR --author NAME --name TITLE [--github ID] [--blurb TEXT] [--parent REF]... [--technique TAG]... [--assistance TOOL:HOW:REVIEWER]... [--replace]",
+  usage: "RUNS... --out DIR --author NAME --name TITLE [--github ID] [--blurb TEXT] [--parent REF]... [--technique TAG]... [--assistance TOOL:HOW:REVIEWER]... [--replace] [--to URL --token T]",
   options: {
     out: { type: "string" },
     author: { type: "string" },
@@ -33,6 +34,8 @@ export default defineCommand({
     technique: { type: "string", multiple: true },
     assistance: { type: "string", multiple: true },
     replace: { type: "boolean" },
+    to: { type: "string" },
+    token: { type: "string" },
   },
   positionals: [1, 64],
   async run(v, runs) {
@@ -50,9 +53,18 @@ export default defineCommand({
       techniques: list(v.technique),
       assistance,
     };
+    const to = str(v, "to");
+    const token = str(v, "token") ?? process.env.PGOLF_TOKEN;
+    if (to && !token) throw usage("--to needs --token (or PGOLF_TOKEN)");
     const r = writeRecord({ seedDirs: expandSeedDirs(runs), outDir: out, author, githubId: str(v, "github"), name, blurb: str(v, "blurb"), provenance, replace: v.replace === true });
-    return { record: r.dir, files: r.files, submission: r.submission };
+    const uploaded = to ? await uploadRecord(to, token!, r.dir) : null;
+    return { record: r.dir, files: r.files, submission: r.submission, uploaded };
   },
   human: (r) =>
-    [`record ${r.record}`, ...r.files.map((f) => `  ${f}`), `val_bpb ${r.submission.val_bpb.toFixed(4)} (mean of ${r.submission.seeds.length}, std ${r.submission.val_bpb_std.toFixed(4)})`].join("\n"),
+    [
+      `record ${r.record}`,
+      ...r.files.map((f) => `  ${f}`),
+      `val_bpb ${r.submission.val_bpb.toFixed(4)} (mean of ${r.submission.seeds.length}, std ${r.submission.val_bpb_std.toFixed(4)})`,
+      ...(r.uploaded ? [`uploaded: submission ${r.uploaded.id}, status ${r.uploaded.status}, ${r.uploaded.findings.length} findings`] : []),
+    ].join("\n"),
 });
