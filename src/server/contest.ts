@@ -190,6 +190,20 @@ export class Contest {
     });
   }
 
+  /** The participant account of a GitHub login, made on first sight (no token: GitHub is its sign-in). */
+  async githubUser(login: string): Promise<User> {
+    const found = await this.db.query<User>(`SELECT id, handle, role FROM users WHERE lower(github_login) = lower($1)`, [login]);
+    if (found.rows.length > 0) return found.rows[0];
+    const free = async (h: string) => (await this.db.query(`SELECT 1 FROM users WHERE lower(handle) = lower($1)`, [h])).rows.length === 0;
+    let handle = login.replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 30) || "github-user";
+    for (let i = 2; !(await free(handle)); i++) handle = `${handle.replace(/-gh\d+$/, "")}-gh${i}`;
+    return this.db.transaction(async (tx) => {
+      const r = await tx.query<User>(`INSERT INTO users (handle, role, github_login) VALUES ($1, 'participant', $2) RETURNING id, handle, role`, [handle, login]);
+      await this.audit(tx, "github", "user.add", `user:${handle}`, { github_login: login });
+      return r.rows[0];
+    });
+  }
+
   /** True when the contest has an admin account (for bootstrapping the first one). */
   async hasAdmin(): Promise<boolean> {
     return (await this.db.query(`SELECT 1 FROM users WHERE role = 'admin' LIMIT 1`)).rows.length > 0;

@@ -10,6 +10,7 @@ import { test } from "node:test";
 import { rejectsWith } from "../../test/support/errors.js";
 import { FIXTURES, needsFixtures, tempDir } from "../../test/support/fixtures.js";
 import { startContestServer, type ContestServer } from "./contest_server.js";
+import { GitHubServer, pullRequestPayload, sendWebhook } from "../../test/support/github_server.js";
 import { uploadRecord } from "./upload_client.js";
 
 const work = tempDir();
@@ -73,4 +74,40 @@ test("upload, review queue, approval and the live leaderboard, surviving a resta
     await s.close();
   }
   assert.ok(fs.existsSync(path.join(data, "db")));
+});
+
+test("a GitHub pull request adding a record folder becomes a submission of its author, once", { ...needsFixtures(), timeout: 120_000 }, async () => {
+  const gh = await GitHubServer.start();
+  const REPO = "golf/parameter-golf";
+  const FOLDER = "records/track_10min_16mb/2026-03-17_NaiveBaseline";
+  gh.addRepo(REPO, { "README.md": "# Parameter Golf\n" });
+  const changes: Record<string, { content: Buffer }> = {};
+  for (const name of fs.readdirSync(folder("2026-03-17_NaiveBaseline"))) changes[`${FOLDER}/${name}`] = { content: fs.readFileSync(path.join(folder("2026-03-17_NaiveBaseline"), name)) };
+  const pr = gh.addPull(REPO, { number: 7, author: "octo-alice", changes });
+  const s = await startContestServer({ data: path.join(work, "gh-contest"), track: "10min-16mb", databaseUrl: "", github: { secret: "s3cret", token: gh.token, apiUrl: gh.url } });
+  const base = await listen(s);
+  try {
+    const payload = pullRequestPayload({ repo: REPO, number: pr.number, headSha: pr.headSha, author: "octo-alice" });
+    const sent = await sendWebhook(`${base}/webhooks/github`, { secret: "s3cret", event: "pull_request", payload });
+    assert.equal(sent.status, 202);
+    assert.equal((await sendWebhook(`${base}/webhooks/github`, { secret: "wrong", event: "pull_request", payload })).status, 401);
+    const reviewer = await s.contest!.addUser("rita", "reviewer");
+    let queue: { id: string; author: string; source: string }[] = [];
+    for (let i = 0; i < 100 && queue.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      queue = (await api(base, "GET", "/api/review/queue", reviewer.token)).json;
+    }
+    assert.deepEqual(queue.map((q) => [q.author, q.source]), [["octo-alice", "github"]]);
+    // a replayed delivery and a new delivery for the same commit add nothing
+    assert.equal((await sendWebhook(`${base}/webhooks/github`, { secret: "s3cret", event: "pull_request", payload, deliveryId: sent.deliveryId })).status, 200);
+    await sendWebhook(`${base}/webhooks/github`, { secret: "s3cret", event: "pull_request", payload });
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(((await api(base, "GET", "/api/review/queue", reviewer.token)).json as unknown[]).length, 1);
+    // GitHub was answered: statuses on the head commit and a comment on the PR
+    assert.ok(gh.statuses.some((st) => st.sha === pr.headSha && (st.body as { state: string }).state === "success"), JSON.stringify(gh.statuses));
+    assert.ok(gh.comments.length >= 1);
+  } finally {
+    await s.close();
+    gh.close();
+  }
 });

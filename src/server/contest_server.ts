@@ -5,11 +5,15 @@
 import * as fs from "node:fs";
 import type { Server } from "node:http";
 import * as path from "node:path";
+import { packRecordFolder } from "../artifact/pack.js";
 import { findRecords, readRecord } from "../submission/read_record.js";
 import { createApp } from "./app.js";
 import { BlobStore, blobStoreDir } from "./blob_store.js";
 import { Contest } from "./contest.js";
 import { contestRoutes } from "./contest_routes.js";
+import { GitHubClient } from "./github_client.js";
+import { webhookHandler, type WebhookHandler } from "./github_webhook.js";
+import { reviewPullRequest } from "./record_intake.js";
 import type { Db } from "./db.js";
 import { openDb } from "./open_db.js";
 import { treeSignature } from "./records_source.js";
@@ -24,6 +28,8 @@ export interface ContestServerOptions {
   track?: string;
   /** Database URL (default: DATABASE_URL; empty: the embedded PGlite). */
   databaseUrl?: string;
+  /** GitHub intake (with --data): the webhook secret, an API token, and the API's base URL. */
+  github?: { secret: string; token: string; apiUrl?: string };
 }
 
 export interface ContestServer {
@@ -35,6 +41,30 @@ export interface ContestServer {
   /** Rebuilds the leaderboard when its inputs changed; returns whether it did. */
   refresh(): Promise<boolean>;
   close(): Promise<void>;
+}
+
+/**
+ * GitHub intake: a signed pull_request delivery (replays ignored by delivery id) is reviewed
+ * (record folder downloaded safely, checked, answered with a commit status and a comment); a passing
+ * folder becomes a submission of the PR author's account, once per head commit.
+ */
+function githubIntake(contest: Contest, db: Db, gh: { secret: string; token: string; apiUrl?: string }, workDir: string): WebhookHandler {
+  const client = new GitHubClient({ token: gh.token, baseUrl: gh.apiUrl });
+  return webhookHandler({
+    secret: gh.secret,
+    seenDelivery: async (id) => (await db.query(`INSERT INTO webhook_deliveries (delivery_id, event) VALUES ($1, 'pull_request') ON CONFLICT DO NOTHING`, [id])).affectedRows === 0,
+    onPullRequest: async (ev) => {
+      const r = await reviewPullRequest(client, ev, { workDir });
+      if (!r.dir) return;
+      try {
+        const dup = await db.query(`SELECT 1 FROM submissions WHERE github_repo = $1 AND github_pr = $2 AND github_head_sha = $3`, [ev.repo, ev.number, ev.headSha]);
+        if (dup.rows.length > 0) return;
+        await contest.submit(await contest.githubUser(ev.author), packRecordFolder(r.dir), { kind: "github", repo: ev.repo, pr: ev.number, headSha: ev.headSha });
+      } finally {
+        fs.rmSync(r.dir, { recursive: true, force: true });
+      }
+    },
+  });
 }
 
 export async function startContestServer(o: ContestServerOptions): Promise<ContestServer> {
@@ -60,7 +90,18 @@ export async function startContestServer(o: ContestServerOptions): Promise<Conte
     return true;
   };
   await refresh();
-  const server = createApp({ site, routes: contest ? [contestRoutes(contest, async () => void (await refresh()))] : [] });
+  const routes = contest ? [contestRoutes(contest, async () => void (await refresh()))] : [];
+  let webhook: WebhookHandler | null = null;
+  if (contest && db && o.github && o.data) webhook = githubIntake(contest, db, o.github, path.join(o.data, "github"));
+  if (webhook) {
+    const handler = webhook;
+    routes.push(async (req, res, url) => {
+      if (url.pathname !== "/webhooks/github") return false;
+      await handler(req, res);
+      return true;
+    });
+  }
+  const server = createApp({ site, routes });
   const timer = setInterval(() => void refresh().catch(() => undefined), 2000);
   timer.unref();
   return {
@@ -71,6 +112,7 @@ export async function startContestServer(o: ContestServerOptions): Promise<Conte
     refresh,
     async close() {
       clearInterval(timer);
+      await webhook?.settled();
       await new Promise<void>((r) => {
         server.close(() => r());
         server.closeAllConnections();

@@ -18,5 +18,13 @@ export interface Db extends Queryable {
   readonly kind: "pglite" | "postgres";
   /** Runs fn in one transaction (BEGIN ... COMMIT; ROLLBACK when fn throws). */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Runs a script: one or more statements separated by ";", without parameters and without
+   * results (Postgres's simple query protocol; query() runs exactly one statement on PGlite). A
+   * script may BEGIN and COMMIT its own transaction; when a statement fails, the rest is skipped,
+   * an open transaction is rolled back, and the error is thrown. Like query(), it may not be
+   * called inside a transaction's callback.
+   */
+  exec(sql: string): Promise<void>;
   close(): Promise<void>;
 }

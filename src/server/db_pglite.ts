@@ -56,6 +56,19 @@ class PgliteDb implements Db {
     return this.mutex.run(() => this.run<R>(sql, params));
   }
 
+  async exec(sql: string): Promise<void> {
+    this.guard("db.exec");
+    return this.mutex.run(async () => {
+      try {
+        await this.pg.exec(sql);
+      } catch (e) {
+        // A script that opened a transaction and failed leaves it open (and aborted).
+        if (this.pg.isInTransaction()) await this.run("ROLLBACK").catch(() => undefined);
+        throw e;
+      }
+    });
+  }
+
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     this.guard("db.transaction");
     return this.mutex.run(async () => {

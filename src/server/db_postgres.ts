@@ -51,6 +51,23 @@ class PostgresDb implements Db {
     return toResult<R>(await this.pool.query(sql, params));
   }
 
+  async exec(sql: string): Promise<void> {
+    this.guard("db.exec");
+    // One connection for the whole script, so a script's own BEGIN ... COMMIT stays on it, and a
+    // failed script's open transaction is rolled back before the connection goes back to the pool.
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query(sql);
+    } catch (e) {
+      if (!(e instanceof pg.DatabaseError)) broken = e as Error;
+      else await client.query("ROLLBACK").catch((r: Error) => (broken = r)); // a warning only when no transaction is open
+      throw e;
+    } finally {
+      client.release(broken);
+    }
+  }
+
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     this.guard("db.transaction");
     const client = await this.pool.connect();

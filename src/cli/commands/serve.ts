@@ -2,7 +2,9 @@ import { startContestServer } from "../../server/contest_server.js";
 import { defineCommand, int, str, usage } from "../command.js";
 
 // The contest web application: the live leaderboard (the static site's pages, rebuilt when records
-// change) and, with --data, the contest API (accounts, uploads, review). Runs until stopped.
+// change) and, with --data, the contest API (accounts, uploads, review) and, when
+// PGOLF_GITHUB_WEBHOOK_SECRET and PGOLF_GITHUB_TOKEN are set, GitHub pull-request intake at
+// /webhooks/github (PGOLF_GITHUB_API_URL for GitHub Enterprise or a test server). Runs until stopped.
 export default defineCommand({
   name: "serve",
   summary: "Run the contest web application: the live leaderboard of --records and, with --data, the contest API (uploads, review queue, audit) on PGlite or DATABASE_URL.",
@@ -13,7 +15,11 @@ export default defineCommand({
     const records = str(v, "records");
     const data = str(v, "data");
     if (!records && !data) throw usage("give --records DIR, --data DIR or both");
-    const s = await startContestServer({ records, data, track: str(v, "track") });
+    // GitHub intake is configured by the environment (secrets stay out of argv and shell history)
+    const secret = process.env.PGOLF_GITHUB_WEBHOOK_SECRET;
+    const token = process.env.PGOLF_GITHUB_TOKEN;
+    const github = secret && token ? { secret, token, apiUrl: process.env.PGOLF_GITHUB_API_URL } : undefined;
+    const s = await startContestServer({ records, data, track: str(v, "track"), github });
     const host = str(v, "host") ?? "127.0.0.1";
     await new Promise<void>((resolve) => s.server.listen(int(v, "port") ?? 8080, host, resolve));
     const addr = s.server.address();
