@@ -13,9 +13,11 @@ import { checkRecords, type Finding } from "../submission/check.js";
 import { readRecord } from "../submission/read_record.js";
 import type { BlobStore } from "./blob_store.js";
 import type { Db, Queryable } from "./db.js";
+import type { JobQueue } from "./queue.js";
 import { OPEN_SUBMISSION_STATUSES } from "./schema.js";
 
-export type Role = "participant" | "reviewer" | "admin";
+/** Account roles; workers (verification machines) lease jobs and report results. */
+export type Role = "participant" | "reviewer" | "admin" | "worker";
 export type ReviewAction = "approve" | "reject" | "request-changes";
 
 export interface User {
@@ -53,6 +55,9 @@ export function tokenHash(token: string): string {
 }
 
 export class Contest {
+  /** The verification queue; without one, submissions stay "checked" until reviewed. */
+  jobs: JobQueue | null = null;
+
   constructor(
     readonly db: Db,
     readonly blobs: BlobStore,
@@ -119,7 +124,7 @@ export class Contest {
       const status = findings.some((f) => f.severity === "error" && SCREENING.has(f.kind)) ? "changes-requested" : "checked";
       const blob = await this.blobs.put(pack);
       const claimed = { name: record.name, val_bpb: record.claims.val_bpb?.value ?? null, track: contest.track };
-      return await this.db.transaction(async (tx) => {
+      const submitted = await this.db.transaction(async (tx) => {
         const open = await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM submissions WHERE contest_id = $1 AND author_id = $2 AND status = ANY($3)`, [this.contestId, user.id, [...OPEN_SUBMISSION_STATUSES]]);
         if (open.rows[0].n >= contest.max_open_submissions_per_author) {
           throw new PgolfError("HTTP_RATE_LIMITED", `${user.handle} has ${open.rows[0].n} open submissions, the contest's limit`, { fix: "wait for a review of an open submission, or withdraw one" });
@@ -130,8 +135,19 @@ export class Contest {
           [this.contestId, user.id, source.kind, source.kind === "github" ? source.repo : null, source.kind === "github" ? source.pr : null, source.kind === "github" ? source.headSha : null, status, blob, JSON.stringify(claimed), JSON.stringify(findings)],
         );
         await this.audit(tx, user.handle, "submission.receive", `submission:${r.rows[0].id}`, { status, blob, findings: findings.length, source: source.kind });
-        return { id: r.rows[0].id, author: user.handle, source: source.kind, status, record_blob: blob, claimed, findings, created_at: new Date(String(r.rows[0].created_at)).toISOString() };
+        return { id: r.rows[0].id, author: user.handle, source: source.kind, status, record_blob: blob, claimed, findings, created_at: new Date(String(r.rows[0].created_at)).toISOString() } as SubmissionView;
       });
+      // pgolf-native records are reproduced by the fleet: one job per declared seed
+      const seeds = checked.seeds.map((x) => x.seed).filter((x): x is number => x !== null);
+      if (this.jobs && status === "checked" && record.format === "pgolf" && seeds.length > 0) {
+        for (const seed of seeds) await this.jobs.enqueue({ submissionId: submitted.id, seed });
+        await this.db.transaction(async (tx) => {
+          await tx.query(`UPDATE submissions SET status = 'queued', updated_at = now() WHERE id = $1`, [submitted.id]);
+          await this.audit(tx, "system", "verification.queue", `submission:${submitted.id}`, { seeds });
+        });
+        submitted.status = "queued";
+      }
+      return submitted;
     } finally {
       fs.rmSync(work, { recursive: true, force: true });
     }
@@ -202,6 +218,37 @@ export class Contest {
       await this.audit(tx, "github", "user.add", `user:${handle}`, { github_login: login });
       return r.rows[0];
     });
+  }
+
+  /** Seeds queued for a submission (from its audit trail) and the seeds with a recorded result. */
+  async verification(id: string): Promise<{ queued: number[]; verified: number[] }> {
+    const q = await this.db.query<{ details: { seeds?: number[] } }>(`SELECT details FROM audit_log WHERE subject = $1 AND action = 'verification.queue' ORDER BY id`, [`submission:${id}`]);
+    const queued = [...new Set(q.rows.flatMap((r) => r.details.seeds ?? []))].sort((a, b) => a - b);
+    const v = await this.db.query<{ seed: number }>(`SELECT DISTINCT seed FROM results WHERE submission_id = $1 ORDER BY seed`, [id]);
+    return { queued, verified: v.rows.map((r) => r.seed) };
+  }
+
+  /** After a result: a submission whose every queued seed has a result becomes "verified". */
+  async settleVerification(id: string, actor: string): Promise<string> {
+    const v = await this.verification(id);
+    const cur = await this.get(id);
+    if (cur.status === "queued" || cur.status === "verifying") {
+      const next = v.queued.length > 0 && v.queued.every((s) => v.verified.includes(s)) ? "verified" : "verifying";
+      if (next !== cur.status) {
+        await this.db.transaction(async (tx) => {
+          await tx.query(`UPDATE submissions SET status = $2, updated_at = now() WHERE id = $1`, [id, next]);
+          await this.audit(tx, actor, `verification.${next}`, `submission:${id}`, v);
+        });
+      }
+      return next;
+    }
+    return cur.status;
+  }
+
+  /** The stored record pack of a submission. */
+  async pack(id: string): Promise<Buffer> {
+    const s = await this.get(id);
+    return Buffer.from(await this.blobs.get(s.record_blob));
   }
 
   /** True when the contest has an admin account (for bootstrapping the first one). */

@@ -8,9 +8,13 @@ import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import { test } from "node:test";
 import { rejectsWith } from "../../test/support/errors.js";
-import { FIXTURES, needsFixtures, tempDir } from "../../test/support/fixtures.js";
+import { FIXTURES, needsFixtures, PROJECT_ROOT, tempDir } from "../../test/support/fixtures.js";
 import { startContestServer, type ContestServer } from "./contest_server.js";
 import { GitHubServer, pullRequestPayload, sendWebhook } from "../../test/support/github_server.js";
+import { track } from "../core/track.js";
+import { prepareCourse } from "../data/prepare.js";
+import { runSeeds } from "../eval/run_seeds.js";
+import { writeRecord } from "../submission/record.js";
 import { uploadRecord } from "./upload_client.js";
 
 const work = tempDir();
@@ -23,7 +27,7 @@ async function listen(s: ContestServer): Promise<string> {
 
 async function api(base: string, method: string, p: string, token: string | null, body?: unknown): Promise<{ status: number; json: any }> {
   const res = await fetch(base + p, { method, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { "content-type": "application/json" } : {}) }, body: body ? JSON.stringify(body) : undefined });
-  return { status: res.status, json: await res.json() };
+  return { status: res.status, json: res.status === 204 ? null : await res.json() };
 }
 
 test("upload, review queue, approval and the live leaderboard, surviving a restart", { ...needsFixtures(), timeout: 120_000 }, async () => {
@@ -109,5 +113,67 @@ test("a GitHub pull request adding a record folder becomes a submission of its a
   } finally {
     await s.close();
     gh.close();
+  }
+});
+
+test("pgolf records are queued per seed; workers lease jobs, fetch the pack and report results once; a dead worker's job comes back", { timeout: 240_000 }, async () => {
+  // a real pgolf-native record: three seeds of a fast entry trained and scored by the harness
+  const courseDir = (await prepareCourse({ dir: path.join(work, "course") })).dir;
+  const entryDir = path.join(work, "fast-entry");
+  fs.cpSync(path.join(PROJECT_ROOT, "test", "entries", "ts_modes"), entryDir, { recursive: true });
+  const runs = await runSeeds({ entryDir, courseDir, track: track("cpu-10min-2mb"), seeds: [1, 2, 3], minutes: 0.05, outDir: path.join(work, "fast-runs"), maxTargets: 8192 });
+  const rec = writeRecord({ seedDirs: runs.map((r) => path.dirname(r.log)), outDir: path.join(work, "fast-record"), author: "alice", name: "Unigram TTT" }).dir;
+
+  const s = await startContestServer({ data: path.join(work, "fleet-contest"), databaseUrl: "", queue: { expireInSeconds: 2, maintenanceIntervalSeconds: 1, retryDelaySeconds: 0 } });
+  const base = await listen(s);
+  try {
+    const admin = s.adminToken!;
+    const alice = (await api(base, "POST", "/api/users", admin, { handle: "alice" })).json.token as string;
+    const w1 = (await api(base, "POST", "/api/users", admin, { handle: "worker-1", role: "worker" })).json.token as string;
+    const w2 = (await api(base, "POST", "/api/users", admin, { handle: "worker-2", role: "worker" })).json.token as string;
+    const sub = await uploadRecord(base, alice, rec);
+    assert.equal(sub.status, "queued", JSON.stringify(sub.findings));
+    assert.equal((await api(base, "POST", "/api/worker/lease", alice)).status, 403);
+
+    // worker-1 leases a job and dies; the job expires and worker-2 gets it again
+    const first = (await api(base, "POST", "/api/worker/lease", w1)).json;
+    assert.equal(first.job.submission_id, sub.id);
+    assert.equal(first.track, "cpu-10min-2mb");
+    const done = new Map<number, number>();
+    const report = async (token: string, lease: { job: { id: string; seed: number } }) => {
+      const i = runs.findIndex((r) => r.seed === lease.job.seed);
+      const r = runs[i];
+      const pack = await fetch(`${base}/api/submissions/${sub.id}/pack`, { headers: { authorization: `Bearer ${token}` } });
+      assert.equal(pack.status, 200);
+      assert.ok((await pack.arrayBuffer()).byteLength > 0);
+      const body = { result: { seed: r.seed, artifact_sha256: r.artifact_sha256, val_loss: r.val_loss, val_bpb: r.val_bpb, bytes_total: r.bytes_total, train_seconds: r.train_seconds, eval_seconds: r.eval_seconds } };
+      const out = await api(base, "POST", `/api/worker/jobs/${lease.job.id}`, token, body);
+      assert.equal(out.status, 200, JSON.stringify(out.json));
+      done.set(r.seed, (done.get(r.seed) ?? 0) + 1);
+      return out.json as { recorded: boolean; status: string };
+    };
+    // worker-2 may not report worker-1's job
+    assert.equal((await api(base, "POST", `/api/worker/jobs/${first.job.id}`, w2, { error: "not mine" })).status, 409);
+    let last: { recorded: boolean; status: string } | null = null;
+    let reclaimed = false;
+    for (let i = 0; i < 200 && (last?.status ?? "") !== "verified"; i++) {
+      const lease = await api(base, "POST", "/api/worker/lease", w2);
+      if (lease.status === 204) {
+        await new Promise((r) => setTimeout(r, 250));
+        continue;
+      }
+      if (lease.json.job.id === first.job.id) reclaimed = true;
+      last = await report(w2, lease.json);
+    }
+    assert.ok(reclaimed, "the dead worker's job was leased again");
+    assert.equal(last?.status, "verified");
+    assert.deepEqual([...done.keys()].sort(), [1, 2, 3]);
+    // the late report of the dead worker is refused: its job is no longer active
+    assert.equal((await api(base, "POST", `/api/worker/jobs/${first.job.id}`, w1, { error: "late" })).status, 409);
+    const n = await s.contest!.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM results WHERE submission_id = $1`, [sub.id]);
+    assert.equal(n.rows[0].n, 3);
+    assert.equal((await api(base, "GET", `/api/submissions/${sub.id}`, null)).json.status, "verified");
+  } finally {
+    await s.close();
   }
 });

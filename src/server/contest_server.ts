@@ -16,6 +16,7 @@ import { webhookHandler, type WebhookHandler } from "./github_webhook.js";
 import { reviewPullRequest } from "./record_intake.js";
 import type { Db } from "./db.js";
 import { openDb } from "./open_db.js";
+import { openQueue, type QueueOptions } from "./queue.js";
 import { treeSignature } from "./records_source.js";
 import { SiteCache } from "./site_cache.js";
 
@@ -30,6 +31,8 @@ export interface ContestServerOptions {
   databaseUrl?: string;
   /** GitHub intake (with --data): the webhook secret, an API token, and the API's base URL. */
   github?: { secret: string; token: string; apiUrl?: string };
+  /** Verification queue settings (with --data). */
+  queue?: QueueOptions;
 }
 
 export interface ContestServer {
@@ -78,6 +81,7 @@ export async function startContestServer(o: ContestServerOptions): Promise<Conte
     db = await openDb({ dataDir: o.data, url: o.databaseUrl });
     contest = await Contest.open(db, new BlobStore(blobStoreDir(o.data)), { id: "main", name: "Parameter Golf", track: o.track ?? "cpu-10min-2mb" });
     if (!(await contest.hasAdmin())) adminToken = (await contest.addUser("admin", "admin")).token;
+    contest.jobs = await openQueue(db, o.queue);
   }
   let signature: string | null = null;
   const refresh = async (): Promise<boolean> => {
@@ -113,6 +117,7 @@ export async function startContestServer(o: ContestServerOptions): Promise<Conte
     async close() {
       clearInterval(timer);
       await webhook?.settled();
+      await contest?.jobs?.stop();
       await new Promise<void>((r) => {
         server.close(() => r());
         server.closeAllConnections();

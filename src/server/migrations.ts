@@ -16,7 +16,17 @@ export interface Migration {
 }
 
 /** Every migration of the contest schema, oldest first. Append; never edit or remove one. */
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: "contest schema", statements: SCHEMA_V1 }];
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: "contest schema", statements: SCHEMA_V1 },
+  {
+    version: 2,
+    name: "worker accounts",
+    statements: [
+      `ALTER TABLE users DROP CONSTRAINT users_role_check`,
+      `ALTER TABLE users ADD CONSTRAINT users_role_check CHECK (role IN ('participant', 'reviewer', 'admin', 'worker'))`,
+    ],
+  },
+];
 
 export interface MigrateResult {
   /** Versions this call applied (empty when the database was up to date). */

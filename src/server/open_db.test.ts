@@ -14,6 +14,9 @@ import { openPostgresDb } from "./db_postgres.js";
 import { MIGRATIONS, migrate, schemaVersion, type Migration } from "./migrations.js";
 import { openDb, openDbWithMigrations } from "./open_db.js";
 
+/** The newest migration this pgolf ships. */
+const LATEST = MIGRATIONS[MIGRATIONS.length - 1].version;
+
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "pgolf-db-"));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
@@ -95,27 +98,27 @@ for (const backend of [pglite, postgres]) {
         db = await fresh.reopen();
         assert.deepEqual(await migrate(db), { applied: [], version: MIGRATIONS.length });
         const rows = await db.query<{ version: number }>("SELECT version FROM schema_migrations");
-        assert.deepEqual(rows.rows, [{ version: 1 }]);
-        assert.equal(await schemaVersion(db), 1);
+        assert.deepEqual(rows.rows.map((r) => r.version).sort((a, b) => a - b), MIGRATIONS.map((m) => m.version));
+        assert.equal(await schemaVersion(db), LATEST);
       });
 
       test("a failing migration is rolled back whole and not recorded", async () => {
-        const bad: Migration = { version: 2, name: "half", statements: ["CREATE TABLE half_done (x int)", "SELECT no_such_function()"] };
+        const bad: Migration = { version: LATEST + 1, name: "half", statements: ["CREATE TABLE half_done (x int)", "SELECT no_such_function()"] };
         await rejectsWith(migrate(db, [...MIGRATIONS, bad]), "DB_MIGRATION", (e) => {
           assert.equal(e.details?.statement, 2);
           assert.equal(e.details?.sqlState, "42883");
         });
         assert.equal((await db.query("SELECT to_regclass('half_done') AS t")).rows[0].t, null);
-        assert.equal(await schemaVersion(db), 1);
+        assert.equal(await schemaVersion(db), LATEST);
       });
 
       test("an applied migration that was edited is refused", async () => {
-        const edited = [{ ...MIGRATIONS[0], statements: [...MIGRATIONS[0].statements, "SELECT 1"] }];
+        const edited = [{ ...MIGRATIONS[0], statements: [...MIGRATIONS[0].statements, "SELECT 1"] }, ...MIGRATIONS.slice(1)];
         await rejectsWith(migrate(db, edited), "DB_MIGRATION", (e) => assert.match(e.message, /changed after it was applied/));
       });
 
       test("a database migrated by a newer pgolf is refused", async () => {
-        await migrate(db, [...MIGRATIONS, { version: 2, name: "future", statements: ["CREATE TABLE future (x int)"] }]);
+        await migrate(db, [...MIGRATIONS, { version: LATEST + 1, name: "future", statements: ["CREATE TABLE future (x int)"] }]);
         await rejectsWith(migrate(db), "DB_SCHEMA_NEWER");
       });
     });
@@ -282,10 +285,10 @@ describe("openDb", () => {
     try {
       const { db, migrations } = await openDbWithMigrations({ dataDir });
       assert.equal(db.kind, "pglite");
-      assert.deepEqual(migrations?.applied, [1]);
+      assert.deepEqual(migrations?.applied, MIGRATIONS.map((m) => m.version));
       await db.close();
       const again = await openDb({ dataDir });
-      assert.equal(await schemaVersion(again), 1);
+      assert.equal(await schemaVersion(again), LATEST);
       await again.close();
     } finally {
       if (saved !== undefined) process.env.DATABASE_URL = saved;
@@ -299,7 +302,7 @@ describe("openDb", () => {
     try {
       const db = await openDb({ dataDir: path.join(tmp, "unused") });
       assert.equal(db.kind, "postgres");
-      assert.equal(await schemaVersion(db), 1);
+      assert.equal(await schemaVersion(db), LATEST);
       await db.close();
       assert.equal(fs.existsSync(path.join(tmp, "unused")), false);
     } finally {
