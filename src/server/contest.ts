@@ -14,7 +14,7 @@ import { readRecord } from "../submission/read_record.js";
 import type { BlobStore } from "./blob_store.js";
 import type { Db, Queryable } from "./db.js";
 import type { JobQueue } from "./queue.js";
-import { OPEN_SUBMISSION_STATUSES } from "./schema.js";
+import { OPEN_SUBMISSION_STATUSES, type ResultRow } from "./schema.js";
 
 /** Account roles; workers (verification machines) lease jobs and report results. */
 export type Role = "participant" | "reviewer" | "admin" | "worker";
@@ -37,15 +37,8 @@ export interface SubmissionView {
   created_at: string;
 }
 
-export interface ResultInput {
-  seed: number;
-  artifact_sha256: string;
-  val_loss: number;
-  val_bpb: number;
-  bytes_total: number;
-  train_seconds: number | null;
-  eval_seconds: number;
-}
+/** A verified seed's result as a worker reports it: the results row without its bookkeeping. */
+export type ResultInput = Pick<ResultRow, "seed" | "artifact_sha256" | "val_loss" | "val_bpb" | "bytes_total" | "train_seconds" | "eval_seconds">;
 
 /** Finding kinds that stop a submission at screening (it needs changes before verification). */
 const SCREENING = new Set(["schema", "missing-file", "score-mismatch", "seed-mismatch", "duplicate-log", "over-size", "over-time"]);
