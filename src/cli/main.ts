@@ -15,6 +15,7 @@ const COMMANDS: Record<string, () => Promise<Command<any>>> = {
   submit: async () => (await import("./commands/submit.js")).default,
   check: async () => (await import("./commands/check.js")).default,
   serve: async () => (await import("./commands/serve.js")).default,
+  worker: async () => (await import("./commands/worker.js")).default,
   "leaderboard build": async () => (await import("./commands/leaderboard-build.js")).default,
   "data prepare": async () => (await import("./commands/data-prepare.js")).default,
   "data fetch": async () => (await import("./commands/data-fetch.js")).default,

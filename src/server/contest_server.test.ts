@@ -15,7 +15,9 @@ import { track } from "../core/track.js";
 import { prepareCourse } from "../data/prepare.js";
 import { runSeeds } from "../eval/run_seeds.js";
 import { writeRecord } from "../submission/record.js";
+import { isolationSupport } from "./isolation.js";
 import { uploadRecord } from "./upload_client.js";
+import { runWorker } from "./worker.js";
 
 const work = tempDir();
 const folder = (id: string) => path.join(FIXTURES, "pgolf-records", "track_10min_16mb", id);
@@ -173,6 +175,35 @@ test("pgolf records are queued per seed; workers lease jobs, fetch the pack and 
     const n = await s.contest!.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM results WHERE submission_id = $1`, [sub.id]);
     assert.equal(n.rows[0].n, 3);
     assert.equal((await api(base, "GET", `/api/submissions/${sub.id}`, null)).json.status, "verified");
+  } finally {
+    await s.close();
+  }
+});
+
+test("pgolf worker reproduces a queued seed in an isolated run and the trusted evaluator's score is recorded", { skip: isolationSupport().ok ? undefined : `isolation unavailable: ${isolationSupport().problems.join("; ")}`, timeout: 300_000 }, async () => {
+  fs.chmodSync(work, 0o755); // the sandbox user must reach the worker's folders
+  const courseDir = (await prepareCourse({ dir: path.join(work, "course") })).dir;
+  const entryDir = path.join(work, "repro-entry");
+  fs.cpSync(path.join(PROJECT_ROOT, "test", "entries", "ts_modes"), entryDir, { recursive: true });
+  const [run] = await runSeeds({ entryDir, courseDir, track: track("cpu-10min-2mb"), seeds: [5], minutes: 0.05, outDir: path.join(work, "repro-runs") });
+  const rec = writeRecord({ seedDirs: [path.dirname(run.log)], outDir: path.join(work, "repro-record"), author: "alice", name: "Unigram TTT" }).dir;
+  const s = await startContestServer({ data: path.join(work, "repro-contest"), databaseUrl: "" });
+  const base = await listen(s);
+  try {
+    const alice = (await api(base, "POST", "/api/users", s.adminToken, { handle: "alice" })).json.token as string;
+    const worker = (await api(base, "POST", "/api/users", s.adminToken, { handle: "box-1", role: "worker" })).json.token as string;
+    const sub = await uploadRecord(base, alice, rec);
+    assert.equal(sub.status, "queued");
+    const lines: string[] = [];
+    const r = await runWorker({ server: base, token: worker, workDir: path.join(work, "worker"), once: true, minutes: 0.05, say: (l) => lines.push(l) });
+    assert.deepEqual(r, { jobs: 1, failed: 0 }, lines.join("\n"));
+    assert.equal((await api(base, "GET", `/api/submissions/${sub.id}`, null)).json.status, "verified");
+    const res = await s.contest!.db.query<{ val_bpb: number; worker: string; seed: number }>(`SELECT val_bpb, worker, seed FROM results WHERE submission_id = $1`, [sub.id]);
+    assert.equal(res.rows.length, 1);
+    assert.equal(res.rows[0].worker, "box-1");
+    assert.equal(res.rows[0].seed, 5);
+    // the reproduction scores what the submission claimed (a deterministic entry, the same evaluator)
+    assert.ok(Math.abs(res.rows[0].val_bpb - run.val_bpb) < 1e-9, `${res.rows[0].val_bpb} vs ${run.val_bpb}`);
   } finally {
     await s.close();
   }
