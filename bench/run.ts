@@ -20,7 +20,7 @@ import { SentencePieceTokenizer } from "../src/data/tokenizer/sentencepiece.js";
 import { benchTrain } from "../src/train/bench_train.js";
 import { evalSpeedBench } from "./eval_speed.js";
 import { qualityBench } from "./quality.js";
-import { serveLoadBench } from "./serve_load.js";
+import { serveLoadBench, submissionBurstBench } from "./serve_load.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const real = path.resolve(root, "../shared/fixtures/real");
@@ -167,6 +167,8 @@ if (fs.existsSync(model) && fs.existsSync(jsonl)) {
 {
   const r = await serveLoadBench(200, 10, (s) => line(s));
   if (r) results.serve_load = r;
+  const b = await submissionBurstBench(100, (s) => line(s));
+  if (b) results.submission_burst = b;
 }
 
 // 8. Quality: pgolf run for 600 s vs the PyTorch peer trained the same way (PGOLF_BENCH_QUALITY_SECONDS
