@@ -19,16 +19,17 @@
 import { PgolfError } from "../core/error.js";
 import { Rng } from "../core/random.js";
 import { targetBytes } from "../data/bytes.js";
+import { DIST_TOLERANCE } from "./evaluate.js";
 import type { ByteTable } from "../data/tokenizer/tokenizer.js";
 import type { ModelProcess } from "./model_process.js";
+
+export { DIST_TOLERANCE };
 import { int32Payload, MessageKind, payloadFloat32 } from "./protocol.js";
 
 /** The reference's evaluation sequence length: it fixes how many targets are scored. */
 export const SCORE_SEQ_LEN = 1024;
 /** Targets revealed per chunk. */
 export const CHUNK_TOKENS = 8192;
-/** |sum of probabilities - 1| allowed per distribution. */
-export const DIST_TOLERANCE = 1e-3;
 /** L1 distance allowed between a probe's and the real answer's distributions on unchanged rows. */
 export const PROBE_TOLERANCE = 1e-3;
 /** Chunks probed per run (all of them when there are fewer). */

@@ -7,13 +7,14 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { unpackRecordFolder } from "../artifact/pack.js";
-import { ERROR_CODES, PgolfError, type ErrorCode } from "../core/error.js";
+import { PgolfError } from "../core/error.js";
 import { readJsonFile } from "../core/json.js";
 import { track as lookupTrack } from "../core/track.js";
 import { openCourse } from "../data/course.js";
 import { prepareCourse } from "../data/prepare.js";
 import type { Submission } from "../submission/submission_schema.js";
 import { isolationSupport, runIsolated, type Limits } from "./isolation.js";
+import { serverError } from "./upload_client.js";
 
 export interface WorkerOptions {
   /** The contest server's base URL and this worker's token (a "worker" account). */
@@ -44,11 +45,7 @@ async function call(o: WorkerOptions, method: string, p: string, body?: unknown)
     headers: { authorization: `Bearer ${o.token}`, ...(body ? { "content-type": "application/json" } : {}) },
     body: body ? JSON.stringify(body) : undefined,
   });
-  if (!res.ok && res.status !== 204) {
-    const j = (await res.json().catch(() => null)) as { error?: { code: string; message: string } } | null;
-    const code = (j?.error?.code ?? "").replace(/^PGOLF_/, "");
-    throw new PgolfError(code in ERROR_CODES ? (code as ErrorCode) : "FETCH_HTTP", j?.error?.message ?? `the server answered ${res.status} to ${method} ${p}`, { file: o.server });
-  }
+  if (!res.ok) throw await serverError(res, `${method} ${p}`, o.server);
   return res;
 }
 
