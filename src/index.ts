@@ -52,6 +52,8 @@ export { TrainStep, REFERENCE_OPTIMIZER, type OptimizerConfig } from "./train/tr
 export { logLines } from "./train/log_lines.js";
 export type { TrainContext, LoadContext, EntryModel, EntryModule, Clock } from "./train/entry.js";
 export { trainSeed } from "./train/harness.js";
+export { readEntryConfig, type EntryConfig } from "./train/entry_config.js";
+export { confineSupport, type Confinement } from "./train/confine.js";
 export { benchTrain } from "./train/bench_train.js";
 export { evaluateTokens } from "./eval/evaluate.js";
 

@@ -94,11 +94,29 @@ function folderFiles(dir: string, maxFiles: number): string[] {
 
 /** A record folder as one pack (in memory): every file as it is. */
 export function packRecordFolder(dir: string, opts: { maxFiles?: number } = {}): Buffer {
+  return packRecordFiles(folderFiles(dir, opts.maxFiles ?? 1000).map((rel) => ({ path: rel, data: fs.readFileSync(path.join(dir, rel)) })));
+}
+
+/**
+ * Files held in memory (a web form's upload) as a record pack, in path order. Each path is a
+ * relative "/"-separated path inside the folder, as decodePack requires; anything else is refused
+ * here, before a pack is made.
+ */
+export function packRecordFiles(input: { path: string; data: Uint8Array }[], file = "upload"): Buffer {
+  const fix = "upload the record folder's own files, with paths inside the folder";
+  const sorted = [...input].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const files: PackEntry[] = [];
   const parts: Buffer[] = [];
-  for (const rel of folderFiles(dir, opts.maxFiles ?? 1000)) {
-    const b = fs.readFileSync(path.join(dir, rel));
-    files.push({ path: rel, role: "file", bytes: b.length, sha256: sha256(b) });
+  const seen = new Set<string>();
+  for (const f of sorted) {
+    const norm = path.posix.normalize(f.path);
+    if (!f.path || norm !== f.path || norm.startsWith("..") || path.posix.isAbsolute(norm) || f.path.includes("\\") || f.path.includes("\0")) {
+      throw new PgolfError("ARTIFACT_TABLE", `${JSON.stringify(f.path)} is not a path inside the folder`, { file, fix });
+    }
+    if (seen.has(f.path)) throw new PgolfError("ARTIFACT_TABLE", `${f.path} is given twice`, { file, fix });
+    seen.add(f.path);
+    const b = Buffer.from(f.data.buffer, f.data.byteOffset, f.data.byteLength);
+    files.push({ path: f.path, role: "file", bytes: b.length, sha256: sha256(b) });
     parts.push(b);
   }
   return encodePack({ kind: "record", track: "", files, bytes_code: 0, bytes_model: 0 }, parts);

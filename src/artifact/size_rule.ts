@@ -1,7 +1,10 @@
 // The size rule, computed by the harness and never self-reported: code bytes are the bytes of every
 // file in the entry folder except README.md, submission.json, logs and the dependency list
 // (code_bytes.ts); the harness runs an entry only from a sealed copy of exactly those files (seal.ts),
-// so any file the entry reads at run time is one of them. Artifact bytes are the exported blob's
+// so any file of its own the entry reads at run time is one of them. The same holds for process
+// entries in any language: their train_command and eval_command run from the sealed copy, so their
+// scripts, modules and config.json are counted like entry.ts (requirements.txt is the dependency
+// list, as package.json is). Artifact bytes are the exported blob's
 // length. The total must be at most the track's cap, in decimal bytes (16,000,000 means 16,000,000).
 import * as fs from "node:fs";
 import { PgolfError } from "../core/error.js";

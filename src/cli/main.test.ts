@@ -4,26 +4,11 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { Writable } from "node:stream";
 import { test } from "node:test";
 import { fixture, needsFixtures, PROJECT_ROOT, readJsonl, SP1024_MODEL, tempDir, VAL_PREFIX_SHARD } from "../../test/support/fixtures.js";
+import { pgolf } from "../../test/support/cli.js";
 import { Byte260Tokenizer } from "../data/tokenizer/byte260.js";
-import { main } from "./main.js";
 
-class Capture extends Writable {
-  text = "";
-  override _write(chunk: Buffer, _enc: string, done: () => void) {
-    this.text += chunk.toString();
-    done();
-  }
-}
-
-async function pgolf(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new Capture();
-  const stderr = new Capture();
-  const code = await main(argv, { stdout, stderr });
-  return { code, out: stdout.text, err: stderr.text };
-}
 
 const fx = needsFixtures();
 

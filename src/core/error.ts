@@ -56,6 +56,7 @@ export const ERROR_CODES = {
   ENTRY_CRASHED: "Entry process failed",
   ENTRY_TIMEOUT: "Entry passed its wallclock cap and was stopped",
   ENTRY_ACCESS: "Entry tried to use a file or capability it is not given",
+  ENTRY_CONFINEMENT: "Entry process cannot be confined (user, mount and network namespaces) on this machine",
   // evaluation
   EVAL_PROTOCOL: "Entry broke the evaluation protocol",
   EVAL_DISTRIBUTION: "Entry returned a distribution that is not valid",
@@ -95,6 +96,7 @@ export const ERROR_CODES = {
   GITHUB_PR_TOO_LARGE: "Pull request's record folder exceeds the total size limit",
   // server
   DB_OPEN: "Database could not be opened or reached",
+  DB_UNAVAILABLE: "Database connection was refused or lost during a request",
   DB_LOCKED: "Database folder is in use by another process",
   DB_CLOSED: "Database is closed",
   DB_TRANSACTION: "Database was used outside its open transaction",

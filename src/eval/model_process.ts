@@ -2,14 +2,14 @@
 // pgolf entries (entry.ts) run in the sandboxed host (entry_host.ts) from a sealed copy: they can read
 // their own counted files and their artifact, nothing else (not the validation data, which stays in
 // the evaluator). Entries in any other language declare `eval_command` in config.json (for example
-// ["python3", "entry.py"]) and run from their sealed copy with a scrubbed environment.
+// ["python3", "entry.py"]) and run from their sealed copy with a scrubbed environment, confined
+// (train/confine.ts): no network, and the course's validation data hidden (`mask`).
 // One wallclock deadline covers the whole session; past it the process is killed.
-import { spawn, type ChildProcess } from "node:child_process";
-import * as fs from "node:fs";
+import { type ChildProcess } from "node:child_process";
 import * as path from "node:path";
 import { ERROR_CODES, PgolfError, type ErrorCode } from "../core/error.js";
-import { readJsonFile } from "../core/json.js";
-import { ENTRY_CONFIG } from "../train/load_entry.js";
+import { entryEnv, planConfinement, spawnConfined, type Confinement } from "../train/confine.js";
+import { readEntryConfig } from "../train/entry_config.js";
 import { distScript, spawnSandboxed } from "../train/sandbox.js";
 import { sealEntry, type SealedEntry } from "../train/seal.js";
 import { encodeMessage, FrameReader, kindName, MessageKind, type Message } from "./protocol.js";
@@ -26,6 +26,10 @@ export interface StartOptions {
   maxPayloadBytes: number;
   /** Pass the model's stderr through (otherwise only its tail is kept for errors). */
   echoStderr?: boolean;
+  /** Folders hidden from a process entry's model: the course's validation data (confine.ts courseMasks). */
+  mask?: string[];
+  /** Refuse (ENTRY_CONFINEMENT) rather than run a process entry's model unconfined. */
+  strictConfinement?: boolean;
 }
 
 export class ModelProcess {
@@ -42,6 +46,10 @@ export class ModelProcess {
     private readonly sealed: SealedEntry,
     readonly o: StartOptions,
     readonly kind: "pgolf" | "process",
+    /** How the model process is held: Node's permission model, namespaces, or (where impossible) nothing. */
+    readonly confinement: "node-permissions" | Confinement,
+    /** Set when the model ran unconfined. */
+    readonly warning: string | null,
   ) {
     this.reader = new FrameReader(o.maxPayloadBytes, `the model process (${o.entryDir})`);
     child.stdout!.on("data", (d: Buffer) => {
@@ -79,33 +87,31 @@ export class ModelProcess {
   }
 
   static start(o: StartOptions): ModelProcess {
-    const configFile = path.join(o.entryDir, ENTRY_CONFIG);
-    const config = fs.existsSync(configFile) ? readJsonFile<Record<string, unknown>>(configFile, "entry config") : {};
-    const command = config.eval_command;
-    const sealed = sealEntry(o.entryDir);
+    const config = readEntryConfig(o.entryDir);
+    const command = config.evalCommand;
+    const what = `the eval_command of ${o.entryDir}`;
+    const plan = command ? planConfinement(what, o.strictConfinement ?? false) : null;
+    const sealed = sealEntry(o.entryDir, { verbatim: command !== null });
     try {
-      if (command === undefined) {
+      if (!command || !plan) {
         const child = spawnSandboxed(distScript("eval/entry_host.js"), [sealed.dir], {
           read: [sealed.dir, o.artifactFile],
           write: [],
           stdio: ["pipe", "pipe", "pipe"],
         });
-        return new ModelProcess(child, sealed, o, "pgolf");
+        return new ModelProcess(child, sealed, o, "pgolf", "node-permissions", null);
       }
-      if (!Array.isArray(command) || command.length === 0 || !command.every((c) => typeof c === "string")) {
-        throw new PgolfError("CONFIG_INVALID", "eval_command must be a non-empty array of strings", { file: configFile, fix: 'e.g. "eval_command": ["python3", "entry.py"]' });
-      }
-      const child = spawn(command[0], command.slice(1), {
+      const child = spawnConfined(command, {
+        plan,
+        what,
         cwd: sealed.dir,
         stdio: ["pipe", "pipe", "pipe"],
         // a scrubbed environment: the toolchain's own variables (PATH, HOME, pyenv) and the artifact
-        env: {
-          ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k === "PATH" || k === "HOME" || k.startsWith("PYENV"))),
-          PGOLF_ARTIFACT: path.resolve(o.artifactFile),
-          PYTHONDONTWRITEBYTECODE: "1",
-        },
+        env: entryEnv({ PGOLF_ARTIFACT: path.resolve(o.artifactFile) }),
+        mask: o.mask ?? [],
+        keep: [sealed.dir, o.artifactFile],
       });
-      return new ModelProcess(child, sealed, o, "process");
+      return new ModelProcess(child, sealed, o, "process", plan.confinement, plan.warning);
     } catch (e) {
       sealed.remove();
       throw e;

@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Track } from "../core/track.js";
 import { courseTokenizer, openCourse, readValTokens } from "../data/course.js";
+import { courseMasks, type Confinement } from "../train/confine.js";
 import { trainSeed, type TrainSeedResult } from "../train/harness.js";
 import { logLines } from "../train/log_lines.js";
 import { ModelProcess } from "./model_process.js";
@@ -20,6 +21,8 @@ export interface SeedRun extends TrainSeedResult {
   tokens_per_byte: number;
   eval_checks: EvalReport["checks"];
   eval_truncated: boolean;
+  /** How the model process was held during scoring (see ScoredReport). */
+  eval_confinement: ScoredReport["confinement"];
 }
 
 export interface RunSeedsOptions {
@@ -33,6 +36,10 @@ export interface RunSeedsOptions {
   echo?: boolean;
   /** Score only this many targets (quick runs and tests; the result is marked truncated). */
   maxTargets?: number;
+  /** Refuse to run a process entry where it cannot be confined (verification workers; ENTRY_CONFINEMENT). */
+  strictConfinement?: boolean;
+  /** Kill a training process this long after the cap, milliseconds (default: the harness's HARD_KILL_EXTRA_MS). */
+  killAfterCapMs?: number;
 }
 
 export interface ScoreOptions {
@@ -46,13 +53,21 @@ export interface ScoreOptions {
   probeSeed?: number;
   echoStderr?: boolean;
   onProgress?: (p: { targets: number; total: number }) => void;
+  strictConfinement?: boolean;
+}
+
+/** The evaluator's report, with how the model process was held and what the user should know. */
+export interface ScoredReport extends EvalReport {
+  confinement: "node-permissions" | Confinement;
+  warnings: string[];
 }
 
 /**
  * Scores an artifact with the trusted evaluator: the validation data stays in this process; the
- * model runs in its own process (sandboxed for pgolf entries) and sees the stream chunk by chunk.
+ * model runs in its own process (sandboxed for pgolf entries, confined for process entries, with the
+ * course's validation data hidden) and sees the stream chunk by chunk.
  */
-export async function scoreArtifact(o: ScoreOptions): Promise<EvalReport> {
+export async function scoreArtifact(o: ScoreOptions): Promise<ScoredReport> {
   const course = openCourse(o.courseDir);
   const tokens = readValTokens(course);
   const model = ModelProcess.start({
@@ -62,9 +77,11 @@ export async function scoreArtifact(o: ScoreOptions): Promise<EvalReport> {
     // one chunk's distributions, float32
     maxPayloadBytes: CHUNK_TOKENS * course.vocabSize * 4,
     echoStderr: o.echoStderr,
+    mask: courseMasks(course),
+    strictConfinement: o.strictConfinement,
   });
   try {
-    return await evaluateStream(model, {
+    const report = await evaluateStream(model, {
       tokens,
       table: courseTokenizer(course).byteTable(),
       vocabSize: course.vocabSize,
@@ -78,6 +95,7 @@ export async function scoreArtifact(o: ScoreOptions): Promise<EvalReport> {
       artifactFile: path.resolve(o.artifactFile),
       onProgress: o.onProgress,
     });
+    return { ...report, confinement: model.confinement, warnings: model.warning ? [model.warning] : [] };
   } finally {
     await model.close();
   }
@@ -88,8 +106,8 @@ export async function runSeeds(o: RunSeedsOptions): Promise<SeedRun[]> {
   const out: SeedRun[] = [];
   for (const seed of o.seeds) {
     const seedDir = path.join(o.outDir, `seed_${seed}`);
-    const trained = await trainSeed({ entryDir: o.entryDir, course, track: o.track, seed, outDir: seedDir, minutes: o.minutes, configOverrides: o.configOverrides, echo: o.echo });
-    const ev = await scoreArtifact({ entryDir: o.entryDir, artifactFile: trained.artifact, courseDir: o.courseDir, track: o.track, configOverrides: o.configOverrides, maxTargets: o.maxTargets });
+    const trained = await trainSeed({ entryDir: o.entryDir, course, track: o.track, seed, outDir: seedDir, minutes: o.minutes, configOverrides: o.configOverrides, echo: o.echo, strictConfinement: o.strictConfinement, killAfterCapMs: o.killAfterCapMs });
+    const ev = await scoreArtifact({ entryDir: o.entryDir, artifactFile: trained.artifact, courseDir: o.courseDir, track: o.track, configOverrides: o.configOverrides, maxTargets: o.maxTargets, strictConfinement: o.strictConfinement });
     const lines = [logLines.roundtrip(ev.val_loss, ev.val_bpb, ev.seconds * 1000), logLines.roundtripExact(ev.val_loss, ev.val_bpb)];
     fs.appendFileSync(trained.log, lines.join("\n") + "\n");
     if (o.echo) for (const l of lines) process.stderr.write(l + "\n");
@@ -103,6 +121,8 @@ export async function runSeeds(o: RunSeedsOptions): Promise<SeedRun[]> {
       tokens_per_byte: ev.targets / ev.bytes,
       eval_checks: ev.checks,
       eval_truncated: ev.truncated,
+      eval_confinement: ev.confinement,
+      warnings: [...trained.warnings, ...ev.warnings],
     };
     fs.appendFileSync(trained.metrics, JSON.stringify({ t: Date.now(), event: "scored", ...run }) + "\n");
     out.push(run);

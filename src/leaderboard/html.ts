@@ -49,7 +49,7 @@ export function page(p: PageSpec): string {
 <main>
 ${p.body}
 </main>
-<footer>Built by <code>pgolf leaderboard build</code> from the record folders alone. Scores are the mean val_bpb of the scored seeds in each record's logs.</footer>
+<footer>Built by pgolf from the record folders. Scores are the mean val_bpb of each record's scored seeds: as its logs give them, or, on a contest server, as the organizers' fleet reproduced them (each record says which).</footer>
 </body>
 </html>
 `;

@@ -8,7 +8,14 @@ import { allEntries } from "./leaderboard.js";
 import { PALETTE, xyChart, type Series } from "./svg_charts.js";
 
 
-function row(e: LeaderboardEntry): string {
+/** Hosted contests: the logs' claim and the fleet's reproductions, beside the (reproduced) score. */
+function reproductionCells(e: LeaderboardEntry): string {
+  const r = e.reproduction;
+  if (!r) return `<td class="num">${fmtBpb(e.val_bpb)}</td><td class="repro none">not reproduced</td>`;
+  return `<td class="num">${fmtBpb(r.logs_val_bpb)}</td><td class="repro" title="${esc(`by ${r.workers.join(", ")}`)}">${r.runs} run${r.runs === 1 ? "" : "s"}, ${r.seeds} seed${r.seeds === 1 ? "" : "s"}</td>`;
+}
+
+function row(e: LeaderboardEntry, hosted: boolean): string {
   const f = e.findingsSummary;
   const findings = [f.errors ? `<span class="sev-error">${f.errors} error${f.errors === 1 ? "" : "s"}</span>` : "", f.warnings ? `<span class="sev-warning">${f.warnings} warning${f.warnings === 1 ? "" : "s"}</span>` : ""]
     .filter(Boolean)
@@ -19,6 +26,7 @@ function row(e: LeaderboardEntry): string {
 <td class="num">${fmtBpb(e.val_bpb)}</td>
 <td class="num">${e.val_bpb_std !== null && e.seeds.length > 1 ? `± ${e.val_bpb_std.toFixed(4)}` : ""}</td>
 <td class="num">${e.seeds.length}</td>
+${hosted ? reproductionCells(e) : ""}
 <td class="num">${fmtBytes(e.bytes_total)}</td>
 <td>${esc(e.author ?? e.github_id ?? "")}</td>
 <td class="date">${fmtDate(e.date)}</td>
@@ -27,7 +35,7 @@ function row(e: LeaderboardEntry): string {
 </tr>`;
 }
 
-function trackTable(t: TrackBoard, i: number): string {
+function trackTable(t: TrackBoard, i: number, hosted: boolean): string {
   const id = `table-${i}`;
   const ranked = t.records.filter((e) => e.rank !== null).length;
   return `<section class="track" id="track-${esc(t.name)}">
@@ -36,9 +44,9 @@ ${t.summary ? `<p class="lead">${esc(t.summary)}</p>` : ""}
 <p>${ranked} ranked of ${t.records.length} record${t.records.length === 1 ? "" : "s"}.${t.recordTrack ? " A record is ranked when it passes the checks and entered the frontier at its submission time." : " A record is ranked when it passes the checks."} Unranked records follow in grey.</p>
 <input class="filter" type="search" placeholder="Filter this table" aria-label="Filter ${esc(t.name)}" data-table="${id}">
 <div class="scroll"><table id="${id}" class="ranking">
-<thead><tr><th class="num">#</th><th>Run</th><th class="num">val_bpb</th><th class="num">std</th><th class="num">Seeds</th><th class="num">Bytes</th><th>Author</th><th>Date</th><th>Status</th><th>Findings</th></tr></thead>
+<thead><tr><th class="num">#</th><th>Run</th><th class="num">val_bpb</th><th class="num">std</th><th class="num">Seeds</th>${hosted ? '<th class="num">Claimed</th><th>Reproduced</th>' : ""}<th class="num">Bytes</th><th>Author</th><th>Date</th><th>Status</th><th>Findings</th></tr></thead>
 <tbody>
-${t.records.map(row).join("\n")}
+${t.records.map((e) => row(e, hosted)).join("\n")}
 </tbody></table></div>
 </section>`;
 }
@@ -97,8 +105,8 @@ ${rows.length ? `<table class="frontier"><thead><tr><th>Date</th><th>Record</th>
     });
   const bytes = bytesChart(lb);
   const body = `<h1>Parameter Golf leaderboard</h1>
-<p class="lead">${lb.summary.records} records, ${lb.summary.ranked} ranked, ${lb.summary.passing} passing every check, ${lb.summary.findings} findings. Scores are the mean val_bpb over the seeds the logs show (lower is better); the records' own claims are on their pages.</p>
-${lb.tracks.map(trackTable).join("\n")}
+<p class="lead">${lb.summary.records} records, ${lb.summary.ranked} ranked, ${lb.summary.passing} passing every check, ${lb.summary.findings} findings. ${lb.hosted ? "Scores are the mean val_bpb over the seeds the contest's fleet reproduced (lower is better), beside the logs' claim and the number of independent reproductions; a record not yet reproduced shows its claim." : "Scores are the mean val_bpb over the seeds the logs show (lower is better); the records' own claims are on their pages."}</p>
+${lb.tracks.map((t, i) => trackTable(t, i, lb.hosted)).join("\n")}
 <section id="frontier">
 <h2>The frontier over time</h2>
 <p>Records in submission order: a record enters when it passes its checks and beats the state of the art of its time by the track's margin, significantly over its seeds. Blue: the state of the art; grey: every other dated record with a score.</p>

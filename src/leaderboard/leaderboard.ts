@@ -59,6 +59,11 @@ export interface LeaderboardEntry {
   findings: Finding[];
   parents: string[];
   techniques: string[];
+  /**
+   * Hosted contests: what the fleet reproduced (then val_bpb, std, seeds and bytes are the
+   * reproduced numbers and logs_val_bpb is the logs' mean); null when nothing was reproduced.
+   */
+  reproduction: { runs: number; seeds: number; workers: string[]; logs_val_bpb: number | null } | null;
 }
 
 export interface FrontierPoint {
@@ -87,6 +92,8 @@ export interface Leaderboard {
   schema: typeof LEADERBOARD_SCHEMA;
   generatedAt: string;
   root: string;
+  /** Built by a contest server, whose fleet reproduces records (scores are the reproduced ones). */
+  hosted: boolean;
   tracks: TrackBoard[];
   summary: { records: number; ranked: number; passing: number; findings: number };
 }
@@ -139,7 +146,7 @@ export function recordPages(records: { dir: string; id: string }[]): Map<string,
 }
 
 /** Builds the leaderboard from records and their check results (`checkRecords(records)`). */
-export function leaderboardOf(records: NormalizedRecord[], checked: CheckedRecord[], options: { root: string; now?: Date }): Leaderboard {
+export function leaderboardOf(records: NormalizedRecord[], checked: CheckedRecord[], options: { root: string; now?: Date; hosted?: boolean }): Leaderboard {
   const byDir = new Map(records.map((r) => [r.dir, r]));
   const pages = recordPages(checked);
   const entries: LeaderboardEntry[] = checked.map((c) => {
@@ -164,7 +171,7 @@ export function leaderboardOf(records: NormalizedRecord[], checked: CheckedRecor
       val_bpb_std: c.val_bpb_std,
       val_loss: c.val_loss,
       claimed_val_bpb: c.claimed_val_bpb,
-      bytes_total: r ? bytesOf(r) : null,
+      bytes_total: c.reproduction ? c.reproduction.bytes_total : r ? bytesOf(r) : null,
       seeds: c.seeds,
       passes: c.passes,
       status: status(c),
@@ -173,6 +180,7 @@ export function leaderboardOf(records: NormalizedRecord[], checked: CheckedRecor
       findings: c.findings,
       parents: r?.parents ?? [],
       techniques: r?.techniques ?? [],
+      reproduction: c.reproduction ? { runs: c.reproduction.runs, seeds: c.reproduction.seeds.length, workers: c.reproduction.workers, logs_val_bpb: c.reproduction.logs_val_bpb } : null,
     };
   });
 
@@ -202,6 +210,7 @@ export function leaderboardOf(records: NormalizedRecord[], checked: CheckedRecor
     schema: LEADERBOARD_SCHEMA,
     generatedAt: (options.now ?? new Date()).toISOString(),
     root: options.root,
+    hosted: options.hosted ?? false,
     tracks,
     summary: {
       records: entries.length,

@@ -45,7 +45,7 @@ export function markdownTable(t: TrackBoard, base = ""): string {
 
 /** The whole file: a heading per track, its table, and a line on what was left out. */
 export function leaderboardMarkdown(lb: Leaderboard, base = ""): string {
-  const out = ["# Leaderboard", "", `Built from ${lb.summary.records} record folders. Score: mean val_bpb over the seeds the logs show (lower is better).`, ""];
+  const out = ["# Leaderboard", "", `Built from ${lb.summary.records} record folders. Score: mean val_bpb over the seeds ${lb.hosted ? "the contest's fleet reproduced (the logs' where none was reproduced)" : "the logs show"} (lower is better).`, ""];
   for (const t of lb.tracks) {
     const ranked = t.records.filter((e) => e.rank !== null).length;
     out.push(`## ${mdCell(t.name)}`, "");

@@ -96,8 +96,15 @@ export function recordPage(e: LeaderboardEntry, r: NormalizedRecord | undefined,
     const p = [fr.p_one_sample !== null ? `one-sample p = ${fr.p_one_sample.toPrecision(3)}` : "", fr.p_welch !== null ? `Welch p = ${fr.p_welch.toPrecision(3)}` : ""].filter(Boolean).join(", ");
     meta.push(["Judged against", `<code>${esc(fr.against)}</code>${p ? ` (${esc(p)})` : ""}`]);
   }
+  const rep = e.reproduction;
   const results: [string, string][] = [
-    ["val_bpb (mean of the logs)", fmtBpb(e.val_bpb, 8)],
+    ...(rep
+      ? ([
+          [`val_bpb (reproduced: mean of ${rep.seeds} seed${rep.seeds === 1 ? "" : "s"})`, fmtBpb(e.val_bpb, 8)],
+          ["val_bpb (mean of the logs)", fmtBpb(rep.logs_val_bpb, 8)],
+          ["independent reproductions", `${rep.runs} by ${esc(rep.workers.join(", "))}`],
+        ] as [string, string][])
+      : ([["val_bpb (mean of the logs)", fmtBpb(e.val_bpb, 8)]] as [string, string][])),
     ["std over seeds", e.val_bpb_std !== null ? e.val_bpb_std.toFixed(8) : ""],
     ["val_loss (mean)", e.val_loss !== null ? e.val_loss.toFixed(8) : ""],
     ["val_bpb claimed by the JSON", e.claimed_val_bpb !== null ? String(e.claimed_val_bpb) : ""],

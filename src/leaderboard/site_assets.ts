@@ -23,6 +23,8 @@ tr.unranked td { color: var(--muted); }
 tr.unranked td a { color: #4d7fb5; }
 .status { white-space: nowrap; }
 .status.member { color: var(--ok); font-weight: 600; }
+td.repro { color: var(--ok); white-space: nowrap; }
+td.repro.none { color: var(--muted); }
 .sev-error { color: var(--err); font-weight: 600; }
 .sev-warning { color: var(--warn); font-weight: 600; }
 code { font: 12.5px ui-monospace, SFMono-Regular, Menlo, monospace; background: #f6f8fa; padding: 1px 4px; border-radius: 3px; }

@@ -8,13 +8,17 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { packRecordFolder, unpackRecordFolder } from "../artifact/pack.js";
 import { PgolfError } from "../core/error.js";
+import { sha256 } from "../core/hash.js";
 import { track as lookupTrack } from "../core/track.js";
 import { checkRecords, type Finding } from "../submission/check.js";
 import { readRecord } from "../submission/read_record.js";
 import type { BlobStore } from "./blob_store.js";
 import type { Db, Queryable } from "./db.js";
 import type { JobQueue } from "./queue.js";
-import { OPEN_SUBMISSION_STATUSES, type ResultRow } from "./schema.js";
+import type { Reproduction } from "../submission/reproduction.js";
+import { contestConfigOf, DEFAULT_CONTEST_CONFIG, parseContestConfigPatch, type ContestConfig } from "./contest_config.js";
+import { OPEN_SUBMISSION_STATUSES, WORKER_STATES, type ResultRow, type WorkerRow } from "./schema.js";
+import type { QueueStats } from "./queue.js";
 
 /** Account roles; workers (verification machines) lease jobs and report results. */
 export type Role = "participant" | "reviewer" | "admin" | "worker";
@@ -35,13 +39,61 @@ export interface SubmissionView {
   claimed: { name: string | null; val_bpb: number | null; track: string | null };
   findings: Finding[];
   created_at: string;
+  /**
+   * On the answer to an upload or a review: true when the request repeats one already recorded (a
+   * retry whose first answer was lost), so nothing new was recorded and this is the earlier outcome.
+   */
+  repeated?: boolean;
 }
 
 /** A verified seed's result as a worker reports it: the results row without its bookkeeping. */
 export type ResultInput = Pick<ResultRow, "seed" | "artifact_sha256" | "val_loss" | "val_bpb" | "bytes_total" | "train_seconds" | "eval_seconds">;
 
-/** Finding kinds that stop a submission at screening (it needs changes before verification). */
-const SCREENING = new Set(["schema", "missing-file", "score-mismatch", "seed-mismatch", "duplicate-log", "over-size", "over-time"]);
+/** What `pgolf worker` sends every few seconds (POST /api/worker/heartbeat). */
+export interface Heartbeat {
+  instance: string;
+  host: string;
+  version: string;
+  /** ISO time the process started. */
+  started_at: string;
+  state: "idle" | "working" | "stopped";
+  job: { id: string; submission_id: string; seed: number } | null;
+  cpus: number;
+  memory_bytes: number;
+  /** Whether the machine can run isolated reproductions. */
+  isolation: boolean;
+  jobs_done: number;
+  jobs_failed: number;
+}
+
+/** A worker is shown alive when its last heartbeat is at most this old, seconds (workers beat every 10 s). */
+export const FLEET_ALIVE_SECONDS = 45;
+
+export interface FleetView {
+  alive_after_seconds: number;
+  workers: {
+    instance: string;
+    handle: string;
+    host: string;
+    version: string;
+    started_at: string;
+    last_seen: string;
+    seconds_since_heartbeat: number;
+    alive: boolean;
+    state: string;
+    job: { id: string; submission_id: string | null; seed: number | null } | null;
+    cpus: number;
+    memory_bytes: number;
+    isolation: boolean;
+    jobs_done: number;
+    jobs_failed: number;
+  }[];
+  queue: QueueStats | null;
+}
+
+/** pg_advisory_xact_lock(INTAKE_LOCK, author id): one intake at a time per author ("pgos"). */
+const INTAKE_LOCK = 0x70676f73;
+
 
 export function tokenHash(token: string): string {
   return createHash("sha256").update(token, "utf8").digest("hex");
@@ -62,7 +114,7 @@ export class Contest {
     lookupTrack(o.track);
     await db.query(
       `INSERT INTO contests (id, name, track, max_open_submissions_per_author) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING`,
-      [o.id, o.name, o.track, o.maxOpenPerAuthor ?? 3],
+      [o.id, o.name, o.track, o.maxOpenPerAuthor ?? DEFAULT_CONTEST_CONFIG.max_open_submissions_per_author],
     );
     return new Contest(db, blobs, o.id);
   }
@@ -72,14 +124,15 @@ export class Contest {
   }
 
   /** A new account; the token is returned once and only its sha256 is stored. */
-  async addUser(handle: string, role: Role, actor = "system"): Promise<{ user: User; token: string }> {
+  async addUser(handle: string, role: Role, actor = "system", githubLogin: string | null = null): Promise<{ user: User; token: string }> {
     if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,38}$/.test(handle)) throw new PgolfError("HTTP_BAD_REQUEST", `"${handle}" is not a valid handle`, { fix: "letters, digits, - and _, up to 39 characters, as on GitHub" });
-    const taken = await this.db.query(`SELECT 1 FROM users WHERE lower(handle) = lower($1)`, [handle]);
-    if (taken.rows.length > 0) throw new PgolfError("HTTP_CONFLICT", `the handle ${handle} is taken`);
+    if (githubLogin !== null && !/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/.test(githubLogin)) throw new PgolfError("HTTP_BAD_REQUEST", `"${githubLogin}" is not a GitHub login`, { fix: "the account's login on GitHub, e.g. octocat" });
+    const taken = await this.db.query(`SELECT 1 FROM users WHERE lower(handle) = lower($1) OR lower(github_login) = lower($2)`, [handle, githubLogin]);
+    if (taken.rows.length > 0) throw new PgolfError("HTTP_CONFLICT", `the handle ${handle}${githubLogin ? ` or the GitHub login ${githubLogin}` : ""} is taken`);
     const token = `pg_${randomBytes(24).toString("hex")}`;
     const user = await this.db.transaction(async (tx) => {
-      const r = await tx.query<User>(`INSERT INTO users (handle, role, token_sha256) VALUES ($1, $2, $3) RETURNING id, handle, role`, [handle, role, tokenHash(token)]);
-      await this.audit(tx, actor, "user.add", `user:${handle}`, { role });
+      const r = await tx.query<User>(`INSERT INTO users (handle, role, token_sha256, github_login) VALUES ($1, $2, $3, $4) RETURNING id, handle, role`, [handle, role, tokenHash(token), githubLogin]);
+      await this.audit(tx, actor, "user.add", `user:${handle}`, { role, ...(githubLogin ? { github_login: githubLogin } : {}) });
       return r.rows[0];
     });
     return { user, token };
@@ -88,9 +141,25 @@ export class Contest {
   async authenticate(authorization: string | undefined): Promise<User> {
     const m = /^Bearer (\S+)$/.exec(authorization ?? "");
     if (!m) throw new PgolfError("HTTP_UNAUTHORIZED", "no token: send Authorization: Bearer <token>", { fix: "ask the organizers for an account token" });
-    const r = await this.db.query<User>(`SELECT id, handle, role FROM users WHERE token_sha256 = $1`, [tokenHash(m[1])]);
-    if (r.rows.length === 0) throw new PgolfError("HTTP_UNAUTHORIZED", "the token is not valid", { fix: "check the token, or ask for a new one" });
+    // an account token, or the token of an unexpired sign-in session (github_signin.ts)
+    const r = await this.db.query<User>(
+      `SELECT id, handle, role FROM users WHERE token_sha256 = $1
+       UNION ALL SELECT u.id, u.handle, u.role FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_sha256 = $1 AND s.expires_at > now()`,
+      [tokenHash(m[1])],
+    );
+    if (r.rows.length === 0) throw new PgolfError("HTTP_UNAUTHORIZED", "the token is not valid (or its sign-in expired)", { fix: "check the token, sign in again, or ask for a new one" });
     return r.rows[0];
+  }
+
+  /** A sign-in session for an account, valid `days`; the token is returned once, its sha256 stored. */
+  async startSession(user: User, via: string, days = 7): Promise<string> {
+    const token = `pg_${randomBytes(24).toString("hex")}`;
+    await this.db.transaction(async (tx) => {
+      await tx.query(`INSERT INTO sessions (token_sha256, user_id, via, expires_at) VALUES ($1, $2, $3, now() + make_interval(days => $4))`, [tokenHash(token), user.id, via, days]);
+      await tx.query(`DELETE FROM sessions WHERE expires_at < now()`);
+      await this.audit(tx, user.handle, "session.start", `user:${user.handle}`, { via, days });
+    });
+    return token;
   }
 
   requireRole(user: User, roles: Role[]): void {
@@ -100,10 +169,18 @@ export class Contest {
   /**
    * Takes a record folder (as a record pack): verifies and unpacks it, reads and checks it against
    * the contest's accepted records, stores the pack by sha256, and records the submission with its
-   * findings. A submission with screening findings waits for changes; others go to verification.
+   * findings. A submission with screening findings waits for changes; others go to verification
+   * (pgolf-native records: a job per seed, queued in the same transaction as the submission).
+   *
+   * Idempotent per (author, pack): while the author has a submission of exactly these bytes that
+   * was not rejected, submitting them again returns it (`repeated: true`) and records nothing, so a
+   * client may retry an upload whose answer it never got (server restarted, connection dropped).
    */
   async submit(user: User, pack: Buffer, source: { kind: "upload" } | { kind: "github"; repo: string; pr: number; headSha: string } = { kind: "upload" }): Promise<SubmissionView> {
-    const work = fs.mkdtempSync(path.join(os.tmpdir(), "pgolf-intake-"));
+    const earlier = await this.sameUpload(this.db, user, sha256(pack));
+    if (earlier) return earlier;
+    // the pid in the name lets a restarted server remove what a killed one left (stale_temps.ts)
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), `pgolf-intake-${process.pid}-`));
     try {
       const contest = (await this.db.query<{ track: string; max_open_submissions_per_author: number }>(`SELECT track, max_open_submissions_per_author FROM contests WHERE id = $1`, [this.contestId])).rows[0];
       // the folder is placed under its track's name so the reader knows the track
@@ -114,10 +191,18 @@ export class Contest {
       record.track = contest.track;
       const [checked] = checkRecords([record]);
       const findings = checked.findings;
-      const status = findings.some((f) => f.severity === "error" && SCREENING.has(f.kind)) ? "changes-requested" : "checked";
+      const screening = new Set((await this.settings()).screening);
+      const status = findings.some((f) => f.severity === "error" && screening.has(f.kind)) ? "changes-requested" : "checked";
       const blob = await this.blobs.put(pack);
       const claimed = { name: record.name, val_bpb: record.claims.val_bpb?.value ?? null, track: contest.track };
-      const submitted = await this.db.transaction(async (tx) => {
+      // pgolf-native records are reproduced by the fleet: one job per declared seed
+      const seeds = checked.seeds.map((x) => x.seed).filter((x): x is number => x !== null);
+      const jobs = this.jobs && status === "checked" && record.format === "pgolf" && seeds.length > 0 ? this.jobs : null;
+      return await this.db.transaction(async (tx) => {
+        // one intake at a time per author: the retry check and the limit see every earlier upload
+        await tx.query(`SELECT pg_advisory_xact_lock($1::int, $2::int)`, [INTAKE_LOCK, user.id]);
+        const again = await this.sameUpload(tx, user, blob);
+        if (again) return again;
         const open = await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM submissions WHERE contest_id = $1 AND author_id = $2 AND status = ANY($3)`, [this.contestId, user.id, [...OPEN_SUBMISSION_STATUSES]]);
         if (open.rows[0].n >= contest.max_open_submissions_per_author) {
           throw new PgolfError("HTTP_RATE_LIMITED", `${user.handle} has ${open.rows[0].n} open submissions, the contest's limit`, { fix: "wait for a review of an open submission, or withdraw one" });
@@ -125,25 +210,29 @@ export class Contest {
         const r = await tx.query<{ id: string; created_at: unknown }>(
           `INSERT INTO submissions (contest_id, author_id, source, github_repo, github_pr, github_head_sha, status, record_blob, claimed, findings)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id, created_at`,
-          [this.contestId, user.id, source.kind, source.kind === "github" ? source.repo : null, source.kind === "github" ? source.pr : null, source.kind === "github" ? source.headSha : null, status, blob, JSON.stringify(claimed), JSON.stringify(findings)],
+          [this.contestId, user.id, source.kind, source.kind === "github" ? source.repo : null, source.kind === "github" ? source.pr : null, source.kind === "github" ? source.headSha : null, jobs ? "queued" : status, blob, JSON.stringify(claimed), JSON.stringify(findings)],
         );
-        await this.audit(tx, user.handle, "submission.receive", `submission:${r.rows[0].id}`, { status, blob, findings: findings.length, source: source.kind });
-        return { id: r.rows[0].id, author: user.handle, source: source.kind, status, record_blob: blob, claimed, findings, created_at: new Date(String(r.rows[0].created_at)).toISOString() } as SubmissionView;
+        const id = r.rows[0].id;
+        await this.audit(tx, user.handle, "submission.receive", `submission:${id}`, { status, blob, findings: findings.length, source: source.kind });
+        if (jobs) {
+          for (const seed of seeds) await jobs.enqueue({ submissionId: id, seed }, { tx });
+          await this.audit(tx, "system", "verification.queue", `submission:${id}`, { seeds });
+        }
+        return { id, author: user.handle, source: source.kind, status: jobs ? "queued" : status, record_blob: blob, claimed, findings, created_at: new Date(String(r.rows[0].created_at)).toISOString(), repeated: false } as SubmissionView;
       });
-      // pgolf-native records are reproduced by the fleet: one job per declared seed
-      const seeds = checked.seeds.map((x) => x.seed).filter((x): x is number => x !== null);
-      if (this.jobs && status === "checked" && record.format === "pgolf" && seeds.length > 0) {
-        for (const seed of seeds) await this.jobs.enqueue({ submissionId: submitted.id, seed });
-        await this.db.transaction(async (tx) => {
-          await tx.query(`UPDATE submissions SET status = 'queued', updated_at = now() WHERE id = $1`, [submitted.id]);
-          await this.audit(tx, "system", "verification.queue", `submission:${submitted.id}`, { seeds });
-        });
-        submitted.status = "queued";
-      }
-      return submitted;
     } finally {
       fs.rmSync(work, { recursive: true, force: true });
     }
+  }
+
+  /** The author's submission of exactly these bytes that was not rejected, as a repeated answer; null when none. */
+  private async sameUpload(q: Queryable, user: User, blob: string): Promise<SubmissionView | null> {
+    const r = await q.query<Record<string, unknown>>(
+      `SELECT s.id, u.handle AS author, s.source, s.status, s.record_blob, s.claimed, s.findings, s.created_at FROM submissions s JOIN users u ON u.id = s.author_id
+       WHERE s.contest_id = $1 AND s.author_id = $2 AND s.record_blob = $3 AND s.status <> 'rejected' ORDER BY s.created_at, s.id LIMIT 1`,
+      [this.contestId, user.id, blob],
+    );
+    return r.rows.length > 0 ? { ...view(r.rows[0]), repeated: true } : null;
   }
 
   /** Packs a record folder and submits it (the server-side twin of `pgolf submit --to`). */
@@ -161,6 +250,48 @@ export class Contest {
     return view(r.rows[0]);
   }
 
+  /** The contest's rules as organizers set them (contest_config.ts), with its track. */
+  async settings(): Promise<ContestConfig & { track: string }> {
+    const r = await this.db.query<{ track: string; config: unknown; max_open_submissions_per_author: number }>(`SELECT track, config, max_open_submissions_per_author FROM contests WHERE id = $1`, [this.contestId]);
+    return { track: r.rows[0].track, ...contestConfigOf(r.rows[0]) };
+  }
+
+  /** Changes some of the rules (admins); unknown keys and bad values are refused; audited. */
+  async configure(admin: User, patch: unknown): Promise<ContestConfig & { track: string }> {
+    this.requireRole(admin, ["admin"]);
+    const p = parseContestConfigPatch(patch, "the contest settings");
+    await this.db.transaction(async (tx) => {
+      const cur = await tx.query<{ config: unknown; max_open_submissions_per_author: number }>(`SELECT config, max_open_submissions_per_author FROM contests WHERE id = $1 FOR UPDATE`, [this.contestId]);
+      const before = contestConfigOf(cur.rows[0]);
+      const next = { ...before, ...p };
+      const stored = { ...(cur.rows[0].config && typeof cur.rows[0].config === "object" ? (cur.rows[0].config as object) : {}), screening: next.screening, verify_minutes: next.verify_minutes };
+      await tx.query(`UPDATE contests SET config = $2, max_open_submissions_per_author = $3 WHERE id = $1`, [this.contestId, JSON.stringify(stored), next.max_open_submissions_per_author]);
+      await this.audit(tx, admin.handle, "contest.configure", `contest:${this.contestId}`, { before, after: next });
+    });
+    return this.settings();
+  }
+
+  /** An account's own submissions, newest first. */
+  async mine(user: User): Promise<SubmissionView[]> {
+    const r = await this.db.query<Record<string, unknown>>(
+      `SELECT s.id, u.handle AS author, s.source, s.status, s.record_blob, s.claimed, s.findings, s.created_at FROM submissions s JOIN users u ON u.id = s.author_id
+       WHERE s.contest_id = $1 AND s.author_id = $2 ORDER BY s.created_at DESC, s.id`,
+      [this.contestId, user.id],
+    );
+    return r.rows.map(view);
+  }
+
+  /** A submission's verification: seeds queued, seeds with a result, and the reproduced runs. */
+  async results(id: string): Promise<{ queued: number[]; verified: number[]; runs: (ResultInput & { worker: string })[] }> {
+    await this.get(id);
+    const v = await this.verification(id);
+    const r = await this.db.query<ResultInput & { worker: string }>(
+      `SELECT seed, artifact_sha256, val_loss, val_bpb, bytes_total, train_seconds, eval_seconds, worker FROM results WHERE submission_id = $1 ORDER BY seed, id`,
+      [id],
+    );
+    return { ...v, runs: r.rows };
+  }
+
   /** Submissions waiting for a reviewer, oldest first. */
   async queue(): Promise<SubmissionView[]> {
     const r = await this.db.query<Record<string, unknown>>(
@@ -171,31 +302,59 @@ export class Contest {
     return r.rows.map(view);
   }
 
+  /**
+   * A reviewer's decision. Reviews of one submission take turns (its row is locked). Repeating the
+   * latest review (same reviewer, action and reason, the status it set still current) is a retry
+   * whose answer was lost: it records nothing and returns the submission with `repeated: true`.
+   * Any other review of an approved or rejected submission is HTTP_CONFLICT.
+   */
   async review(reviewer: User, id: string, action: ReviewAction, reason: string): Promise<SubmissionView> {
     this.requireRole(reviewer, ["reviewer", "admin"]);
     if (!["approve", "reject", "request-changes"].includes(action)) throw new PgolfError("HTTP_BAD_REQUEST", `unknown review action "${action}"`, { fix: "use approve, reject or request-changes" });
     if (action !== "approve" && !reason.trim()) throw new PgolfError("HTTP_BAD_REQUEST", `${action} needs a reason`, { fix: "say why, for the author" });
-    const current = await this.get(id);
-    if (current.status === "approved" || current.status === "rejected") throw new PgolfError("HTTP_CONFLICT", `submission ${id} is already ${current.status}`);
+    await this.get(id);
     const status = action === "approve" ? "approved" : action === "reject" ? "rejected" : "changes-requested";
-    await this.db.transaction(async (tx) => {
+    const repeated = await this.db.transaction(async (tx) => {
+      const current = (await tx.query<{ status: string }>(`SELECT status FROM submissions WHERE id = $1 FOR UPDATE`, [id])).rows[0].status;
+      const last = (
+        await tx.query<{ reviewer_id: number; handle: string; action: string; reason: string }>(
+          `SELECT r.reviewer_id, u.handle, r.action, r.reason FROM reviews r JOIN users u ON u.id = r.reviewer_id WHERE r.submission_id = $1 ORDER BY r.id DESC LIMIT 1`,
+          [id],
+        )
+      ).rows[0];
+      if (last && current === status && last.reviewer_id === reviewer.id && last.action === action && last.reason === reason) return true;
+      if (current === "approved" || current === "rejected") {
+        throw new PgolfError("HTTP_CONFLICT", `submission ${id} is already ${current}${last ? ` (${last.action} by ${last.handle})` : ""}`, { fix: "a decided submission stays decided; the author can submit a new version" });
+      }
       await tx.query(`INSERT INTO reviews (submission_id, reviewer_id, action, reason) VALUES ($1, $2, $3, $4)`, [id, reviewer.id, action, reason]);
       await tx.query(`UPDATE submissions SET status = $2, updated_at = now() WHERE id = $1`, [id, status]);
-      await this.audit(tx, reviewer.handle, `review.${action}`, `submission:${id}`, { reason, from: current.status, to: status });
+      await this.audit(tx, reviewer.handle, `review.${action}`, `submission:${id}`, { reason, from: current, to: status });
+      return false;
     });
-    return this.get(id);
+    return { ...(await this.get(id)), repeated };
   }
 
-  /** A verified result; recorded once per (artifact, seed) however often a job runs. Returns whether it was new. */
+  /**
+   * A verified result, recorded once per seed of a submission (and once per (artifact, seed))
+   * however often a job runs or its report is retried; the submission's verification status
+   * follows in the same transaction. Returns whether the result was new.
+   */
   async recordResult(submissionId: string, r: ResultInput, worker: string): Promise<boolean> {
     return this.db.transaction(async (tx) => {
+      // the submission's row is locked: reports of its seeds take turns, so each sees the others
+      const sub = await tx.query(`SELECT 1 FROM submissions WHERE id = $1 FOR UPDATE`, [submissionId]);
+      if (sub.rows.length === 0) throw new PgolfError("HTTP_NOT_FOUND", `no submission ${submissionId}`);
+      const seen = await tx.query(`SELECT 1 FROM results WHERE seed = $2 AND (submission_id = $1 OR artifact_sha256 = $3) LIMIT 1`, [submissionId, r.seed, r.artifact_sha256]);
+      if (seen.rows.length > 0) return false;
       const ins = await tx.query(
         `INSERT INTO results (submission_id, seed, artifact_sha256, val_loss, val_bpb, bytes_total, train_seconds, eval_seconds, worker)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (artifact_sha256, seed) DO NOTHING`,
         [submissionId, r.seed, r.artifact_sha256, r.val_loss, r.val_bpb, r.bytes_total, r.train_seconds, r.eval_seconds, worker],
       );
-      if (ins.affectedRows > 0) await this.audit(tx, worker, "result.record", `submission:${submissionId}`, { seed: r.seed, artifact_sha256: r.artifact_sha256, val_bpb: r.val_bpb });
-      return ins.affectedRows > 0;
+      if (ins.affectedRows === 0) return false;
+      await this.audit(tx, worker, "result.record", `submission:${submissionId}`, { seed: r.seed, artifact_sha256: r.artifact_sha256, val_bpb: r.val_bpb });
+      await this.settle(tx, submissionId, worker);
+      return true;
     });
   }
 
@@ -215,27 +374,33 @@ export class Contest {
 
   /** Seeds queued for a submission (from its audit trail) and the seeds with a recorded result. */
   async verification(id: string): Promise<{ queued: number[]; verified: number[] }> {
-    const q = await this.db.query<{ details: { seeds?: number[] } }>(`SELECT details FROM audit_log WHERE subject = $1 AND action = 'verification.queue' ORDER BY id`, [`submission:${id}`]);
-    const queued = [...new Set(q.rows.flatMap((r) => r.details.seeds ?? []))].sort((a, b) => a - b);
-    const v = await this.db.query<{ seed: number }>(`SELECT DISTINCT seed FROM results WHERE submission_id = $1 ORDER BY seed`, [id]);
+    return this.verificationIn(this.db, id);
+  }
+
+  private async verificationIn(q: Queryable, id: string): Promise<{ queued: number[]; verified: number[] }> {
+    const a = await q.query<{ details: { seeds?: number[] } }>(`SELECT details FROM audit_log WHERE subject = $1 AND action = 'verification.queue' ORDER BY id`, [`submission:${id}`]);
+    const queued = [...new Set(a.rows.flatMap((r) => r.details.seeds ?? []))].sort((x, y) => x - y);
+    const v = await q.query<{ seed: number }>(`SELECT DISTINCT seed FROM results WHERE submission_id = $1 ORDER BY seed`, [id]);
     return { queued, verified: v.rows.map((r) => r.seed) };
   }
 
-  /** After a result: a submission whose every queued seed has a result becomes "verified". */
+  /** After a result: a submission whose every queued seed has a result becomes "verified" (recordResult does this too; safe to repeat). */
   async settleVerification(id: string, actor: string): Promise<string> {
-    const v = await this.verification(id);
-    const cur = await this.get(id);
-    if (cur.status === "queued" || cur.status === "verifying") {
-      const next = v.queued.length > 0 && v.queued.every((s) => v.verified.includes(s)) ? "verified" : "verifying";
-      if (next !== cur.status) {
-        await this.db.transaction(async (tx) => {
-          await tx.query(`UPDATE submissions SET status = $2, updated_at = now() WHERE id = $1`, [id, next]);
-          await this.audit(tx, actor, `verification.${next}`, `submission:${id}`, v);
-        });
-      }
-      return next;
+    await this.get(id);
+    return this.db.transaction((tx) => this.settle(tx, id, actor));
+  }
+
+  /** settleVerification inside a transaction, with the submission's row locked. */
+  private async settle(tx: Queryable, id: string, actor: string): Promise<string> {
+    const status = (await tx.query<{ status: string }>(`SELECT status FROM submissions WHERE id = $1 FOR UPDATE`, [id])).rows[0].status;
+    if (status !== "queued" && status !== "verifying") return status;
+    const v = await this.verificationIn(tx, id);
+    const next = v.queued.length > 0 && v.queued.every((s) => v.verified.includes(s)) ? "verified" : "verifying";
+    if (next !== status) {
+      await tx.query(`UPDATE submissions SET status = $2, updated_at = now() WHERE id = $1`, [id, next]);
+      await this.audit(tx, actor, `verification.${next}`, `submission:${id}`, v);
     }
-    return cur.status;
+    return next;
   }
 
   /** The stored record pack of a submission. */
@@ -271,6 +436,76 @@ export class Contest {
       dirs.push(dir);
     }
     return dirs;
+  }
+
+  /**
+   * A worker's heartbeat: who and where it is, what it is doing, and its counts. Upserted by the
+   * process's instance id; a heartbeat from another account's instance is refused.
+   */
+  async heartbeat(user: User, h: Heartbeat): Promise<void> {
+    this.requireRole(user, ["worker"]);
+    const bad = (what: string) => new PgolfError("HTTP_BAD_REQUEST", `the heartbeat's ${what} is not valid`, { fix: "send what `pgolf worker` sends: instance, host, version, state, job, cpus, memory_bytes, isolation, jobs_done, jobs_failed" });
+    if (!/^[A-Za-z0-9_-]{8,64}$/.test(h.instance)) throw bad("instance");
+    if (!(WORKER_STATES as readonly string[]).includes(h.state)) throw bad("state");
+    const count = (x: unknown) => Number.isInteger(x) && (x as number) >= 0;
+    if (![h.cpus, h.memory_bytes, h.jobs_done, h.jobs_failed].every(count)) throw bad("counts");
+    if (h.job && (typeof h.job.id !== "string" || !/^[0-9a-f-]{36}$/.test(h.job.submission_id) || !Number.isInteger(h.job.seed))) throw bad("job");
+    const r = await this.db.query(
+      `INSERT INTO workers (instance, handle, host, pgolf_version, started_at, last_seen, state, job_id, submission_id, seed, cpus, memory_bytes, isolation, jobs_done, jobs_failed)
+       VALUES ($1, $2, $3, $4, $5, now(), $6, $7, $8, $9, $10, $11, $12, $13, $14)
+       ON CONFLICT (instance) DO UPDATE SET last_seen = now(), state = EXCLUDED.state, job_id = EXCLUDED.job_id, submission_id = EXCLUDED.submission_id,
+         seed = EXCLUDED.seed, jobs_done = EXCLUDED.jobs_done, jobs_failed = EXCLUDED.jobs_failed
+       WHERE workers.handle = EXCLUDED.handle`,
+      [h.instance, user.handle, String(h.host).slice(0, 120), String(h.version).slice(0, 40), new Date(h.started_at), h.state, h.job?.id ?? null, h.job?.submission_id ?? null, h.job?.seed ?? null, h.cpus, String(h.memory_bytes), !!h.isolation, h.jobs_done, h.jobs_failed],
+    );
+    if (r.affectedRows === 0) throw new PgolfError("HTTP_CONFLICT", `instance ${h.instance} belongs to another worker account`, { fix: "let each worker process pick its own instance id" });
+  }
+
+  /**
+   * The fleet: every worker process heard from in the last day, newest first, with whether it is
+   * alive (a heartbeat within `aliveSeconds`), and the verification queue's counts by state.
+   */
+  async fleet(aliveSeconds = FLEET_ALIVE_SECONDS): Promise<FleetView> {
+    const r = await this.db.query<WorkerRow & { age_seconds: number }>(
+      `SELECT *, extract(epoch FROM now() - last_seen)::float8 AS age_seconds FROM workers WHERE last_seen > now() - interval '1 day' ORDER BY last_seen DESC, instance`,
+    );
+    const workers = r.rows.map((w) => ({
+      instance: w.instance,
+      handle: w.handle,
+      host: w.host,
+      version: w.pgolf_version,
+      started_at: new Date(w.started_at).toISOString(),
+      last_seen: new Date(w.last_seen).toISOString(),
+      seconds_since_heartbeat: Math.max(0, Math.round(w.age_seconds * 10) / 10),
+      alive: w.state !== "stopped" && w.age_seconds <= aliveSeconds,
+      state: w.state,
+      job: w.job_id ? { id: w.job_id, submission_id: w.submission_id, seed: w.seed } : null,
+      cpus: w.cpus,
+      memory_bytes: Number(w.memory_bytes),
+      isolation: w.isolation,
+      jobs_done: w.jobs_done,
+      jobs_failed: w.jobs_failed,
+    }));
+    return { alive_after_seconds: aliveSeconds, workers, queue: this.jobs ? await this.jobs.stats() : null };
+  }
+
+  /**
+   * What the fleet reproduced, per submission: every recorded result (one per artifact and seed),
+   * the seeds they cover and the workers that ran them. The leaderboard shows these numbers.
+   */
+  async reproductions(): Promise<Map<string, Reproduction>> {
+    const r = await this.db.query<{ submission_id: string; seed: number; val_bpb: number; val_loss: number; bytes_total: number; worker: string; created_at: Date }>(
+      `SELECT r.submission_id, r.seed, r.val_bpb, r.val_loss, r.bytes_total, r.worker, r.created_at FROM results r JOIN submissions s ON s.id = r.submission_id
+       WHERE s.contest_id = $1 ORDER BY r.submission_id, r.seed, r.id`,
+      [this.contestId],
+    );
+    const out = new Map<string, Reproduction>();
+    for (const row of r.rows) {
+      let rep = out.get(row.submission_id);
+      if (!rep) out.set(row.submission_id, (rep = { runs: [] }));
+      rep.runs.push({ seed: row.seed, val_bpb: row.val_bpb, val_loss: row.val_loss, bytes_total: row.bytes_total, worker: row.worker, at: new Date(row.created_at).toISOString() });
+    }
+    return out;
   }
 
   async auditTrail(subject: string): Promise<{ actor: string; action: string; details: unknown }[]> {

@@ -1,22 +1,53 @@
 // The contest's HTTP API (JSON; tokens as `Authorization: Bearer`):
-//   POST /api/submissions               a record pack (application/octet-stream) -> 201 the submission
+//   POST /api/submissions               a record pack (application/octet-stream), or the web form's
+//                                       {files: [{path, base64}]} (application/json) -> 201 the submission
+//                                       (200 with repeated: true when the author sent these bytes before)
+//   GET  /api/submissions               the caller's own submissions, newest first
 //   GET  /api/submissions/:id           a submission, its status and findings
+//   GET  /api/submissions/:id/results   its verification: seeds queued and verified, reproduced runs
+//   GET  /api/me                        the caller's account {handle, role}
 //   GET  /api/review/queue              reviewers: submissions waiting, oldest first
 //   POST /api/submissions/:id/review    reviewers: {action: approve|reject|request-changes, reason}
 //   GET  /api/submissions/:id/audit     reviewers: the submission's audit trail
-//   POST /api/users                     admins: {handle, role} -> the account and its token (shown once)
+//   POST /api/users                     admins: {handle, role, github_login?} -> the account and its
+//                                       token (shown once); with a GitHub login it can also sign in with GitHub
 //   POST /api/worker/lease              workers: the next verification job {job, track} (204: none)
 //   GET  /api/submissions/:id/pack      workers and reviewers: the stored record pack
 //   POST /api/worker/jobs/:job          workers: {result: {seed, artifact_sha256, val_loss, val_bpb,
 //                                       bytes_total, train_seconds, eval_seconds}} or {error}
+//   POST /api/worker/heartbeat          workers: who, where, what they are doing (contest.ts Heartbeat)
+//   GET  /api/admin/fleet               reviewers and admins: the workers and the queue's counts
+//   GET  /api/admin/contest             reviewers and admins: the contest's rules (contest_config.ts)
+//   PATCH /api/admin/contest            admins: change some of them (audited)
 // After a review the live leaderboard is rebuilt from the approved records.
+// Retrying is safe: an upload, a review or a result report sent again after its answer was lost
+// records nothing new and answers 200 with `repeated: true`. While the database is unreachable,
+// requests fail with 503 and PGOLF_DB_UNAVAILABLE (Retry-After: 2).
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { PgolfError } from "../core/error.js";
-import type { Contest, ResultInput, ReviewAction, Role } from "./contest.js";
+import { packRecordFiles } from "../artifact/pack.js";
+import type { Contest, Heartbeat, ResultInput, ReviewAction, Role } from "./contest.js";
 import { readBody, sendJson } from "./http_util.js";
 
 /** Largest upload, bytes (a 16 MB-cap record folder is code and logs, far below this). */
 export const MAX_UPLOAD_BYTES = 64 * 1024 * 1024;
+
+/** The web form's upload: files as base64 in JSON (4/3 of the bytes, plus the JSON around them). */
+function formFiles(body: Buffer): { path: string; data: Buffer }[] {
+  const fix = 'send {"files": [{"path": "submission.json", "base64": "..."}, ...]}';
+  let v: unknown;
+  try {
+    v = JSON.parse(body.toString("utf8"));
+  } catch {
+    throw new PgolfError("HTTP_BAD_REQUEST", "the upload is not JSON", { fix });
+  }
+  const files = (v as { files?: unknown })?.files;
+  if (!Array.isArray(files) || files.length === 0 || files.length > 1000) throw new PgolfError("HTTP_BAD_REQUEST", "the upload must list between 1 and 1000 files", { fix });
+  return files.map((f: { path?: unknown; base64?: unknown }) => {
+    if (typeof f?.path !== "string" || typeof f.base64 !== "string" || !/^[A-Za-z0-9+/]*={0,2}$/.test(f.base64)) throw new PgolfError("HTTP_BAD_REQUEST", "each file needs a path and its content as base64", { fix });
+    return { path: f.path, data: Buffer.from(f.base64, "base64") };
+  });
+}
 
 async function jsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
   const b = await readBody(req, 1 << 20);
@@ -32,7 +63,7 @@ async function jsonBody(req: IncomingMessage): Promise<Record<string, unknown>> 
 export function contestRoutes(contest: Contest, onChange: () => Promise<void> = async () => {}) {
   return async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> => {
     const p = url.pathname;
-    const m = /^\/api\/submissions\/([^/]+)(\/review|\/audit|\/pack)?$/.exec(p);
+    const m = /^\/api\/submissions\/([^/]+)(\/review|\/audit|\/pack|\/results)?$/.exec(p);
     if (p === "/api/worker/lease" && req.method === "POST") {
       const user = await contest.authenticate(req.headers.authorization);
       contest.requireRole(user, ["worker"]);
@@ -52,6 +83,12 @@ export function contestRoutes(contest: Contest, onChange: () => Promise<void> = 
       contest.requireRole(user, ["worker"]);
       if (!contest.jobs) throw new PgolfError("HTTP_NOT_FOUND", "this contest has no verification queue");
       const info = await contest.jobs.job(jm[1]);
+      // a report sent again after its answer was lost finds the job completed by this worker
+      if (info?.state === "completed" && (info.output as { worker?: string } | null)?.worker === user.handle) {
+        await jsonBody(req);
+        sendJson(res, 200, { recorded: false, repeated: true, status: await contest.settleVerification(info.data.submissionId, user.handle) });
+        return true;
+      }
       if (!info || info.state !== "active") throw new PgolfError("HTTP_CONFLICT", `job ${jm[1]} is not active (expired, finished or unknown)`, { fix: "lease a new job" });
       if ((info.output as { worker?: string } | null)?.worker !== user.handle) throw new PgolfError("HTTP_CONFLICT", `job ${jm[1]} is held by another worker`, { fix: "report only jobs you leased" });
       const b = await jsonBody(req);
@@ -67,9 +104,43 @@ export function contestRoutes(contest: Contest, onChange: () => Promise<void> = 
         throw new PgolfError("HTTP_BAD_REQUEST", "the result must give the job's seed, artifact_sha256, val_loss, val_bpb, bytes_total and eval_seconds", { fix: "report what the trusted evaluator returned" });
       }
       const recorded = await contest.recordResult(submissionId, r, user.handle);
-      await contest.jobs.complete(jm[1], { recorded });
+      await contest.jobs.complete(jm[1], { recorded, worker: user.handle });
       const status = await contest.settleVerification(submissionId, user.handle);
+      if (recorded) await onChange();
       sendJson(res, 200, { recorded, status });
+      return true;
+    }
+    if (p === "/api/worker/heartbeat" && req.method === "POST") {
+      const user = await contest.authenticate(req.headers.authorization);
+      await contest.heartbeat(user, (await jsonBody(req)) as unknown as Heartbeat);
+      res.writeHead(204);
+      res.end();
+      return true;
+    }
+    if (p === "/api/admin/fleet" && req.method === "GET") {
+      const user = await contest.authenticate(req.headers.authorization);
+      contest.requireRole(user, ["reviewer", "admin"]);
+      sendJson(res, 200, await contest.fleet());
+      return true;
+    }
+    if (p === "/api/admin/contest" && (req.method === "GET" || req.method === "PATCH")) {
+      const user = await contest.authenticate(req.headers.authorization);
+      contest.requireRole(user, req.method === "GET" ? ["reviewer", "admin"] : ["admin"]);
+      sendJson(res, 200, req.method === "GET" ? await contest.settings() : await contest.configure(user, await jsonBody(req)));
+      return true;
+    }
+    if (p === "/api/me" && req.method === "GET") {
+      const user = await contest.authenticate(req.headers.authorization);
+      sendJson(res, 200, { handle: user.handle, role: user.role });
+      return true;
+    }
+    if (p === "/api/submissions" && req.method === "GET") {
+      const user = await contest.authenticate(req.headers.authorization);
+      sendJson(res, 200, await contest.mine(user));
+      return true;
+    }
+    if (m && m[2] === "/results" && req.method === "GET") {
+      sendJson(res, 200, await contest.results(m[1]));
       return true;
     }
     if (m && m[2] === "/pack" && req.method === "GET") {
@@ -82,8 +153,10 @@ export function contestRoutes(contest: Contest, onChange: () => Promise<void> = 
     }
     if (p === "/api/submissions" && req.method === "POST") {
       const user = await contest.authenticate(req.headers.authorization);
-      const body = await readBody(req, MAX_UPLOAD_BYTES);
-      sendJson(res, 201, await contest.submit(user, body));
+      const form = /^application\/json\b/.test(req.headers["content-type"] ?? "");
+      const body = await readBody(req, form ? Math.ceil((MAX_UPLOAD_BYTES * 4) / 3) + (1 << 20) : MAX_UPLOAD_BYTES);
+      const s = await contest.submit(user, form ? packRecordFiles(formFiles(body)) : body);
+      sendJson(res, s.repeated ? 200 : 201, s); // 200: the same upload again (a retry), recorded once
       return true;
     }
     if (m && !m[2] && req.method === "GET") {
@@ -117,7 +190,7 @@ export function contestRoutes(contest: Contest, onChange: () => Promise<void> = 
       const b = await jsonBody(req);
       const role = String(b.role ?? "participant") as Role;
       if (!["participant", "reviewer", "admin", "worker"].includes(role)) throw new PgolfError("HTTP_BAD_REQUEST", `unknown role "${role}"`, { fix: "participant, reviewer, admin or worker" });
-      sendJson(res, 201, await contest.addUser(String(b.handle ?? ""), role, user.handle));
+      sendJson(res, 201, await contest.addUser(String(b.handle ?? ""), role, user.handle, typeof b.github_login === "string" && b.github_login ? b.github_login : null));
       return true;
     }
     return false;

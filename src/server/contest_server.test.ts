@@ -4,33 +4,20 @@
 // trail holds every step, and the state survives a restart of the server.
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
-import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import { test } from "node:test";
 import { rejectsWith } from "../../test/support/errors.js";
-import { FIXTURES, needsFixtures, PROJECT_ROOT, tempDir } from "../../test/support/fixtures.js";
-import { startContestServer, type ContestServer } from "./contest_server.js";
+import { FIXTURES, needsFixtures, tempDir } from "../../test/support/fixtures.js";
+import { api, listen } from "../../test/support/contest_api.js";
+import { fastRecord } from "../../test/support/fast_record.js";
+import { startContestServer } from "./contest_server.js";
 import { GitHubServer, pullRequestPayload, sendWebhook } from "../../test/support/github_server.js";
-import { track } from "../core/track.js";
-import { prepareCourse } from "../data/prepare.js";
-import { runSeeds } from "../eval/run_seeds.js";
-import { writeRecord } from "../submission/record.js";
 import { isolationSupport } from "./isolation.js";
 import { uploadRecord } from "./upload_client.js";
 import { runWorker } from "./worker.js";
 
 const work = tempDir();
 const folder = (id: string) => path.join(FIXTURES, "pgolf-records", "track_10min_16mb", id);
-
-async function listen(s: ContestServer): Promise<string> {
-  await new Promise<void>((r) => s.server.listen(0, "127.0.0.1", r));
-  return `http://127.0.0.1:${(s.server.address() as AddressInfo).port}`;
-}
-
-async function api(base: string, method: string, p: string, token: string | null, body?: unknown): Promise<{ status: number; json: any }> {
-  const res = await fetch(base + p, { method, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { "content-type": "application/json" } : {}) }, body: body ? JSON.stringify(body) : undefined });
-  return { status: res.status, json: res.status === 204 ? null : await res.json() };
-}
 
 test("upload, review queue, approval and the live leaderboard, surviving a restart", { ...needsFixtures(), timeout: 120_000 }, async () => {
   const data = path.join(work, "contest");
@@ -120,11 +107,7 @@ test("a GitHub pull request adding a record folder becomes a submission of its a
 
 test("pgolf records are queued per seed; workers lease jobs, fetch the pack and report results once; a dead worker's job comes back", { timeout: 240_000 }, async () => {
   // a real pgolf-native record: three seeds of a fast entry trained and scored by the harness
-  const courseDir = (await prepareCourse({ dir: path.join(work, "course") })).dir;
-  const entryDir = path.join(work, "fast-entry");
-  fs.cpSync(path.join(PROJECT_ROOT, "test", "entries", "ts_modes"), entryDir, { recursive: true });
-  const runs = await runSeeds({ entryDir, courseDir, track: track("cpu-10min-2mb"), seeds: [1, 2, 3], minutes: 0.05, outDir: path.join(work, "fast-runs"), maxTargets: 8192 });
-  const rec = writeRecord({ seedDirs: runs.map((r) => path.dirname(r.log)), outDir: path.join(work, "fast-record"), author: "alice", name: "Unigram TTT" }).dir;
+  const { runs, record: rec } = await fastRecord({ work, tag: "fast", seeds: [1, 2, 3], name: "Unigram TTT", maxTargets: 8192 });
 
   const s = await startContestServer({ data: path.join(work, "fleet-contest"), databaseUrl: "", queue: { expireInSeconds: 2, maintenanceIntervalSeconds: 1, retryDelaySeconds: 0 } });
   const base = await listen(s);
@@ -182,11 +165,10 @@ test("pgolf records are queued per seed; workers lease jobs, fetch the pack and 
 
 test("pgolf worker reproduces a queued seed in an isolated run and the trusted evaluator's score is recorded", { skip: isolationSupport().ok ? undefined : `isolation unavailable: ${isolationSupport().problems.join("; ")}`, timeout: 300_000 }, async () => {
   fs.chmodSync(work, 0o755); // the sandbox user must reach the worker's folders
-  const courseDir = (await prepareCourse({ dir: path.join(work, "course") })).dir;
-  const entryDir = path.join(work, "repro-entry");
-  fs.cpSync(path.join(PROJECT_ROOT, "test", "entries", "ts_modes"), entryDir, { recursive: true });
-  const [run] = await runSeeds({ entryDir, courseDir, track: track("cpu-10min-2mb"), seeds: [5], minutes: 0.05, outDir: path.join(work, "repro-runs") });
-  const rec = writeRecord({ seedDirs: [path.dirname(run.log)], outDir: path.join(work, "repro-record"), author: "alice", name: "Unigram TTT" }).dir;
+  const {
+    runs: [run],
+    record: rec,
+  } = await fastRecord({ work, tag: "repro", seeds: [5], name: "Unigram TTT" });
   const s = await startContestServer({ data: path.join(work, "repro-contest"), databaseUrl: "" });
   const base = await listen(s);
   try {

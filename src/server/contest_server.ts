@@ -1,11 +1,14 @@
 // `pgolf serve`: the contest web application assembled. The live leaderboard is built from the
 // records of a folder (--records) and, with a contest database (--data), from the approved
-// submissions; it is rebuilt when either changes. With --data the contest API (contest_routes.ts)
-// is served too, on the embedded PGlite in <data>/db or the Postgres server of DATABASE_URL.
+// submissions scored on the fleet's reproductions; it is rebuilt when any of these changes. With
+// --data the contest API (contest_routes.ts) and the web pages for people (ui_pages.ts: sign in,
+// submit, review, admin) are served too, on the embedded PGlite in <data>/db or the Postgres server
+// of DATABASE_URL.
 import * as fs from "node:fs";
 import type { Server } from "node:http";
 import * as path from "node:path";
 import { packRecordFolder } from "../artifact/pack.js";
+import { track as lookupTrack, type Track } from "../core/track.js";
 import { findRecords, readRecord } from "../submission/read_record.js";
 import { createApp } from "./app.js";
 import { BlobStore, blobStoreDir } from "./blob_store.js";
@@ -19,6 +22,9 @@ import { openDb } from "./open_db.js";
 import { openQueue, type QueueOptions } from "./queue.js";
 import { treeSignature } from "./records_source.js";
 import { SiteCache } from "./site_cache.js";
+import { sweepServerTemps } from "./stale_temps.js";
+import { uiRoutes } from "./ui_pages.js";
+import { githubSignIn, type GitHubSignInOptions } from "./github_signin.js";
 
 export interface ContestServerOptions {
   /** A records root to show (original or pgolf record folders). */
@@ -31,6 +37,8 @@ export interface ContestServerOptions {
   databaseUrl?: string;
   /** GitHub intake (with --data): the webhook secret, an API token, and the API's base URL. */
   github?: { secret: string; token: string; apiUrl?: string };
+  /** "Sign in with GitHub" for the pages (with --data): the OAuth app's id and secret. */
+  githubSignIn?: GitHubSignInOptions;
   /** Verification queue settings (with --data). */
   queue?: QueueOptions;
 }
@@ -70,6 +78,17 @@ function githubIntake(contest: Contest, db: Db, gh: { secret: string; token: str
   });
 }
 
+/**
+ * How long a worker holds a leased seed before the job counts as abandoned and is leased again,
+ * seconds: the track's training and evaluation caps, half again for slow machines and start-up,
+ * plus 10 minutes; at most 23 hours (pg-boss's limit is under a day). The non-record track has no
+ * cap and gets the most.
+ */
+export function leaseSeconds(t: Track): number {
+  if (t.trainSeconds === null || t.evalSeconds === null) return 23 * 3600;
+  return Math.min(23 * 3600, Math.ceil((t.trainSeconds + t.evalSeconds) * 1.5) + 600);
+}
+
 export async function startContestServer(o: ContestServerOptions): Promise<ContestServer> {
   const site = new SiteCache();
   let db: Db | null = null;
@@ -79,22 +98,33 @@ export async function startContestServer(o: ContestServerOptions): Promise<Conte
   if (o.data) {
     fs.mkdirSync(o.data, { recursive: true });
     db = await openDb({ dataDir: o.data, url: o.databaseUrl });
+    sweepServerTemps(o.data); // what a killed server was writing (stale_temps.ts)
     contest = await Contest.open(db, new BlobStore(blobStoreDir(o.data)), { id: "main", name: "Parameter Golf", track: o.track ?? "cpu-10min-2mb" });
     if (!(await contest.hasAdmin())) adminToken = (await contest.addUser("admin", "admin")).token;
-    contest.jobs = await openQueue(db, o.queue);
+    contest.jobs = await openQueue(db, { expireInSeconds: leaseSeconds(lookupTrack((await contest.settings()).track)), ...o.queue });
   }
   let signature: string | null = null;
-  const refresh = async (): Promise<boolean> => {
+  const rebuild = async (): Promise<boolean> => {
     if (contest && approvedRoot) await contest.exportApproved(approvedRoot);
     const roots = [o.records, approvedRoot].filter((r): r is string => !!r && fs.existsSync(r));
-    const sig = roots.map(treeSignature).join("\n--\n");
+    // a hosted contest scores records on its fleet's reproductions: new results change the board too
+    const reproductions = contest ? await contest.reproductions() : undefined;
+    const sig = [...roots.map(treeSignature), JSON.stringify(reproductions ? [...reproductions] : null)].join("\n--\n");
     if (sig === signature) return false;
-    site.rebuild(roots.flatMap((r) => findRecords(r).map(readRecord)), roots.map((r) => path.resolve(r)).join(", "));
+    site.rebuild(roots.flatMap((r) => findRecords(r).map(readRecord)), roots.map((r) => path.resolve(r)).join(", "), undefined, reproductions);
     signature = sig;
     return true;
   };
+  // one rebuild at a time (the timer, reviews and results all ask): each call runs after the last
+  let running: Promise<unknown> = Promise.resolve();
+  const refresh = (): Promise<boolean> => {
+    const next = running.then(rebuild, rebuild);
+    running = next.catch(() => undefined);
+    return next;
+  };
   await refresh();
-  const routes = contest ? [contestRoutes(contest, async () => void (await refresh()))] : [];
+  const routes = contest ? [contestRoutes(contest, async () => void (await refresh())), uiRoutes({ github: !!o.githubSignIn })] : [];
+  if (contest && o.githubSignIn) routes.push(githubSignIn(contest, o.githubSignIn));
   let webhook: WebhookHandler | null = null;
   if (contest && db && o.github && o.data) webhook = githubIntake(contest, db, o.github, path.join(o.data, "github"));
   if (webhook) {

@@ -69,6 +69,15 @@ test("a lock left by a process that ended is taken over", async () => {
   const dead = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" });
   fs.writeFileSync(`${other}.lock`, `${dead.stdout}\n`);
   const again = await openPgliteDb({ dir: other });
-  assert.equal(fs.readFileSync(`${other}.lock`, "utf8").trim(), String(process.pid));
+  assert.equal(fs.readFileSync(`${other}.lock`, "utf8").split("\n")[0], String(process.pid));
+  await again.close();
+});
+
+test("a lock whose pid now belongs to another process (a restarted container's) is taken over", { skip: fs.existsSync("/proc/self/stat") ? undefined : "needs Linux's /proc" }, async () => {
+  const other = path.join(tmp, "reused");
+  await (await openPgliteDb({ dir: other })).close();
+  // this process's pid, recorded with another start time: the process that wrote it is gone
+  fs.writeFileSync(`${other}.lock`, `${process.pid}\n1\n`);
+  const again = await openPgliteDb({ dir: other });
   await again.close();
 });

@@ -7,13 +7,17 @@
 // DB_TRANSACTION instead: use the tx argument.
 //
 // PGlite does not stop a second process from opening the same folder (which would corrupt it), so
-// the folder is guarded by a lock file beside it, "<dir>.lock", holding the owner's pid.
+// the folder is guarded by a lock file beside it, "<dir>.lock", holding the owner's pid and, on
+// Linux, its start time. A lock whose process is gone (killed: a zombie counts as gone; or its pid
+// now another process's, as after a container restart) is taken over, and PGlite recovers the
+// folder from its write-ahead log, as Postgres does after a crash.
 import { AsyncLocalStorage } from "node:async_hooks";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { PGlite, types } from "@electric-sql/pglite";
 import { PgolfError } from "../core/error.js";
 import type { Db, Queryable, QueryResult } from "./db.js";
+import { processAlive, processStartTime } from "./process_alive.js";
 
 export interface PgliteDbOptions {
   /** The database folder (created when missing), or "memory://" for a throwaway in-memory database. */
@@ -131,15 +135,16 @@ function takeLock(dir: string): () => void {
   fs.mkdirSync(path.dirname(lockFile), { recursive: true });
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      fs.writeFileSync(lockFile, `${process.pid}\n`, { flag: "wx" });
+      fs.writeFileSync(lockFile, `${process.pid}\n${processStartTime(process.pid) ?? ""}\n`, { flag: "wx" });
       return () => fs.rmSync(lockFile, { force: true });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") {
         throw new PgolfError("DB_OPEN", `could not create the lock file: ${(e as Error).message}`, { file: lockFile, cause: e });
       }
     }
-    const owner = Number.parseInt(fs.readFileSync(lockFile, "utf8"), 10);
-    if (Number.isInteger(owner) && owner > 0 && isRunning(owner)) {
+    const [pidLine, startLine] = fs.readFileSync(lockFile, "utf8").split("\n");
+    const owner = Number.parseInt(pidLine, 10);
+    if (Number.isInteger(owner) && owner > 0 && processAlive(owner, startLine?.trim() || null)) {
       const self = owner === process.pid ? " (this process: open it once and share the Db)" : "";
       throw new PgolfError("DB_LOCKED", `the embedded database is open in process ${owner}${self}`, {
         file: dir,
@@ -150,15 +155,6 @@ function takeLock(dir: string): () => void {
     fs.rmSync(lockFile, { force: true });
   }
   throw new PgolfError("DB_LOCKED", "could not take the database lock", { file: lockFile, fix: `remove ${lockFile} if no pgolf process is running` });
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 export async function openPgliteDb(options: PgliteDbOptions): Promise<Db> {

@@ -2,6 +2,11 @@
 // Each transaction holds one pooled connection from BEGIN to COMMIT/ROLLBACK; plain queries take
 // any free connection. Sessions run in UTC. Values come back as in db_pglite.ts (see schema.ts):
 // bigint and numeric as strings, timestamptz as Date, date and interval as strings, json parsed.
+//
+// When the server goes away (restarted, its backends terminated, the network down), nothing here
+// crashes the process or waits forever: a lost connection, idle in the pool or held by a
+// transaction, is dropped and replaced on the next query; a query or transaction that needed it
+// fails with DB_UNAVAILABLE (HTTP 503), and Postgres rolls the interrupted transaction back.
 import { AsyncLocalStorage } from "node:async_hooks";
 import pg from "pg";
 import { PgolfError } from "../core/error.js";
@@ -12,6 +17,33 @@ export interface PostgresDbOptions {
   url: string;
   /** Most connections the pool opens; default 10. */
   maxConnections?: number;
+  /** Milliseconds to wait for a new connection (or a free one) before DB_UNAVAILABLE; default 5000. */
+  connectTimeoutMs?: number;
+}
+
+/** SQLSTATEs that mean the connection, not the statement, failed: class 08, and the server shutting down or starting. */
+const CONNECTION_SQLSTATE = /^(08...|57P01|57P02|57P03)$/;
+const CONNECTION_ERRNO = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN", "ECONNABORTED"]);
+/** node-postgres's own messages for a lost or unobtainable connection. */
+const CONNECTION_MESSAGE = /Connection terminated|not queryable|timeout exceeded when trying to connect|connection timeout|Client was closed/i;
+
+/** Whether an error from node-postgres means the database could not be reached (rather than a bad statement). */
+export function isConnectionError(e: unknown): boolean {
+  if (e === null || typeof e !== "object") return false;
+  const code = (e as { code?: unknown }).code;
+  if (typeof code === "string" && (CONNECTION_SQLSTATE.test(code) || CONNECTION_ERRNO.has(code))) return true;
+  return CONNECTION_MESSAGE.test(String((e as { message?: unknown }).message ?? ""));
+}
+
+/** A connection failure as DB_UNAVAILABLE; any other error unchanged. */
+function unavailable(e: unknown, where: string): unknown {
+  if (e instanceof PgolfError || !isConnectionError(e)) return e;
+  return new PgolfError("DB_UNAVAILABLE", `the database server could not be reached or dropped the connection: ${(e as Error).message}`, {
+    file: where,
+    fix: "retry in a few seconds (an interrupted change was rolled back, and uploads, reviews and results are safe to send again); if it persists, check that the Postgres server of DATABASE_URL is running",
+    details: { cause: (e as { code?: unknown }).code ?? null },
+    cause: e,
+  });
 }
 
 const OID = { DATE: 1082, INTERVAL: 1186, TEXT_ARRAY: 1009, DATE_ARRAY: 1182, INTERVAL_ARRAY: 1187 };
@@ -48,34 +80,42 @@ class PostgresDb implements Db {
 
   async query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<R>> {
     this.guard("db.query");
-    return toResult<R>(await this.pool.query(sql, params));
+    try {
+      return toResult<R>(await this.pool.query(sql, params));
+    } catch (e) {
+      throw unavailable(e, this.where);
+    }
   }
 
   async exec(sql: string): Promise<void> {
     this.guard("db.exec");
     // One connection for the whole script, so a script's own BEGIN ... COMMIT stays on it, and a
     // failed script's open transaction is rolled back before the connection goes back to the pool.
-    const client = await this.pool.connect();
+    const client = await this.connect();
     let broken: Error | undefined;
     try {
       await client.query(sql);
     } catch (e) {
-      if (!(e instanceof pg.DatabaseError)) broken = e as Error;
+      if (!(e instanceof pg.DatabaseError) || isConnectionError(e)) broken = e as Error;
       else await client.query("ROLLBACK").catch((r: Error) => (broken = r)); // a warning only when no transaction is open
-      throw e;
+      throw unavailable(e, this.where);
     } finally {
-      client.release(broken);
+      client.release(broken ?? client.lost);
     }
   }
 
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     this.guard("db.transaction");
-    const client = await this.pool.connect();
+    const client = await this.connect();
     const state = { open: true };
     const tx: Queryable = {
       query: async <R>(sql: string, params?: unknown[]) => {
         if (!state.open) throw txEnded();
-        return toResult<R>(await client.query(sql, params));
+        try {
+          return toResult<R>(await client.query(sql, params));
+        } catch (e) {
+          throw unavailable(e, this.where);
+        }
       },
     };
     // A connection whose BEGIN, COMMIT or ROLLBACK failed for a reason other than an error the
@@ -85,7 +125,7 @@ class PostgresDb implements Db {
       try {
         await client.query(sql);
       } catch (e) {
-        if (!(e instanceof pg.DatabaseError)) broken = e as Error;
+        if (!(e instanceof pg.DatabaseError) || isConnectionError(e)) broken = e as Error;
         throw e;
       }
     };
@@ -102,10 +142,36 @@ class PostgresDb implements Db {
       state.open = false;
       await control("COMMIT");
       return result;
+    } catch (e) {
+      throw unavailable(e, this.where);
     } finally {
       state.open = false;
-      client.release(broken);
+      client.release(broken ?? client.lost);
     }
+  }
+
+  /**
+   * A pooled connection, watched while it is checked out: node-postgres emits "error" on a client
+   * whose connection dies between queries (the pool listens only while it is idle), and an
+   * unheard "error" event would crash the process. The error is kept, and release() then drops
+   * the connection instead of pooling it.
+   */
+  private async connect(): Promise<pg.PoolClient & { lost?: Error }> {
+    let client: pg.PoolClient & { lost?: Error };
+    try {
+      client = await this.pool.connect();
+    } catch (e) {
+      throw unavailable(e, this.where);
+    }
+    client.lost = undefined;
+    const onError = (e: Error) => (client.lost = e);
+    client.on("error", onError);
+    const release = client.release.bind(client);
+    client.release = (err?: Error | boolean) => {
+      client.off("error", onError);
+      release(err);
+    };
+    return client;
   }
 
   async close(): Promise<void> {
@@ -140,6 +206,8 @@ export async function openPostgresDb(options: PostgresDbOptions): Promise<Db> {
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.maxConnections ?? 10,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+    keepAlive: true,
     types: TYPES,
     onConnect: async (client) => {
       await client.query("SET TIME ZONE 'UTC'");

@@ -28,21 +28,25 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text), "cache-control": "no-store" });
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text), "cache-control": "no-store", ...headers });
   res.end(text);
 }
 
-/** HTTP status of an error code: client mistakes 4xx, the rest 500. */
+/** Seconds a client is told to wait (Retry-After) before retrying a 503. */
+export const RETRY_AFTER_SECONDS = 2;
+
+/** HTTP status of an error code: client mistakes 4xx, a database outage 503 (retry), the rest 500. */
 export function httpStatus(code: ErrorCode): number {
+  if (code === "DB_UNAVAILABLE") return 503;
   if (code === "HTTP_TOO_LARGE") return 413;
   if (code === "HTTP_UNAUTHORIZED") return 401;
   if (code === "HTTP_FORBIDDEN") return 403;
   if (code === "HTTP_NOT_FOUND" || code === "FILE_NOT_FOUND") return 404;
   if (code === "HTTP_CONFLICT") return 409;
   if (code === "HTTP_RATE_LIMITED") return 429;
-  if (code.startsWith("ARTIFACT_") || code.startsWith("RECORD_") || code === "USAGE" || code === "CONFIG_INVALID" || code === "HTTP_BAD_REQUEST") return 400;
+  if (code.startsWith("ARTIFACT_") || code.startsWith("RECORD_") || code === "USAGE" || code === "CONFIG_INVALID" || code === "CONFIG_UNKNOWN_KEY" || code === "HTTP_BAD_REQUEST") return 400;
   return 500;
 }
 
@@ -51,8 +55,10 @@ export function sendError(res: ServerResponse, e: unknown): void {
     res.destroy();
     return;
   }
-  if (isPgolfError(e)) sendJson(res, httpStatus(e.code), e.toJSON());
-  else sendJson(res, 500, { error: { code: "PGOLF_INTERNAL", message: "internal error", file: null, fix: null } });
+  if (isPgolfError(e)) {
+    const status = httpStatus(e.code);
+    sendJson(res, status, e.toJSON(), status === 503 ? { "retry-after": String(RETRY_AFTER_SECONDS) } : {});
+  } else sendJson(res, 500, { error: { code: "PGOLF_INTERNAL", message: "internal error", file: null, fix: null } });
 }
 
 const TYPES: Record<string, string> = {

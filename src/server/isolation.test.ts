@@ -84,3 +84,42 @@ test("the wallclock kill ends the run and every process it started", opts, async
   assert.ok(!fs.existsSync(marker), "a process of the run survived the kill");
   fs.chownSync(work, 0, 0);
 });
+
+test("a run outlives no dead worker: its own timeout ends it, and the next worker's sweep ends it at once", opts, async () => {
+  const { spawn } = await import("node:child_process");
+  const { sweepOrphanRuns, ORPHAN_GRACE_SECONDS } = await import("./isolation.js");
+  const module = new URL("./isolation.ts", import.meta.url).pathname;
+  // a "worker": a node process that starts an isolated `sleep 300` with this wallclock, then is SIGKILLed
+  const worker = (wallclockMs: number) =>
+    spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", `import { runIsolated } from ${JSON.stringify(module)}; await runIsolated(["/bin/sleep", "300"], { cwd: "/tmp", limits: { memoryBytes: 64 << 20, cpus: 1, pids: 8, wallclockMs: ${wallclockMs} } });`], { stdio: "ignore" });
+  const groupsOf = (pid: number) => fs.readdirSync("/sys/fs/cgroup/pids").filter((n) => n.startsWith(`pgolf-${pid}-`));
+  const procsOf = (name: string) => {
+    try {
+      return fs.readFileSync(`/sys/fs/cgroup/pids/${name}/cgroup.procs`, "utf8").split("\n").filter(Boolean).length;
+    } catch {
+      return 0;
+    }
+  };
+  const running = async (pid: number): Promise<string> => {
+    for (let i = 0; i < 300; i++) {
+      const g = groupsOf(pid)[0];
+      if (g && procsOf(g) >= 2) return g; // timeout and sleep
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`the run of worker ${pid} did not start`);
+  };
+  const short = worker(2000);
+  const long = worker(600_000);
+  const [shortGroup, longGroup] = [await running(short.pid!), await running(long.pid!)];
+  short.kill("SIGKILL");
+  long.kill("SIGKILL");
+  // the short run ends by itself, within its wallclock plus the grace, though nobody is watching it
+  const t0 = performance.now();
+  while (procsOf(shortGroup) > 0 && performance.now() - t0 < (2 + ORPHAN_GRACE_SECONDS + 5) * 1000) await new Promise((r) => setTimeout(r, 100));
+  assert.equal(procsOf(shortGroup), 0, "the orphaned run's own timeout killed it");
+  assert.ok(procsOf(longGroup) > 0, "the long run is still going");
+  // a worker starting now sweeps both: the long run is killed and every group is removed
+  assert.ok((await sweepOrphanRuns()) >= 2);
+  assert.equal(procsOf(longGroup), 0);
+  for (const c of ["pids", "memory", "cpu"]) for (const g of [shortGroup, longGroup]) assert.ok(!fs.existsSync(`/sys/fs/cgroup/${c}/${g}`), `${c}/${g} removed`);
+});

@@ -12,6 +12,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { randomUUID } from "node:crypto";
 import { PgolfError } from "../core/error.js";
+import { processAlive, processStartTime } from "./process_alive.js";
 
 export interface Limits {
   /** Memory (RSS + page cache charged to the group), bytes. */
@@ -108,12 +109,43 @@ function oomKills(group: string): number {
   return peak !== null && limit !== null && peak >= limit ? 1 : 0;
 }
 
+/** How long past its wallclock a run whose worker died may live before its own timeout kills it, seconds. */
+export const ORPHAN_GRACE_SECONDS = 5;
+
+/**
+ * Kills the runs of dead owners (a worker SIGKILLed mid-job) and removes their cgroups; returns how
+ * many runs it found. Each run also dies by itself at its wallclock (+ ORPHAN_GRACE_SECONDS), so this
+ * only frees the machine sooner: `pgolf worker` calls it when it starts.
+ */
+export async function sweepOrphanRuns(): Promise<number> {
+  if (!isolationSupport().ok) return 0;
+  let found = 0;
+  for (const name of fs.readdirSync(path.join(CGROUP_ROOT, "pids"))) {
+    const m = /^pgolf-(\d+)-(\d+)-[0-9a-f-]{36}$/.exec(name);
+    if (!m || processAlive(Number(m[1]), m[2] === "0" ? null : m[2])) continue;
+    found++;
+    killGroup(path.join(CGROUP_ROOT, "pids", name));
+    for (const c of CONTROLLERS) {
+      const g = path.join(CGROUP_ROOT, c, name);
+      for (let i = 0; i < 50 && fs.existsSync(g); i++) {
+        try {
+          fs.rmdirSync(g);
+        } catch {
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      }
+    }
+  }
+  return found;
+}
+
 export async function runIsolated(command: string[], o: IsolatedOptions): Promise<IsolatedResult> {
   const support = isolationSupport();
   if (!support.ok) throw new PgolfError("ENTRY_ACCESS", `this machine cannot isolate a run: ${support.problems.join("; ")}`, { fix: "run workers as root on Linux with cgroup v1 controllers mounted" });
   const uid = o.uid ?? 65534;
   const gid = o.gid ?? 65534;
-  const id = `pgolf-${randomUUID()}`;
+  // the owner's pid and start time in the name let sweepOrphanRuns find runs whose worker died
+  const id = `pgolf-${process.pid}-${processStartTime(process.pid) ?? 0}-${randomUUID()}`;
   const groups = CONTROLLERS.map((c) => path.join(CGROUP_ROOT, c, id));
   for (const g of groups) fs.mkdirSync(g);
   try {
@@ -144,6 +176,11 @@ export async function runIsolated(command: string[], o: IsolatedOptions): Promis
       "--clear-groups",
       "--no-new-privs",
       "--",
+      // a second wallclock kill inside the run, for when this process dies without killing it (the
+      // parent-death signal of unshare --kill-child does not survive the drop to the sandbox user)
+      "/usr/bin/timeout",
+      "--signal=KILL",
+      `${Math.ceil(o.limits.wallclockMs / 1000) + ORPHAN_GRACE_SECONDS}s`,
       ...command,
     ];
     const t0 = performance.now();

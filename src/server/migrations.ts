@@ -5,7 +5,7 @@
 import { PgolfError } from "../core/error.js";
 import { sha256 } from "../core/hash.js";
 import type { Db, Queryable } from "./db.js";
-import { SCHEMA_V1 } from "./schema.js";
+import { SCHEMA_V1, SCHEMA_V3_FLEET, SCHEMA_V4_SESSIONS } from "./schema.js";
 
 export interface Migration {
   /** 1, 2, 3...: strictly increasing. */
@@ -26,6 +26,8 @@ export const MIGRATIONS: readonly Migration[] = [
       `ALTER TABLE users ADD CONSTRAINT users_role_check CHECK (role IN ('participant', 'reviewer', 'admin', 'worker'))`,
     ],
   },
+  { version: 3, name: "worker fleet", statements: SCHEMA_V3_FLEET },
+  { version: 4, name: "sign-in sessions", statements: SCHEMA_V4_SESSIONS },
 ];
 
 export interface MigrateResult {

@@ -13,7 +13,7 @@
 // that stop() clears, or on demand by maintain(), moves it to retry (or failed).
 import { createHash } from "node:crypto";
 import PgBoss from "pg-boss";
-import type { Db } from "./db.js";
+import type { Db, Queryable } from "./db.js";
 
 /** The queue's one pg-boss queue name. */
 export const VERIFY_QUEUE = "verify";
@@ -72,8 +72,10 @@ export interface JobQueue {
    * Adds a job. Idempotent per singletonKey (default "<submissionId>:<seed>"): the job id is
    * derived from the key, so enqueueing a key whose job is still in the queue (any state, until
    * pg-boss archives it 12 h after it ends) returns null and adds nothing; otherwise returns the id.
+   * With `tx` (a transaction's Queryable) the job is added in that transaction: it exists exactly
+   * when the transaction commits.
    */
-  enqueue(job: VerifyJob, opts?: { singletonKey?: string }): Promise<string | null>;
+  enqueue(job: VerifyJob, opts?: { singletonKey?: string; tx?: Queryable }): Promise<string | null>;
   /** The next waiting job, now active and held by workerId, or null when none is ready. */
   fetch(workerId: string): Promise<FetchedJob | null>;
   /** Marks an active job completed with result; false when it was not active (expired, or done). */
@@ -163,7 +165,14 @@ export async function openQueue(db: Db, opts: QueueOptions = {}): Promise<JobQue
       const singletonKey = enqueueOpts.singletonKey ?? `${job.submissionId}:${job.seed}`;
       const data: VerifyJob = { submissionId: job.submissionId, seed: job.seed };
       if (job.artifactSha256 !== undefined) data.artifactSha256 = job.artifactSha256;
-      return boss.send(VERIFY_QUEUE, data, { ...jobOptions, id: jobIdFor(singletonKey), singletonKey });
+      const tx = enqueueOpts.tx;
+      const inTx: PgBoss.Db | undefined = tx && {
+        async executeSql(text: string, values?: unknown[]) {
+          const r = await tx.query(text, values);
+          return { rows: r.rows, rowCount: r.affectedRows };
+        },
+      };
+      return boss.send(VERIFY_QUEUE, data, { ...jobOptions, id: jobIdFor(singletonKey), singletonKey, ...(inTx ? { db: inTx } : {}) });
     },
 
     async fetch(workerId) {

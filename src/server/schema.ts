@@ -226,3 +226,67 @@ export const SCHEMA_V1: readonly string[] = [
   )`,
   `CREATE INDEX webhook_deliveries_by_time ON webhook_deliveries (received_at)`,
 ];
+
+/** A verification machine as its heartbeats describe it (one row per running `pgolf worker` process). */
+export interface WorkerRow {
+  /** Random id the process picks at start. */
+  instance: string;
+  /** The worker account it authenticates as. */
+  handle: string;
+  host: string;
+  pgolf_version: string;
+  started_at: Date;
+  last_seen: Date;
+  state: "idle" | "working" | "stopped";
+  job_id: string | null;
+  submission_id: string | null;
+  seed: number | null;
+  cpus: number;
+  memory_bytes: string;
+  isolation: boolean;
+  jobs_done: number;
+  jobs_failed: number;
+}
+
+export const WORKER_STATES = ["idle", "working", "stopped"] as const;
+
+/** Migration 3: the fleet view's table, written by worker heartbeats (upserts keyed by instance). */
+export const SCHEMA_V3_FLEET: readonly string[] = [
+  `CREATE TABLE workers (
+    instance text PRIMARY KEY CHECK (instance ~ '^[A-Za-z0-9_-]{8,64}$'),
+    handle text NOT NULL,
+    host text NOT NULL,
+    pgolf_version text NOT NULL,
+    started_at timestamptz NOT NULL,
+    last_seen timestamptz NOT NULL DEFAULT now(),
+    state text NOT NULL CHECK (state IN (${list(WORKER_STATES)})),
+    job_id text,
+    submission_id uuid,
+    seed integer,
+    cpus integer NOT NULL CHECK (cpus >= 0),
+    memory_bytes bigint NOT NULL CHECK (memory_bytes >= 0),
+    isolation boolean NOT NULL,
+    jobs_done integer NOT NULL DEFAULT 0 CHECK (jobs_done >= 0),
+    jobs_failed integer NOT NULL DEFAULT 0 CHECK (jobs_failed >= 0)
+  )`,
+  `CREATE INDEX workers_by_last_seen ON workers (last_seen)`,
+];
+
+/**
+ * Migration 4: sign-in with GitHub. A session is a token like an account's (only its sha256 is
+ * stored) that expires; an OAuth state is a one-time nonce of a sign-in in progress.
+ */
+export const SCHEMA_V4_SESSIONS: readonly string[] = [
+  `CREATE TABLE sessions (
+    token_sha256 text PRIMARY KEY CHECK (token_sha256 ~ ${HEX64}),
+    user_id integer NOT NULL REFERENCES users (id),
+    via text NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    expires_at timestamptz NOT NULL
+  )`,
+  `CREATE INDEX sessions_by_expiry ON sessions (expires_at)`,
+  `CREATE TABLE oauth_states (
+    state_sha256 text PRIMARY KEY CHECK (state_sha256 ~ ${HEX64}),
+    created_at timestamptz NOT NULL DEFAULT now()
+  )`,
+];

@@ -5,6 +5,7 @@ import { createHash } from "node:crypto";
 import { planLeaderboard } from "../leaderboard/build.js";
 import type { Leaderboard } from "../leaderboard/leaderboard.js";
 import type { NormalizedRecord } from "../submission/normalized_record.js";
+import type { Reproduction } from "../submission/reproduction.js";
 
 export interface CachedFile {
   body: Buffer;
@@ -17,9 +18,9 @@ export class SiteCache {
   /** Increases with every rebuild. */
   version = 0;
 
-  /** Plans every page from these records and swaps them in. */
-  rebuild(records: NormalizedRecord[], root: string, now?: Date): Leaderboard {
-    const { leaderboard, files } = planLeaderboard(records, root, now);
+  /** Plans every page from these records (scored on the fleet's reproductions when given) and swaps them in. */
+  rebuild(records: NormalizedRecord[], root: string, now?: Date, reproductions?: Map<string, Reproduction>): Leaderboard {
+    const { leaderboard, files } = planLeaderboard(records, root, now, reproductions);
     const next = new Map<string, CachedFile>();
     for (const f of files) {
       const body = Buffer.from(f.content, "utf8");

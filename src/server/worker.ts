@@ -1,19 +1,25 @@
 // `pgolf worker`: a verification machine of the fleet. It leases a job from the contest server (one
-// seed of a pgolf-native submission), downloads the stored record pack, and reproduces the seed with
-// pgolf's own harness, `pgolf train RECORD --seeds N`, run inside runIsolated (no network, the
-// sandbox user, cgroup limits, a hard wallclock kill); inside, the harness still seals the entry and
-// keeps the validation data from it. The trusted evaluator's numbers, not the claimed ones, go back.
+// seed of a pgolf-format submission: a pgolf entry or a process entry in another language), downloads
+// the stored record pack, and reproduces the seed with pgolf's own harness, `pgolf train RECORD
+// --seeds N`, run inside runIsolated (no network, the sandbox user, cgroup limits, a hard wallclock
+// kill); inside, the harness still seals the entry and keeps the validation data from it (Node's
+// permission model, or for a process entry its own namespaces, required with --require-confinement).
+// The trusted evaluator's numbers, not the claimed ones, go back.
+import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { unpackRecordFolder } from "../artifact/pack.js";
 import { PgolfError } from "../core/error.js";
 import { readJsonFile } from "../core/json.js";
 import { track as lookupTrack } from "../core/track.js";
+import { VERSION } from "../core/version.js";
 import { openCourse } from "../data/course.js";
 import { prepareCourse } from "../data/prepare.js";
 import type { Submission } from "../submission/submission_schema.js";
-import { isolationSupport, runIsolated, type Limits } from "./isolation.js";
+import { isolationSupport, runIsolated, sweepOrphanRuns, type Limits } from "./isolation.js";
+import { withRetry, type RetryOptions } from "./client_retry.js";
 import { serverError } from "./upload_client.js";
 
 export interface WorkerOptions {
@@ -29,6 +35,8 @@ export interface WorkerOptions {
   minutes?: number;
   limits?: Partial<Limits>;
   say?: (line: string) => void;
+  /** Heartbeat period, milliseconds (default 10 s; the fleet view calls a worker dead after 45 s of silence). */
+  heartbeatMs?: number;
 }
 
 interface Lease {
@@ -39,14 +47,22 @@ interface Lease {
 
 const BIN = fileURLToPath(new URL("../../bin/pgolf.js", import.meta.url));
 
-async function call(o: WorkerOptions, method: string, p: string, body?: unknown): Promise<Response> {
-  const res = await fetch(new URL(p, o.server), {
-    method,
-    headers: { authorization: `Bearer ${o.token}`, ...(body ? { "content-type": "application/json" } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  if (!res.ok) throw await serverError(res, `${method} ${p}`, o.server);
-  return res;
+/** A request to the contest server, sent again while it restarts or its database is down (client_retry.ts). */
+async function call(o: WorkerOptions, method: string, p: string, body?: unknown, retry: RetryOptions = {}): Promise<Response> {
+  return withRetry(async () => {
+    let res: Response;
+    try {
+      res = await fetch(new URL(p, o.server), {
+        method,
+        headers: { authorization: `Bearer ${o.token}`, ...(body ? { "content-type": "application/json" } : {}) },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+    } catch (e) {
+      throw new PgolfError("FETCH_UNREACHABLE", `the contest server could not be reached (${method} ${p}): ${(e as Error).message}`, { file: o.server, fix: "check --server, and that the server is running", cause: e });
+    }
+    if (!res.ok) throw await serverError(res, `${method} ${p}`, o.server);
+    return res;
+  }, retry);
 }
 
 /** chmod a+rX under dir: the sandbox user reads the course (builds write private temp folders). */
@@ -79,7 +95,8 @@ async function reproduce(o: WorkerOptions, lease: Lease, jobDir: string): Promis
   // the sandbox user reads the job, the pgolf install and the course, and writes only `out`
   for (const d of [o.workDir, jobDir, record]) fs.chmodSync(d, 0o755);
   const minutes = o.minutes ?? lease.config.verify_minutes;
-  const command = [process.execPath, BIN, "train", record, "--dir", dataDir, "--course", sub.course.name, "--track", t.name, "--seeds", String(lease.job.seed), "--out", out, "--json", ...(minutes ? ["--minutes", String(minutes)] : [])];
+  // --require-confinement: a process entry (train_command) that cannot be confined in here is refused, never run open
+  const command = [process.execPath, BIN, "train", record, "--dir", dataDir, "--course", sub.course.name, "--track", t.name, "--seeds", String(lease.job.seed), "--out", out, "--json", "--require-confinement", ...(minutes ? ["--minutes", String(minutes)] : [])];
   const trainMs = (minutes ? minutes * 60 : (t.trainSeconds ?? 24 * 3600)) * 1000;
   const limits: Limits = { memoryBytes: 12 * 1024 ** 3, cpus: t.threads ?? 2, pids: 512, wallclockMs: trainMs + (t.evalSeconds ?? 3600) * 1000 + 300_000, ...o.limits };
   const r = await runIsolated(command, { cwd: jobDir, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: out, TMPDIR: out }, limits, writable: [out] });
@@ -102,11 +119,61 @@ async function reproduce(o: WorkerOptions, lease: Lease, jobDir: string): Promis
   };
 }
 
+/**
+ * The worker's heartbeats: what the fleet view shows. Sent every `heartbeatMs` and at every change of
+ * job; a failed beat is not an error (the server may be restarting), the next one tries again.
+ */
+function heartbeats(o: WorkerOptions) {
+  const started = new Date().toISOString();
+  const beat = {
+    instance: randomBytes(12).toString("base64url"),
+    host: os.hostname(),
+    version: VERSION,
+    started_at: started,
+    state: "idle" as "idle" | "working" | "stopped",
+    job: null as Lease["job"] | null,
+    cpus: os.availableParallelism(),
+    memory_bytes: os.totalmem(),
+    isolation: isolationSupport().ok,
+    jobs_done: 0,
+    jobs_failed: 0,
+  };
+  const send = () =>
+    call(o, "POST", "/api/worker/heartbeat", { ...beat, job: beat.job && { id: beat.job.id, submission_id: beat.job.submission_id, seed: beat.job.seed } }, { attempts: 1 }).then(
+      () => undefined,
+      () => undefined,
+    );
+  const timer = setInterval(() => void send(), o.heartbeatMs ?? 10_000);
+  timer.unref();
+  return {
+    beat,
+    send,
+    stop: async () => {
+      clearInterval(timer);
+      beat.state = "stopped";
+      beat.job = null;
+      await send();
+    },
+  };
+}
+
 /** Leases and reproduces jobs until stopped (or, with `once`, until none is waiting). */
 export async function runWorker(o: WorkerOptions): Promise<{ jobs: number; failed: number }> {
   const support = isolationSupport();
   if (!support.ok) throw new PgolfError("ENTRY_ACCESS", `this machine cannot run isolated reproductions: ${support.problems.join("; ")}`, { fix: "run pgolf worker as root on Linux with cgroup v1 controllers" });
   fs.mkdirSync(o.workDir, { recursive: true });
+  const orphans = await sweepOrphanRuns();
+  if (orphans > 0) o.say?.(`stopped ${orphans} run${orphans === 1 ? "" : "s"} left by a worker that died`);
+  const hb = heartbeats(o);
+  await hb.send();
+  try {
+    return await leaseLoop(o, hb);
+  } finally {
+    await hb.stop();
+  }
+}
+
+async function leaseLoop(o: WorkerOptions, hb: ReturnType<typeof heartbeats>): Promise<{ jobs: number; failed: number }> {
   let jobs = 0;
   let failed = 0;
   for (;;) {
@@ -118,17 +185,25 @@ export async function runWorker(o: WorkerOptions): Promise<{ jobs: number; faile
     }
     const lease = (await res.json()) as Lease;
     const jobDir = fs.mkdtempSync(path.join(o.workDir, `job-${lease.job.seed}-`));
+    hb.beat.state = "working";
+    hb.beat.job = lease.job;
+    void hb.send();
     try {
       const result = await reproduce(o, lease, jobDir);
       const ack = (await (await call(o, "POST", `/api/worker/jobs/${lease.job.id}`, { result })).json()) as { recorded: boolean; status: string };
       o.say?.(`submission ${lease.job.submission_id} seed ${lease.job.seed}: val_bpb ${Number(result.val_bpb).toFixed(4)}; ${ack.recorded ? "recorded" : "already recorded"}; submission ${ack.status}`);
       jobs++;
+      hb.beat.jobs_done++;
     } catch (e) {
       failed++;
+      hb.beat.jobs_failed++;
       o.say?.(`submission ${lease.job.submission_id} seed ${lease.job.seed} failed: ${(e as Error).message}`);
       await call(o, "POST", `/api/worker/jobs/${lease.job.id}`, { error: (e as Error).message }).catch(() => undefined);
     } finally {
       fs.rmSync(jobDir, { recursive: true, force: true });
+      hb.beat.state = "idle";
+      hb.beat.job = null;
+      void hb.send();
     }
   }
 }

@@ -11,10 +11,11 @@ import { OVER_CAP_GRACE_MS } from "../train/harness.js";
 import type { Evidence, NormalizedRecord, SeedLog } from "./normalized_record.js";
 import { KIND_ORDER } from "./log_parse.js";
 import { mean, sampleStd } from "./record.js";
+import { reproductionEvidence, summarizeReproduction, type Reproduction, type ReproductionSummary } from "./reproduction.js";
 import { frontierDecisions, type FrontierDecision, type FrontierRecord } from "./significance.js";
 import { submissionProblems } from "./submission_schema.js";
 
-export type FindingKind = "schema" | "missing-file" | "score-mismatch" | "seed-mismatch" | "duplicate-log" | "over-size" | "over-time" | "too-few-seeds" | "not-significant";
+export type FindingKind = "schema" | "missing-file" | "score-mismatch" | "seed-mismatch" | "duplicate-log" | "over-size" | "over-time" | "too-few-seeds" | "not-significant" | "reproduction-differs";
 
 export interface Finding {
   kind: FindingKind;
@@ -54,7 +55,18 @@ export interface CheckedRecord {
   passes: boolean;
   /** Its place in the frontier process (records roots only). */
   frontier: { outcome: FrontierDecision["outcome"]; against: string | null; p_one_sample: number | null; p_welch: number | null } | null;
+  /**
+   * What a contest's fleet reproduced (hosted contests only). When present, `seeds`, `val_bpb`,
+   * `val_loss` and `val_bpb_std` are the reproduced numbers, and `logs_val_bpb` keeps the logs' mean.
+   */
+  reproduction: (ReproductionSummary & { logs_val_bpb: number | null }) | null;
 }
+
+/**
+ * How far a reproduced mean may sit above the logs' mean before reviewers are warned, bits per byte
+ * (about the record margin: a difference this size would change a frontier decision).
+ */
+export const REPRODUCTION_TOLERANCE_BPB = 0.005;
 
 /** The track a record is judged on (null when unknown). */
 export function trackOf(r: NormalizedRecord): Track | null {
@@ -262,8 +274,22 @@ export function checkRecord(r: NormalizedRecord): Finding[] {
   return out;
 }
 
-function view(r: NormalizedRecord, findings: Finding[]): CheckedRecord {
-  const seeds = scored(r);
+function view(r: NormalizedRecord, findings: Finding[], reproduced: Reproduction | undefined): CheckedRecord {
+  const logSeeds = scored(r);
+  const rep = summarizeReproduction(reproduced);
+  const logsBpb = logSeeds.length ? mean(logSeeds.map((s) => s.val_bpb)) : null;
+  // on a hosted contest the reproduced runs are the record's result; the logs stay as the claim
+  const seeds: SeedResultView[] = rep
+    ? rep.seeds.map((x) => ({ seed: x.seed, log: `reproduced (${x.runs} run${x.runs === 1 ? "" : "s"})`, val_bpb: x.val_bpb, val_loss: x.val_loss, kind: "reproduced", bytes_total: x.bytes_total, train_seconds: null, evidence: reproductionEvidence(x) }))
+    : logSeeds;
+  if (rep && logsBpb !== null && rep.val_bpb - logsBpb > REPRODUCTION_TOLERANCE_BPB) {
+    findings.push({
+      kind: "reproduction-differs",
+      severity: "warning",
+      message: `the fleet reproduced val_bpb ${rep.val_bpb.toFixed(5)} over ${rep.seeds.length} seed${rep.seeds.length === 1 ? "" : "s"}, ${(rep.val_bpb - logsBpb).toFixed(5)} above the logs' ${logsBpb.toFixed(5)} (tolerance ${REPRODUCTION_TOLERANCE_BPB})`,
+      evidence: rep.seeds.map(reproductionEvidence),
+    });
+  }
   const bpb = seeds.map((s) => s.val_bpb);
   const losses = seeds.map((s) => s.val_loss).filter((x): x is number => x !== null);
   return {
@@ -282,6 +308,7 @@ function view(r: NormalizedRecord, findings: Finding[]): CheckedRecord {
     findings,
     passes: !findings.some((f) => f.severity === "error"),
     frontier: null,
+    reproduction: rep ? { ...rep, logs_val_bpb: logsBpb } : null,
   };
 }
 
@@ -290,9 +317,13 @@ export function isRecordTrack(name: string | null): boolean {
   return name !== null && name !== "non-record-16mb" && TRACKS[name] !== undefined;
 }
 
-/** Checks every record, then runs the frontier per record track in submission-time order. */
-export function checkRecords(records: NormalizedRecord[]): CheckedRecord[] {
-  const checked = records.map((r) => view(r, checkRecord(r)));
+/**
+ * Checks every record, then runs the frontier per record track in submission-time order. With
+ * `reproductions` (a hosted contest's results, by record id) a reproduced record is judged, ranked
+ * and tested for significance on its reproduced seeds.
+ */
+export function checkRecords(records: NormalizedRecord[], opts: { reproductions?: Map<string, Reproduction> } = {}): CheckedRecord[] {
+  const checked = records.map((r) => view(r, checkRecord(r), opts.reproductions?.get(r.id)));
   const candidates: FrontierRecord[] = [];
   for (const c of checked) {
     if (!isRecordTrack(c.track) || !c.date || c.val_bpb === null) continue;

@@ -1,12 +1,13 @@
 // The training harness: runs an entry's train(ctx) for one seed under the track's wallclock cap and
 // thread count, with the log in the reference's formats, metrics, checkpoints for resuming, and the
 // artifact written atomically. The entry sees the training shards, never the validation split.
+// Process entries (config.json "train_command", any language) are trained by process_entry.ts into
+// the same seed folder: same log lines, metrics and result.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { writeFileAtomic } from "../core/atomic.js";
 import { PgolfError, type ErrorCode } from "../core/error.js";
-import { sha256 } from "../core/hash.js";
 import type { Track } from "../core/track.js";
 import { VERSION } from "../core/version.js";
 import { courseTokenizer, type Course } from "../data/course.js";
@@ -14,12 +15,15 @@ import { TokenStream } from "../data/token_stream.js";
 import { setBackend, setThreads } from "../engine/backend.js";
 import { MANIFEST_NAME } from "../data/manifest.js";
 import { WallClock } from "./clock.js";
+import type { Confinement } from "./confine.js";
 import type { TrainContext } from "./entry.js";
-import { loadEntry } from "./load_entry.js";
-import { logLines } from "./log_lines.js";
+import { readEntryConfig } from "./entry_config.js";
+import { ENTRY_MODULE, loadEntry } from "./load_entry.js";
+import { trainProcessSeed } from "./process_entry.js";
 import { RunLog } from "./run_log.js";
 import { distScript, spawnSandboxed } from "./sandbox.js";
 import { sealEntry } from "./seal.js";
+import { finishTrainedSeed } from "./trained_seed.js";
 
 export interface TrainSeedOptions {
   /** The entry folder (for trainSeed) or its sealed copy (for trainSeedInProcess). */
@@ -33,6 +37,10 @@ export interface TrainSeedOptions {
   minutes?: number;
   configOverrides?: Record<string, unknown>;
   echo?: boolean;
+  /** Refuse (ENTRY_CONFINEMENT) rather than run a process entry unconfined where the machine cannot confine it (verification workers). */
+  strictConfinement?: boolean;
+  /** Kill the training process this long after the cap, milliseconds (default HARD_KILL_EXTRA_MS). */
+  killAfterCapMs?: number;
 }
 
 export interface TrainSeedResult {
@@ -55,6 +63,10 @@ export interface TrainSeedResult {
   cap_bytes: number;
   within_cap: boolean;
   resumed: boolean;
+  /** How the training process was held: Node's permission model (pgolf entries), namespaces or nothing (process entries; see confine.ts). */
+  confinement: "node-permissions" | Confinement;
+  /** What the user should know about the run (an unconfined process entry). */
+  warnings: string[];
 }
 
 const CHECKPOINT = "checkpoint.bin";
@@ -144,31 +156,23 @@ export async function trainSeedInProcess(o: TrainSeedOptions & { codeBytes: numb
   }
   await writeFileAtomic(artifactFile, artifact);
   fs.rmSync(checkpointFile, { force: true });
-  const code = o.codeBytes;
-  log.line(logLines.serialized(artifact.length));
-  log.line(logLines.codeSize(code));
-  log.line(logLines.totalSize(artifact.length + code));
-  const result: TrainSeedResult = {
-    entry_dir: path.resolve(o.originalEntryDir),
-    course: o.course.name,
-    course_manifest_sha256: o.course.manifestSha256,
-    track: o.track.name,
+  return finishTrainedSeed({
+    entryDir: o.originalEntryDir,
+    course: o.course,
+    track: o.track,
     seed: o.seed,
-    log: logFile,
-    metrics: log.metricsFile,
-    artifact: artifactFile,
-    artifact_sha256: sha256(artifact),
-    bytes_model: artifact.length,
-    bytes_code: code,
-    bytes_total: artifact.length + code,
-    train_seconds: trainMs / 1000,
-    cap_seconds: capMs / 1000,
-    cap_bytes: o.track.maxBytes,
-    within_cap: artifact.length + code <= o.track.maxBytes,
+    log,
+    logFile,
+    metricsFile: log.metricsFile,
+    artifactFile,
+    artifact,
+    codeBytes: o.codeBytes,
+    trainMs,
+    capMs,
     resumed: resumedFrom !== undefined,
-  };
-  log.metric({ event: "trained", ...result });
-  return result;
+    confinement: "node-permissions",
+    warnings: [],
+  });
 }
 
 /** Extra wallclock past the training cap before the harness kills the child: start-up, session compile and export. */
@@ -179,8 +183,18 @@ export const HARD_KILL_EXTRA_MS = 120_000;
  * seal.ts) and run in a child process that can read the training shards, the tokenizer and the
  * manifest but not the validation shards, can write only the seed's folder, and is killed when it
  * runs HARD_KILL_EXTRA_MS past the cap. Errors inside come back with their stable codes.
+ * A process entry's train_command runs confined instead (process_entry.ts).
  */
 export async function trainSeed(o: TrainSeedOptions): Promise<TrainSeedResult> {
+  const killAfterCapMs = o.killAfterCapMs ?? HARD_KILL_EXTRA_MS;
+  const config = readEntryConfig(o.entryDir);
+  if (config.trainCommand) return trainProcessSeed(o, config, killAfterCapMs);
+  if (config.kind === "process" && !fs.existsSync(path.join(o.entryDir, ENTRY_MODULE))) {
+    throw new PgolfError("CONFIG_INVALID", `the entry declares eval_command but neither train_command nor ${ENTRY_MODULE}: it can be scored (pgolf eval) but not trained`, {
+      file: config.file,
+      fix: 'declare how to train it: "train_command": ["python3", "train.py"] (see docs/eval-protocol.md, "Training a process entry")',
+    });
+  }
   fs.mkdirSync(o.outDir, { recursive: true });
   const sealed = sealEntry(o.entryDir);
   const resultFile = path.join(o.outDir, "trained.json");
@@ -204,7 +218,7 @@ export async function trainSeed(o: TrainSeedOptions): Promise<TrainSeedResult> {
     const checkpointFile = path.join(o.outDir, CHECKPOINT);
     const usedMs = fs.existsSync(checkpointFile) ? decodeCheckpoint(checkpointFile).elapsedMs : 0;
     const capMs = (o.minutes ?? (o.track.trainSeconds ?? Infinity) / 60) * 60_000;
-    const limitMs = Math.max(capMs - usedMs, 0) + HARD_KILL_EXTRA_MS;
+    const limitMs = Math.max(capMs - usedMs, 0) + killAfterCapMs;
     const c = o.course;
     const child = spawnSandboxed(distScript("train/train_child.js"), [jobFile], {
       read: [sealed.dir, path.join(c.dir, MANIFEST_NAME), c.tokenizerFile, ...c.trainFiles],
@@ -223,7 +237,7 @@ export async function trainSeed(o: TrainSeedOptions): Promise<TrainSeedResult> {
       child.on("exit", (code, signal) => resolve({ code, signal }));
     }).finally(() => clearTimeout(timer));
     if (killed) {
-      throw new PgolfError("ENTRY_TIMEOUT", `seed ${o.seed} ran ${(limitMs / 1000).toFixed(0)} s (the ${(capMs / 1000).toFixed(0)} s cap plus ${HARD_KILL_EXTRA_MS / 1000} s for start-up and export) and was killed`, {
+      throw new PgolfError("ENTRY_TIMEOUT", `seed ${o.seed} ran ${(limitMs / 1000).toFixed(0)} s (the ${(capMs / 1000).toFixed(0)} s cap plus ${killAfterCapMs / 1000} s for start-up and export) and was killed`, {
         file: o.entryDir,
         fix: "stop training when ctx.clock.expired() and keep export short; `pgolf train` resumes from the last checkpoint",
       });

@@ -7,11 +7,12 @@ import { pathToFileURL } from "node:url";
 import { PgolfError } from "../core/error.js";
 import { readJsonFile } from "../core/json.js";
 import type { EntryModule } from "./entry.js";
+import { readEntryConfig } from "./entry_config.js";
 
 export const ENTRY_MODULE = "entry.ts";
 /** The entry module as a sealed copy holds it (compiled, see seal.ts). */
 export const SEALED_ENTRY_MODULE = "entry.js";
-export const ENTRY_CONFIG = "config.json";
+export { ENTRY_CONFIG } from "./entry_config.js";
 
 let hooked = false;
 
@@ -46,8 +47,7 @@ export async function loadEntry(dir: string): Promise<LoadedEntry> {
   if (!fs.existsSync(file)) {
     throw new PgolfError("FILE_NOT_FOUND", `no ${ENTRY_MODULE} in the entry folder`, { file: dir, fix: "create one with `pgolf init DIR`" });
   }
-  const configFile = path.join(dir, ENTRY_CONFIG);
-  const config = fs.existsSync(configFile) ? readJsonFile<Record<string, unknown>>(configFile, "entry config") : {};
+  const config = readEntryConfig(dir).values;
   // Entries are ES modules (so `import ... from "pgolf"` goes through the resolve hook).
   const pkgFile = path.join(dir, "package.json");
   const pkg = fs.existsSync(pkgFile) ? readJsonFile<{ type?: string }>(pkgFile, "entry package.json") : {};

@@ -1,9 +1,10 @@
 // Sealing an entry: a private copy of exactly its counted code files (code_bytes.ts), from which the
 // harness runs it. Files the size rule does not count (README.md, submission.json, logs, the
 // dependency list) are not in the copy, so an entry cannot hide weights in them and read them at run
-// time; every file it can read is a file it pays for. TypeScript files are compiled to JavaScript
-// (esbuild, type stripping only: the byte count is of the source as written); the copy's
-// package.json is written fresh as {"type": "module"}.
+// time; every file it can read is a file it pays for. For pgolf entries, TypeScript files are compiled
+// to JavaScript (esbuild, type stripping only: the byte count is of the source as written) and the
+// copy's package.json is written fresh as {"type": "module"}. A process entry (config.json's
+// train_command / eval_command, any language) is copied verbatim: its commands name its files.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -22,7 +23,7 @@ export interface SealedEntry {
 
 const TS = /\.(m?)ts$/;
 
-export function sealEntry(entryDir: string): SealedEntry {
+export function sealEntry(entryDir: string, opts: { verbatim?: boolean } = {}): SealedEntry {
   const files = codeFiles(entryDir);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pgolf-entry-"));
   try {
@@ -30,7 +31,7 @@ export function sealEntry(entryDir: string): SealedEntry {
       const src = path.join(entryDir, f.path);
       const dst = path.join(dir, f.path);
       fs.mkdirSync(path.dirname(dst), { recursive: true });
-      if (TS.test(f.path) && !f.path.endsWith(".d.ts")) {
+      if (!opts.verbatim && TS.test(f.path) && !f.path.endsWith(".d.ts")) {
         let js: string;
         try {
           js = transformSync(fs.readFileSync(src, "utf8"), { loader: "ts", format: "esm", target: "node20", sourcefile: src, sourcemap: "inline" }).code;
@@ -40,7 +41,7 @@ export function sealEntry(entryDir: string): SealedEntry {
         fs.writeFileSync(dst.replace(TS, ".$1js"), js);
       } else fs.copyFileSync(src, dst);
     }
-    fs.writeFileSync(path.join(dir, "package.json"), '{"type": "module"}\n');
+    if (!opts.verbatim) fs.writeFileSync(path.join(dir, "package.json"), '{"type": "module"}\n');
   } catch (e) {
     fs.rmSync(dir, { recursive: true, force: true });
     throw e;

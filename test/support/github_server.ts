@@ -9,6 +9,13 @@
 //   POST /repos/{o}/{r}/statuses/{sha}         recorded in `statuses` (422 past 140 characters)
 //   POST /repos/{o}/{r}/issues/{n}/comments    recorded in `comments`
 //
+// and GitHub's OAuth web flow for signing in ("Sign in with GitHub"), as an app registered with
+// `oauthApp(clientId, secret)` sees it, for the person `signIn(login)` made the browser's user:
+//   GET  /login/oauth/authorize                 302 to redirect_uri?code=..&state=.. (consent assumed)
+//   POST /login/oauth/access_token              code -> {access_token} (JSON with Accept: application/json;
+//                                              a bad or reused code: 200 {error: "bad_verification_code"})
+//   GET  /user                                  with that access token: {login, id}
+//
 // Every request must carry "Authorization: Bearer <token>" (401 otherwise). Faults are injected per
 // request pattern: an error status (with headers such as Retry-After) or a delay, N times. Also here:
 // a GitHub-like pull_request payload and `sendWebhook`, which POSTs a signed delivery to a URL.
@@ -74,6 +81,10 @@ export class GitHubServer {
   private readonly pulls = new Map<string, FakePull>();
   private readonly faults: Fault[] = [];
   private nextComment = 1000;
+  private oauth: { clientId: string; secret: string } | null = null;
+  private browserUser: string | null = null;
+  private readonly codes = new Map<string, { login: string; redirectUri: string }>();
+  private readonly userTokens = new Map<string, string>();
 
   private constructor(token: string) {
     this.token = token;
@@ -94,6 +105,51 @@ export class GitHubServer {
   close(): Promise<void> {
     this.server.closeAllConnections();
     return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** Registers the OAuth app the contest server signs people in with. */
+  oauthApp(clientId: string, secret: string): void {
+    this.oauth = { clientId, secret };
+  }
+
+  /** The GitHub account the browser is signed in to (null: nobody, authorize answers 401). */
+  signIn(login: string | null): void {
+    this.browserUser = login;
+  }
+
+  private async oauthRoute(req: http.IncomingMessage, res: http.ServerResponse, u: URL): Promise<boolean> {
+    if (req.method === "GET" && u.pathname === "/login/oauth/authorize") {
+      if (!this.oauth || u.searchParams.get("client_id") !== this.oauth.clientId) return (this.json(req, res, 404, { message: "unknown client_id" }), true);
+      if (!this.browserUser) return (this.json(req, res, 401, { message: "not signed in to GitHub" }), true);
+      const redirectUri = u.searchParams.get("redirect_uri") ?? "";
+      const code = randomUUID().replace(/-/g, "").slice(0, 20);
+      this.codes.set(code, { login: this.browserUser, redirectUri });
+      const to = new URL(redirectUri);
+      to.searchParams.set("code", code);
+      to.searchParams.set("state", u.searchParams.get("state") ?? "");
+      res.writeHead(302, { location: to.toString() });
+      res.end();
+      this.requests.push({ method: "GET", url: req.url ?? "", status: 302 });
+      return true;
+    }
+    if (req.method === "POST" && u.pathname === "/login/oauth/access_token") {
+      const b = await this.readJson(req);
+      const grant = this.codes.get(b?.code);
+      if (!this.oauth || b?.client_id !== this.oauth.clientId || b?.client_secret !== this.oauth.secret) return (this.json(req, res, 200, { error: "incorrect_client_credentials" }), true);
+      if (!grant || (b.redirect_uri && b.redirect_uri !== grant.redirectUri)) return (this.json(req, res, 200, { error: "bad_verification_code" }), true);
+      this.codes.delete(b.code);
+      const token = `gho_${randomUUID().replace(/-/g, "")}`;
+      this.userTokens.set(token, grant.login);
+      this.json(req, res, 200, { access_token: token, token_type: "bearer", scope: "" });
+      return true;
+    }
+    if (req.method === "GET" && u.pathname === "/user") {
+      const login = this.userTokens.get((req.headers.authorization ?? "").replace(/^(Bearer|token) /, ""));
+      if (!login) return (this.json(req, res, 401, { message: "Bad credentials" }), true);
+      this.json(req, res, 200, { login, id: 1000 + login.length, type: "User" });
+      return true;
+    }
+    return false;
   }
 
   /** A repository whose default branch holds `files`. */
@@ -191,6 +247,7 @@ export class GitHubServer {
       if (fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
       if (fault.status) return this.json(req, res, fault.status, { message: `injected ${fault.status}` }, fault.headers);
     }
+    if (await this.oauthRoute(req, res, u)) return;
     if (req.headers.authorization !== `Bearer ${this.token}`) return this.json(req, res, 401, { message: "Bad credentials", documentation_url: "https://docs.github.com/rest" });
 
     const m = /^\/repos\/([^/]+\/[^/]+)\/(.*)$/.exec(u.pathname);

@@ -3,7 +3,7 @@
 // run as root, so as root the binaries run as the `postgres` user (runuser) on a folder it owns.
 // Uses Debian's /usr/lib/postgresql/<version>/bin (package `postgresql`) or initdb on PATH; when
 // there is none, postgresSkipReason() says so and tests skip.
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFile, execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
@@ -16,6 +16,10 @@ export interface PostgresServer {
   port: number;
   /** A new, empty database on this server; returns its URL. */
   createDatabase(name?: string): Promise<string>;
+  /** Stops the server at once (pg_ctl stop -m immediate): every connection drops, as in a crash. */
+  crash(): Promise<void>;
+  /** Starts it again after crash(), on the same port and data; resolves when it accepts connections. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -62,7 +66,11 @@ function freePort(): Promise<number> {
   });
 }
 
-export async function startPostgresServer(): Promise<PostgresServer> {
+/**
+ * `durable`: commits survive a crash of the server (synchronous_commit on, as in production); by
+ * default the last ones may be lost, which is faster and harmless when the server is never crashed.
+ */
+export async function startPostgresServer(o: { durable?: boolean } = {}): Promise<PostgresServer> {
   const bin = findPostgresBin();
   if (!bin) throw new Error(postgresSkipReason() || "no PostgreSQL binaries");
   const owner = isRoot ? postgresUser() : undefined;
@@ -77,6 +85,14 @@ export async function startPostgresServer(): Promise<PostgresServer> {
       throw new Error(`${tool} failed: ${err.message}\n${err.stdout ?? ""}${err.stderr ?? ""}`);
     }
   };
+  // the same, without blocking this process (a server under test keeps running meanwhile)
+  const runAsync = (tool: string, args: string[]): Promise<void> => {
+    const cmd = path.join(bin, tool);
+    const [file, argv] = owner ? ["runuser", ["-u", "postgres", "--", cmd, ...args]] : [cmd, args];
+    return new Promise((resolve, reject) =>
+      execFile(file, argv, { encoding: "utf8" }, (e, stdout, stderr) => (e ? reject(new Error(`${tool} failed: ${e.message}\n${stdout}${stderr}`)) : resolve())),
+    );
+  };
 
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "pgolf-pg-"));
   const dataDir = path.join(root, "data");
@@ -90,9 +106,10 @@ export async function startPostgresServer(): Promise<PostgresServer> {
 
   let port = 0;
   let started = false;
+  const options = () => `-c listen_addresses=127.0.0.1 -c port=${port} -c unix_socket_directories='' -c fsync=off -c synchronous_commit=${o.durable ? "on" : "off"} -c full_page_writes=off -c max_connections=50`;
   for (let attempt = 0; attempt < 5 && !started; attempt++) {
     port = await freePort();
-    const opts = `-c listen_addresses=127.0.0.1 -c port=${port} -c unix_socket_directories='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=50`;
+    const opts = options();
     try {
       run("pg_ctl", ["start", "-D", dataDir, "-l", logFile, "-w", "-t", "30", "-o", opts]);
       started = true;
@@ -135,6 +152,12 @@ export async function startPostgresServer(): Promise<PostgresServer> {
         await client.end();
       }
       return `postgres://pgolf@127.0.0.1:${port}/${db}`;
+    },
+    async crash() {
+      await runAsync("pg_ctl", ["stop", "-D", dataDir, "-m", "immediate", "-w"]);
+    },
+    async restart() {
+      await runAsync("pg_ctl", ["start", "-D", dataDir, "-l", logFile, "-w", "-t", "30", "-o", options()]);
     },
     async stop() {
       process.off("exit", stopSync);

@@ -80,5 +80,6 @@ export default defineCommand({
       `  causality: ${r.checks.causality.probes} probes, ${r.checks.causality.rows_compared.toLocaleString("en-US")} rows compared, max L1 ${r.checks.causality.max_l1.toExponential(2)} (tolerance ${r.checks.causality.tolerance}, seed ${r.checks.causality.seed})`,
       `  bytes: table total ${r.checks.bytes.table_total.toLocaleString("en-US")} = manifest ${r.checks.bytes.manifest_table?.toLocaleString("en-US") ?? "(not recorded)"}; raw UTF-8 ${r.checks.bytes.raw_utf8?.toLocaleString("en-US") ?? "(not recorded)"}`,
       `size: ${r.bytes_total.toLocaleString("en-US")} = code ${r.bytes_code.toLocaleString("en-US")} + model ${r.bytes_model.toLocaleString("en-US")}: ${r.within_cap ? "within" : "OVER"} the ${r.cap_bytes.toLocaleString("en-US")}-byte cap of ${r.track}`,
+      ...r.warnings.map((w) => `warning: ${w}`),
     ].join("\n"),
 });

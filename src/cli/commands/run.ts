@@ -30,7 +30,8 @@ export default defineCommand({
     const course = await prepareCourse({ dir: str(v, "dir") });
     if (!io.json) io.stderr.write(describeCourse(course) + "\n");
     const entryDir = str(v, "entry") ?? path.join("entries", "baseline");
-    if (!fs.existsSync(path.join(entryDir, "entry.ts"))) await initEntry(entryDir);
+    // a folder with neither entry.ts nor config.json (a process entry's declaration) gets the baseline
+    if (!fs.existsSync(path.join(entryDir, "entry.ts")) && !fs.existsSync(path.join(entryDir, "config.json"))) await initEntry(entryDir);
     const t = track(DEFAULT_TRACK);
     const outDir = str(v, "out") ?? path.join("runs", path.basename(path.resolve(entryDir)));
     const runs = await runSeeds({

@@ -4,10 +4,12 @@ import { defineCommand, int, str, usage } from "../command.js";
 // The contest web application: the live leaderboard (the static site's pages, rebuilt when records
 // change) and, with --data, the contest API (accounts, uploads, review) and, when
 // PGOLF_GITHUB_WEBHOOK_SECRET and PGOLF_GITHUB_TOKEN are set, GitHub pull-request intake at
-// /webhooks/github (PGOLF_GITHUB_API_URL for GitHub Enterprise or a test server). Runs until stopped.
+// /webhooks/github (PGOLF_GITHUB_API_URL for GitHub Enterprise or a test server), and, when
+// PGOLF_GITHUB_CLIENT_ID and PGOLF_GITHUB_CLIENT_SECRET name an OAuth app, "Sign in with GitHub" on
+// the pages (PGOLF_GITHUB_WEB_URL, PGOLF_PUBLIC_URL for the callback address). Runs until stopped.
 export default defineCommand({
   name: "serve",
-  summary: "Run the contest web application: the live leaderboard of --records and, with --data, the contest API (uploads, review queue, audit) on PGlite or DATABASE_URL.",
+  summary: "Run the contest web application: the live leaderboard of --records and, with --data, the contest API and pages (submit, review queue, fleet admin, audit) on PGlite or DATABASE_URL.",
   usage: "[--records DIR] [--data DIR] [--track T] [--port 8080] [--host 127.0.0.1]",
   options: { records: { type: "string" }, data: { type: "string" }, track: { type: "string" }, port: { type: "string" }, host: { type: "string" } },
   streams: true,
@@ -19,7 +21,10 @@ export default defineCommand({
     const secret = process.env.PGOLF_GITHUB_WEBHOOK_SECRET;
     const token = process.env.PGOLF_GITHUB_TOKEN;
     const github = secret && token ? { secret, token, apiUrl: process.env.PGOLF_GITHUB_API_URL } : undefined;
-    const s = await startContestServer({ records, data, track: str(v, "track"), github });
+    const clientId = process.env.PGOLF_GITHUB_CLIENT_ID;
+    const clientSecret = process.env.PGOLF_GITHUB_CLIENT_SECRET;
+    const githubSignIn = clientId && clientSecret ? { clientId, clientSecret, webUrl: process.env.PGOLF_GITHUB_WEB_URL, apiUrl: process.env.PGOLF_GITHUB_API_URL, publicUrl: process.env.PGOLF_PUBLIC_URL } : undefined;
+    const s = await startContestServer({ records, data, track: str(v, "track"), github, githubSignIn });
     const host = str(v, "host") ?? "127.0.0.1";
     await new Promise<void>((resolve) => s.server.listen(int(v, "port") ?? 8080, host, resolve));
     const addr = s.server.address();
@@ -28,6 +33,7 @@ export default defineCommand({
     if (io.json) io.stdout.write(JSON.stringify(line) + "\n");
     else {
       io.stdout.write(`serving ${line.url}${records ? ` (records ${records})` : ""}${data ? ` (contest data ${data})` : ""}; Ctrl-C stops\n`);
+      if (data) io.stdout.write(`pages: ${line.url}signin, ${line.url}submit, ${line.url}review, ${line.url}admin\n`);
       if (s.adminToken) io.stdout.write(`first admin account "admin", token (shown once): ${s.adminToken}\n`);
     }
     await new Promise<void>((resolve) => {

@@ -21,8 +21,9 @@ export function parseMinutes(s: string | undefined): number | undefined {
 export default defineCommand({
   name: "train",
   summary: "Train an entry for each seed under the track's cap (resumable), then score each artifact; one log and one artifact per seed.",
-  usage: "DIR [--course C] [--dir DATA] [--track T] [--seeds 1,2,3] [--minutes N] [--out RUNS]",
-  options: { course: { type: "string" }, dir: { type: "string" }, track: { type: "string" }, seeds: { type: "string" }, minutes: { type: "string" }, out: { type: "string" } },
+  usage: "DIR [--course C] [--dir DATA] [--track T] [--seeds 1,2,3] [--minutes N] [--out RUNS] [--require-confinement]",
+  // --require-confinement: refuse to run a process entry that this machine cannot confine (verification workers pass it)
+  options: { course: { type: "string" }, dir: { type: "string" }, track: { type: "string" }, seeds: { type: "string" }, minutes: { type: "string" }, out: { type: "string" }, "require-confinement": { type: "boolean" } },
   positionals: [1, 1],
   async run(v, [entryDir], io) {
     const course = str(v, "course") ?? DEFAULT_COURSE;
@@ -34,11 +35,13 @@ export default defineCommand({
       minutes: parseMinutes(str(v, "minutes")),
       outDir: str(v, "out") ?? path.join("runs", path.basename(path.resolve(entryDir))),
       echo: !io.json,
+      strictConfinement: v["require-confinement"] === true,
     });
     return { entry: entryDir, course, runs };
   },
   human: (r) =>
     r.runs
       .map((s) => `seed ${s.seed}: val_bpb ${s.val_bpb.toFixed(4)} val_loss ${s.val_loss.toFixed(4)}, ${s.bytes_total.toLocaleString("en-US")} bytes (model ${s.bytes_model.toLocaleString("en-US")} + code ${s.bytes_code.toLocaleString("en-US")}), trained ${s.train_seconds.toFixed(0)} s -> ${s.log}`)
+      .concat(r.runs.flatMap((s) => s.warnings.map((w) => `warning: ${w}`)))
       .join("\n"),
 });

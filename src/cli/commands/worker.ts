@@ -2,9 +2,10 @@ import * as path from "node:path";
 import { runWorker } from "../../server/worker.js";
 import { defineCommand, str, usage } from "../command.js";
 
-// A verification machine: leases seeds of pgolf-native submissions from a contest server, reproduces
-// each in an isolated run (no network, sandbox user, cgroup limits, hard wallclock kill) with pgolf's
-// harness and trusted evaluator, and reports the reproduced numbers.
+// A verification machine: leases seeds of pgolf-format submissions (pgolf or process entries) from a
+// contest server, reproduces each in an isolated run (no network, sandbox user, cgroup limits, hard
+// wallclock kill) with pgolf's harness and trusted evaluator, and reports the reproduced numbers; a
+// heartbeat every 10 s feeds the admin page's fleet view.
 export default defineCommand({
   name: "worker",
   summary: "Reproduce queued submissions for a contest server: each seed trained and scored in an isolated run; the reproduced numbers are reported.",

@@ -1,0 +1,56 @@
+// A contest's rules that organizers set, declared once: which automatic findings stop a submission
+// at screening (it goes back to its author before any machine time is spent), how many open record
+// submissions an author may have, and how long the fleet trains each seed. Stored in the contests
+// row (config jsonb, max_open_submissions_per_author); changed by admins through the API, the admin
+// page or `pgolf serve`'s flags, each change in the audit log. Unknown keys and bad values are refused.
+import { PgolfError } from "../core/error.js";
+import type { FindingKind } from "../submission/check.js";
+
+export interface ContestConfig {
+  /** Open submissions (not approved or rejected) one author may have at once. */
+  max_open_submissions_per_author: number;
+  /** Finding kinds (errors) that send a submission back to its author before verification. */
+  screening: FindingKind[];
+  /** Training minutes per seed on the fleet instead of the track's cap (rehearsals); null: the cap. */
+  verify_minutes: number | null;
+}
+
+/** Every finding kind `pgolf check` reports, the values `screening` may list. */
+export const FINDING_KINDS: readonly FindingKind[] = ["schema", "missing-file", "score-mismatch", "seed-mismatch", "duplicate-log", "over-size", "over-time", "too-few-seeds", "not-significant", "reproduction-differs"];
+
+export const DEFAULT_CONTEST_CONFIG: ContestConfig = {
+  max_open_submissions_per_author: 3,
+  // what makes a record unusable as sent; significance is judged later, on the reproduced seeds
+  screening: ["schema", "missing-file", "score-mismatch", "seed-mismatch", "duplicate-log", "over-size", "over-time"],
+  verify_minutes: null,
+};
+
+const KEYS = Object.keys(DEFAULT_CONTEST_CONFIG) as (keyof ContestConfig)[];
+
+/** A change to a contest's config (some keys), checked; `from` names where it came from in errors. */
+export function parseContestConfigPatch(value: unknown, from: string): Partial<ContestConfig> {
+  const bad = (message: string, fix: string) => new PgolfError("CONFIG_INVALID", message, { file: from, fix });
+  if (!value || typeof value !== "object" || Array.isArray(value)) throw bad("the contest config must be an object", `give some of: ${KEYS.join(", ")}`);
+  const out: Partial<ContestConfig> = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (!(KEYS as string[]).includes(k)) throw new PgolfError("CONFIG_UNKNOWN_KEY", `unknown contest config key "${k}"`, { file: from, fix: `known keys: ${KEYS.join(", ")}` });
+    if (k === "max_open_submissions_per_author") {
+      if (!Number.isInteger(v) || (v as number) < 1 || (v as number) > 1000) throw bad(`max_open_submissions_per_author must be an integer from 1 to 1000, got ${JSON.stringify(v)}`, "e.g. 3");
+      out.max_open_submissions_per_author = v as number;
+    } else if (k === "screening") {
+      if (!Array.isArray(v) || v.some((x) => !FINDING_KINDS.includes(x as FindingKind))) throw bad(`screening must list finding kinds, got ${JSON.stringify(v)}`, `kinds: ${FINDING_KINDS.join(", ")}`);
+      out.screening = [...new Set(v as FindingKind[])];
+    } else if (k === "verify_minutes") {
+      if (v !== null && (typeof v !== "number" || !Number.isFinite(v) || v <= 0 || v > 24 * 60)) throw bad(`verify_minutes must be null or minutes above 0 (at most a day), got ${JSON.stringify(v)}`, "null trains each seed for the track's cap");
+      out.verify_minutes = v as number | null;
+    }
+  }
+  return out;
+}
+
+/** The stored config (the row's jsonb and its limit column) over the defaults. */
+export function contestConfigOf(row: { config: unknown; max_open_submissions_per_author: number }): ContestConfig {
+  const stored = row.config && typeof row.config === "object" ? (row.config as Record<string, unknown>) : {};
+  const known = Object.fromEntries(Object.entries(stored).filter(([k]) => k === "screening" || k === "verify_minutes"));
+  return { ...DEFAULT_CONTEST_CONFIG, ...parseContestConfigPatch(known, "the contests table"), max_open_submissions_per_author: row.max_open_submissions_per_author };
+}
