@@ -35,4 +35,8 @@ test("the hosted leaderboard shows the reproduced score beside the claim and the
   // a static build (no contest) is unchanged: no reproduction columns
   const plain = planLeaderboard([base, next], "/records").files.find((f) => f.path === "index.html")!.content;
   assert.doesNotMatch(plain, /Reproduced/);
+  // the hosted pages link the contest server's own pages; a static site has no server to link
+  assert.match(index, /<a href="\/submit">Submit<\/a>/);
+  assert.match(page, /<a href="\/review">Review<\/a>/);
+  assert.doesNotMatch(plain, /href="\/submit"/);
 });

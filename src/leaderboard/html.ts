@@ -28,7 +28,17 @@ export interface PageSpec {
   /** Which nav item is current. */
   nav?: "index" | "lineage" | "record";
   body: string;
+  /** Served by a contest server: the nav also links its pages (submit, review, admin, sign in). */
+  hosted?: boolean;
 }
+
+/** The contest server's own pages (src/server/ui_pages.ts), at the site root of a hosted contest. */
+const HOSTED_NAV = [
+  ["/submit", "Submit"],
+  ["/review", "Review"],
+  ["/admin", "Admin"],
+  ["/signin", "Sign in"],
+];
 
 /** The page frame every page shares: one local stylesheet, one local script, no remote resource. */
 export function page(p: PageSpec): string {
@@ -45,7 +55,7 @@ export function page(p: PageSpec): string {
 <script src="${p.base}assets/site.js" defer></script>
 </head>
 <body>
-<header class="top"><nav>${item("index.html", "Leaderboard", "index")} ${item("index.html#frontier", "Frontier", undefined)} ${item("index.html#bytes", "Bytes vs bpb", undefined)} ${item("lineage.html", "Lineage", "lineage")}</nav></header>
+<header class="top"><nav>${item("index.html", "Leaderboard", "index")} ${item("index.html#frontier", "Frontier", undefined)} ${item("index.html#bytes", "Bytes vs bpb", undefined)} ${item("lineage.html", "Lineage", "lineage")}${p.hosted ? " " + HOSTED_NAV.map(([href, label]) => `<a href="${href}">${label}</a>`).join(" ") : ""}</nav></header>
 <main>
 ${p.body}
 </main>

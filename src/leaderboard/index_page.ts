@@ -117,5 +117,5 @@ ${frontiers.join("\n") || '<p class="empty">No record track in these records.</p
 <p>${entries.filter((e) => e.bytes_total !== null && e.val_bpb !== null).length} records give both a size and a score. The dashed line is the size cap.</p>
 ${bytes ?? '<p class="empty">No record gives both bytes and a score.</p>'}
 </section>`;
-  return page({ title: "Parameter Golf leaderboard", base: "", nav: "index", body });
+  return page({ title: "Parameter Golf leaderboard", base: "", nav: "index", body, hosted: lb.hosted });
 }

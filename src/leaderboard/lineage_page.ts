@@ -4,7 +4,7 @@ import { esc, page } from "./html.js";
 import type { LineageGraph } from "./lineage.js";
 import { lineageSvg } from "./lineage.js";
 
-export function lineagePage(g: LineageGraph, labelOf: (id: string) => { label: string; page: string }): string {
+export function lineagePage(g: LineageGraph, labelOf: (id: string) => { label: string; page: string }, hosted = false): string {
   const label = new Map(g.nodes.map((n) => [n.key, n]));
   const rows = g.edges.map((e) => {
     const from = label.get(e.from)!;
@@ -19,5 +19,5 @@ ${g.edges.length ? `<div class="scroll">${lineageSvg(g)}</div>` : '<p class="emp
 ${rows.length ? `<h2>Links</h2><table class="lineage-links"><thead><tr><th>Record</th><th>Builds on</th></tr></thead><tbody>${rows.join("\n")}</tbody></table>` : ""}
 <h2>Records without lineage</h2>
 ${unlinked.length ? `<p>${unlinked.length} records name no parent and no record names them.</p><ul class="unlinked">${unlinked.join("")}</ul>` : '<p class="empty">None.</p>'}`;
-  return page({ title: "Lineage: Parameter Golf records", base: "", nav: "lineage", body });
+  return page({ title: "Lineage: Parameter Golf records", base: "", nav: "lineage", body, hosted });
 }

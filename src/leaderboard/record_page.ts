@@ -81,7 +81,7 @@ function findingsList(e: LeaderboardEntry): string {
   return `<ul class="findings">${items.join("\n")}</ul>`;
 }
 
-export function recordPage(e: LeaderboardEntry, r: NormalizedRecord | undefined, links: RecordLinks): string {
+export function recordPage(e: LeaderboardEntry, r: NormalizedRecord | undefined, links: RecordLinks, hosted = false): string {
   const fr = e.frontier;
   const meta: [string, string][] = [
     ["Folder", `<code>${esc(e.id)}</code>`],
@@ -145,5 +145,5 @@ ${parents.length ? `<h3>Builds on</h3><ul class="parents">${parents.join("")}</u
 ${children.length ? `<h3>Built on by</h3><ul class="children">${children.join("")}</ul>` : ""}
 ${e.techniques.length ? `<h3>Techniques</h3><p>${e.techniques.map((t) => `<code>${esc(t)}</code>`).join(" ")}</p>` : ""}
 ${r && r.codeFiles.length ? `<h3>Code files</h3><p>${r.codeFiles.map((f) => `<code>${esc(f)}</code>`).join(" ")}</p>` : ""}`;
-  return page({ title: `${e.name ?? e.id}: Parameter Golf record`, base: "../", nav: "record", body });
+  return page({ title: `${e.name ?? e.id}: Parameter Golf record`, base: "../", nav: "record", body, hosted });
 }

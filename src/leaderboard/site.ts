@@ -37,7 +37,7 @@ export function siteFiles(lb: Leaderboard, records: NormalizedRecord[]): SiteFil
       content: lineagePage(graph, (id) => {
         const e = entries.find((x) => x.id === id)!;
         return { label: e.name ?? e.id, page: e.page };
-      }),
+      }, lb.hosted),
     },
   ];
   for (const e of entries) {
@@ -46,7 +46,7 @@ export function siteFiles(lb: Leaderboard, records: NormalizedRecord[]): SiteFil
       parents: graph.edges.filter((x) => x.to === key).map((x) => ({ label: node.get(x.from)!.label, page: node.get(x.from)!.page })),
       children: graph.edges.filter((x) => x.from === key).map((x) => ({ label: node.get(x.to)!.label, page: node.get(x.to)!.page! })),
     };
-    files.push({ path: e.page, content: recordPage(e, byFolder.get(e.folder), links) });
+    files.push({ path: e.page, content: recordPage(e, byFolder.get(e.folder), links, lb.hosted) });
   }
   return files;
 }

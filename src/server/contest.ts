@@ -6,7 +6,7 @@ import { createHash, randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { packRecordFolder, unpackRecordFolder } from "../artifact/pack.js";
+import { decodePack, packRecordFolder, unpackRecordFolder } from "../artifact/pack.js";
 import { PgolfError } from "../core/error.js";
 import { sha256 } from "../core/hash.js";
 import { track as lookupTrack } from "../core/track.js";
@@ -401,6 +401,28 @@ export class Contest {
       await this.audit(tx, actor, `verification.${next}`, `submission:${id}`, v);
     }
     return next;
+  }
+
+  /**
+   * A submission's files as the stored pack holds them (for reviewers and the author): paths, sizes
+   * and sha256; with `file`, that file's bytes (HTTP_NOT_FOUND when the pack has no such path).
+   */
+  async files(user: User, id: string): Promise<{ path: string; bytes: number; sha256: string }[]> {
+    const { files } = await this.readableFiles(user, id);
+    return files.table.files.map((f) => ({ path: f.path, bytes: f.bytes, sha256: f.sha256 }));
+  }
+
+  async file(user: User, id: string, file: string): Promise<Uint8Array> {
+    const { files } = await this.readableFiles(user, id);
+    const b = files.files.get(file);
+    if (!b) throw new PgolfError("HTTP_NOT_FOUND", `submission ${id} has no file ${JSON.stringify(file)}`, { fix: "list its files first: GET /api/submissions/:id/files" });
+    return b;
+  }
+
+  private async readableFiles(user: User, id: string) {
+    const s = await this.get(id);
+    if (s.author !== user.handle) this.requireRole(user, ["reviewer", "admin"]);
+    return { submission: s, files: decodePack(Buffer.from(await this.blobs.get(s.record_blob)), `submission ${id}`) };
   }
 
   /** The stored record pack of a submission. */

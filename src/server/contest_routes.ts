@@ -5,6 +5,8 @@
 //   GET  /api/submissions               the caller's own submissions, newest first
 //   GET  /api/submissions/:id           a submission, its status and findings
 //   GET  /api/submissions/:id/results   its verification: seeds queued and verified, reproduced runs
+//   GET  /api/submissions/:id/files     the author, reviewers and admins: its files (path, bytes, sha256)
+//   GET  /api/submissions/:id/files/:p  one of them, as text/plain
 //   GET  /api/me                        the caller's account {handle, role}
 //   GET  /api/review/queue              reviewers: submissions waiting, oldest first
 //   POST /api/submissions/:id/review    reviewers: {action: approve|reject|request-changes, reason}
@@ -137,6 +139,25 @@ export function contestRoutes(contest: Contest, onChange: () => Promise<void> = 
     if (p === "/api/submissions" && req.method === "GET") {
       const user = await contest.authenticate(req.headers.authorization);
       sendJson(res, 200, await contest.mine(user));
+      return true;
+    }
+    const fm = /^\/api\/submissions\/([^/]+)\/files(?:\/(.+))?$/.exec(p);
+    if (fm && req.method === "GET") {
+      const user = await contest.authenticate(req.headers.authorization);
+      if (!fm[2]) {
+        sendJson(res, 200, await contest.files(user, fm[1]));
+        return true;
+      }
+      let name: string;
+      try {
+        name = decodeURIComponent(fm[2]);
+      } catch {
+        throw new PgolfError("HTTP_BAD_REQUEST", "the file path is not valid percent-encoding");
+      }
+      const body = await contest.file(user, fm[1], name);
+      // a record's own bytes, shown as text and never run: no sniffing, and a sandbox if opened directly
+      res.writeHead(200, { "content-type": "text/plain; charset=utf-8", "content-length": body.length, "x-content-type-options": "nosniff", "content-security-policy": "sandbox; default-src 'none'", "cache-control": "no-store" });
+      res.end(body);
       return true;
     }
     if (m && m[2] === "/results" && req.method === "GET") {

@@ -16,6 +16,7 @@ import { fastRecord } from "../../test/support/fast_record.js";
 import { startContestServer } from "./contest_server.js";
 import { GitHubServer } from "../../test/support/github_server.js";
 import { isolationSupport } from "./isolation.js";
+import { UI_JS } from "./ui_assets.js";
 import { uploadRecord } from "./upload_client.js";
 import { runWorker } from "./worker.js";
 
@@ -93,6 +94,8 @@ test("heartbeats make the fleet view; a silent worker is shown dead; web-form up
       assert.ok(first.findings.some((f) => f.severity === "error"));
       await rejectsWith(uploadRecord(base, alice, path.join(FIXTURES, "pgolf-records", "track_10min_16mb", "2026-03-17_NaiveBaseline")), "HTTP_RATE_LIMITED");
     }
+    // the pages' one script is valid JavaScript (a syntax error would leave every page empty)
+    assert.doesNotThrow(() => new Function(UI_JS));
     // the pages are served with a strict CSP
     const page = await fetch(`${base}/submit`);
     assert.equal(page.status, 200);
@@ -175,6 +178,21 @@ test("in the browser: submit with the form, watch the worker on the admin page, 
     await waitText(page, `${row} td.repro`, /1 of 1 seeds, mean/);
     assert.match((await page.textContent(`${row} td.repro`))!, new RegExp(`1 of 1 seeds, mean ${run.val_bpb.toFixed(4)} \\(box-1\\)`));
     assert.equal(await page.textContent(`${row} td.status`), "verified");
+    // the reviewer reads the record's files and its history before deciding
+    await page.click(`${row} button.link`);
+    await waitText(page, "#files", /submission\.json/);
+    await page.click('#files button[data-path="submission.json"]');
+    await waitText(page, "#file-view", /Unigram TTT \(web\)/);
+    await waitText(page, "#history", /box-1 result\.record \(seed 7/);
+    assert.match((await page.textContent("#history"))!, /^alice submission\.receive/);
+    // files are for reviewers and the author, not for other participants
+    const bob = (await api(base, "POST", "/api/users", admin, { handle: "bob" })).json.token as string;
+    assert.equal((await api(base, "GET", `/api/submissions/${id}/files`, bob)).status, 403);
+    assert.equal((await api(base, "GET", `/api/submissions/${id}/files`, alice)).status, 200);
+    const raw = await fetch(`${base}/api/submissions/${id}/files/submission.json`, { headers: { authorization: `Bearer ${alice}` } });
+    assert.match(raw.headers.get("content-security-policy")!, /sandbox/);
+    assert.equal(JSON.parse(await raw.text()).name, "Unigram TTT (web)");
+    assert.equal((await api(base, "GET", `/api/submissions/${id}/files/..%2Fetc%2Fpasswd`, alice)).status, 404);
     await page.click(`${row} button.decide`);
     await waitText(page, "#message", /is now approved/);
 
@@ -183,6 +201,7 @@ test("in the browser: submit with the form, watch the worker on the admin page, 
     const lbRow = `tr[data-id="${id}"]`;
     await page.waitForSelector(lbRow);
     const cells = await page.$$eval(`${lbRow} td`, (tds) => tds.map((td) => td.textContent?.trim() ?? ""));
+    assert.ok(await page.$('header.top a[href="/submit"]'), "the hosted leaderboard links the contest's pages");
     assert.equal(cells[2], run.val_bpb.toFixed(4), cells.join(" | "));
     assert.ok(cells.includes("1 run, 1 seed"), cells.join(" | "));
     const res = await s.contest!.db.query<{ val_bpb: number; worker: string }>(`SELECT val_bpb, worker FROM results WHERE submission_id = $1`, [id]);

@@ -19,6 +19,10 @@ td.decision textarea { width: 220px; height: 3em; font: inherit; vertical-align:
 td.decision select { font: inherit; }
 ul.findings { margin: 4px 0; padding-left: 18px; }
 code.token { user-select: all; background: #fff8c5; padding: 2px 4px; }
+button.link { border: none; background: none; padding: 0; color: var(--accent); text-decoration: underline; }
+button.file { font-family: ui-monospace, monospace; font-size: 13px; }
+.detail { display: grid; grid-template-columns: minmax(220px, 1fr) 3fr; gap: 16px; }
+#file-view { max-height: 520px; overflow: auto; background: #f6f8fa; border: 1px solid var(--line); padding: 8px; font-size: 13px; white-space: pre-wrap; }
 fieldset#screening { border: 1px solid var(--line); border-radius: 6px; display: flex; flex-wrap: wrap; gap: 4px 14px; }
 `;
 
@@ -182,6 +186,39 @@ export const UI_JS = `"use strict";
     return el("td", { class: "decision" }, action, " ", reason, " ", go);
   }
 
+  /** A submission's files and history below the queue; a file opens as text. */
+  function showDetail(s) {
+    $("#detail").hidden = false;
+    $("#detail-title").textContent = (s.claimed.name || s.id) + " by " + s.author;
+    var files = $("#files");
+    var history = $("#history");
+    files.textContent = "";
+    history.textContent = "";
+    $("#file-name").textContent = "Choose a file";
+    $("#file-view").textContent = "";
+    api("GET", "/api/submissions/" + s.id + "/files").then(function (list) {
+      list.forEach(function (f) {
+        var open = el("button", { type: "button", class: "file", "data-path": f.path, text: f.path });
+        open.addEventListener("click", function () {
+          var headers = { authorization: "Bearer " + token() };
+          fetch("/api/submissions/" + s.id + "/files/" + f.path.split("/").map(encodeURIComponent).join("/"), { headers: headers })
+            .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.text(); })
+            .then(function (text) {
+              $("#file-name").textContent = f.path + " (" + f.bytes + " bytes)";
+              $("#file-view").textContent = text.length > 200000 ? text.slice(0, 200000) + "\\n… (first 200,000 characters)" : text;
+            }, function (e) { say(e.message, "error"); });
+        });
+        files.appendChild(el("li", {}, open, " " + f.bytes + " bytes"));
+      });
+    }, function (e) { say(e.message, "error"); });
+    api("GET", "/api/submissions/" + s.id + "/audit").then(function (trail) {
+      trail.forEach(function (a) {
+        var d = a.details || {};
+        history.appendChild(el("li", {}, el("strong", { text: a.actor }), " " + a.action + (d.reason ? ": " + d.reason : "") + (d.seed !== undefined ? " (seed " + d.seed + ", val_bpb " + bpb(d.val_bpb) + ")" : "")));
+      });
+    }, function (e) { say(e.message, "error"); });
+  }
+
   function loadQueue() {
     return api("GET", "/api/review/queue").then(function (subs) {
       var body = $("#queue tbody");
@@ -189,7 +226,9 @@ export const UI_JS = `"use strict";
       if (subs.length === 0) body.appendChild(el("tr", {}, el("td", { colspan: "8", class: "empty", text: "Nothing is waiting for review." })));
       subs.forEach(function (s) {
         var repro = el("td", { class: "repro", text: "…" });
-        body.appendChild(el("tr", { "data-id": s.id }, el("td", { text: when(s.created_at) }), el("td", { text: s.claimed.name || s.id }), el("td", { text: s.author + (s.source === "github" ? " (GitHub)" : "") }), el("td", { class: "num", text: bpb(s.claimed.val_bpb) }), el("td", { class: "status", text: s.status }), findingsCell(s.findings), repro, decisionCell(s)));
+        var name = el("button", { type: "button", class: "link", text: s.claimed.name || s.id });
+        name.addEventListener("click", function () { showDetail(s); });
+        body.appendChild(el("tr", { "data-id": s.id }, el("td", { text: when(s.created_at) }), el("td", {}, name), el("td", { text: s.author + (s.source === "github" ? " (GitHub)" : "") }), el("td", { class: "num", text: bpb(s.claimed.val_bpb) }), el("td", { class: "status", text: s.status }), findingsCell(s.findings), repro, decisionCell(s)));
         api("GET", "/api/submissions/" + s.id + "/results").then(function (v) { showReproduced(repro, v); }, function () { repro.textContent = ""; });
       });
     }, function (e) { say(e.message, "error"); });

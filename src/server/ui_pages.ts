@@ -38,7 +38,14 @@ const BODIES: Record<UiPage, string> = {
   review: `<h1>Review queue</h1>
 <p class="lead">Submissions that passed the automatic checks, oldest first, with what the fleet reproduced so far. Approve, reject or request changes; a reason is required except to approve, and every action is in the audit log.</p>
 <div id="message" role="status"></div>
-<div class="scroll"><table id="queue"><thead><tr><th>Submitted</th><th>Record</th><th>Author</th><th class="num">Claimed</th><th>Status</th><th>Findings</th><th>Reproduced</th><th>Decision</th></tr></thead><tbody></tbody></table></div>`,
+<div class="scroll"><table id="queue"><thead><tr><th>Submitted</th><th>Record</th><th>Author</th><th class="num">Claimed</th><th>Status</th><th>Findings</th><th>Reproduced</th><th>Decision</th></tr></thead><tbody></tbody></table></div>
+<section id="detail" hidden>
+<h2 id="detail-title"></h2>
+<div class="detail">
+<div><h3>Files</h3><ul id="files"></ul><h3>History</h3><ol id="history"></ol></div>
+<div><h3 id="file-name">Choose a file</h3><pre id="file-view"></pre></div>
+</div>
+</section>`,
   admin: `<h1>Fleet and accounts</h1>
 <p class="lead">Every worker heard from in the last day (alive: a heartbeat in the last <span id="alive-after">45</span> s) and the verification queue. Refreshed every 5 s.</p>
 <div id="message" role="status"></div>
