@@ -89,10 +89,12 @@ test("a run outlives no dead worker: its own timeout ends it, and the next worke
   const { spawn } = await import("node:child_process");
   const { sweepOrphanRuns, ORPHAN_GRACE_SECONDS } = await import("./isolation.js");
   const module = new URL("./isolation.ts", import.meta.url).pathname;
+  // a prefix of this test's own: workers started by other tests meanwhile sweep only "pgolf-" runs
+  const prefix = `pgolftest${process.pid}`;
   // a "worker": a node process that starts an isolated `sleep 300` with this wallclock, then is SIGKILLed
   const worker = (wallclockMs: number) =>
-    spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", `import { runIsolated } from ${JSON.stringify(module)}; await runIsolated(["/bin/sleep", "300"], { cwd: "/tmp", limits: { memoryBytes: 64 << 20, cpus: 1, pids: 8, wallclockMs: ${wallclockMs} } });`], { stdio: "ignore" });
-  const groupsOf = (pid: number) => fs.readdirSync("/sys/fs/cgroup/pids").filter((n) => n.startsWith(`pgolf-${pid}-`));
+    spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", `import { runIsolated } from ${JSON.stringify(module)}; await runIsolated(["/bin/sleep", "300"], { cwd: "/tmp", limits: { memoryBytes: 64 << 20, cpus: 1, pids: 8, wallclockMs: ${wallclockMs} }, groupPrefix: ${JSON.stringify(prefix)} });`], { stdio: "ignore" });
+  const groupsOf = (pid: number) => fs.readdirSync("/sys/fs/cgroup/pids").filter((n) => n.startsWith(`${prefix}-${pid}-`));
   const procsOf = (name: string) => {
     try {
       return fs.readFileSync(`/sys/fs/cgroup/pids/${name}/cgroup.procs`, "utf8").split("\n").filter(Boolean).length;
@@ -119,7 +121,7 @@ test("a run outlives no dead worker: its own timeout ends it, and the next worke
   assert.equal(procsOf(shortGroup), 0, "the orphaned run's own timeout killed it");
   assert.ok(procsOf(longGroup) > 0, "the long run is still going");
   // a worker starting now sweeps both: the long run is killed and every group is removed
-  assert.ok((await sweepOrphanRuns()) >= 2);
+  assert.equal(await sweepOrphanRuns(prefix), 2);
   assert.equal(procsOf(longGroup), 0);
   for (const c of ["pids", "memory", "cpu"]) for (const g of [shortGroup, longGroup]) assert.ok(!fs.existsSync(`/sys/fs/cgroup/${c}/${g}`), `${c}/${g} removed`);
 });

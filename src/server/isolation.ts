@@ -49,6 +49,8 @@ export interface IsolatedOptions {
   gid?: number;
   /** Keep at most this much of stdout and stderr, bytes. */
   maxOutputBytes?: number;
+  /** The run's cgroups are named <prefix>-<owner pid>-<owner start>-<uuid>; default "pgolf" (what sweepOrphanRuns looks for). */
+  groupPrefix?: string;
 }
 
 const CGROUP_ROOT = "/sys/fs/cgroup";
@@ -117,11 +119,12 @@ export const ORPHAN_GRACE_SECONDS = 5;
  * many runs it found. Each run also dies by itself at its wallclock (+ ORPHAN_GRACE_SECONDS), so this
  * only frees the machine sooner: `pgolf worker` calls it when it starts.
  */
-export async function sweepOrphanRuns(): Promise<number> {
+export async function sweepOrphanRuns(prefix = "pgolf"): Promise<number> {
   if (!isolationSupport().ok) return 0;
+  if (!/^[a-z][a-z0-9]*$/.test(prefix)) throw new PgolfError("USAGE", `"${prefix}" is not a cgroup name prefix`, { fix: "letters and digits" });
   let found = 0;
   for (const name of fs.readdirSync(path.join(CGROUP_ROOT, "pids"))) {
-    const m = /^pgolf-(\d+)-(\d+)-[0-9a-f-]{36}$/.exec(name);
+    const m = new RegExp(`^${prefix}-(\\d+)-(\\d+)-[0-9a-f-]{36}$`).exec(name);
     if (!m || processAlive(Number(m[1]), m[2] === "0" ? null : m[2])) continue;
     found++;
     killGroup(path.join(CGROUP_ROOT, "pids", name));
@@ -145,7 +148,7 @@ export async function runIsolated(command: string[], o: IsolatedOptions): Promis
   const uid = o.uid ?? 65534;
   const gid = o.gid ?? 65534;
   // the owner's pid and start time in the name let sweepOrphanRuns find runs whose worker died
-  const id = `pgolf-${process.pid}-${processStartTime(process.pid) ?? 0}-${randomUUID()}`;
+  const id = `${o.groupPrefix ?? "pgolf"}-${process.pid}-${processStartTime(process.pid) ?? 0}-${randomUUID()}`;
   const groups = CONTROLLERS.map((c) => path.join(CGROUP_ROOT, c, id));
   for (const g of groups) fs.mkdirSync(g);
   try {
