@@ -6,14 +6,12 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import { rejectsWith } from "../../test/support/errors.js";
-import { startCanary, type Canary } from "../../test/support/canary_server.js";
+import { courseAndCanary } from "../../test/support/canary_server.js";
 import { PROJECT_ROOT, tempDir } from "../../test/support/fixtures.js";
 import { processesWith, pythonProcessEntry } from "../../test/support/process_entry.js";
 import { track } from "../core/track.js";
-import { openCourse, type Course } from "../data/course.js";
-import { prepareCourse } from "../data/prepare.js";
 import { confineSupport } from "../train/confine.js";
 import { trainSeed, type TrainSeedOptions } from "../train/harness.js";
 import { scoreArtifact } from "./run_seeds.js";
@@ -22,16 +20,7 @@ const work = tempDir();
 const LOCAL = track("cpu-10min-2mb");
 const support = confineSupport();
 const needsNamespaces = support.ok ? {} : { skip: `no namespaces here: ${support.problems.join("; ")}` };
-let course: Course;
-let canary: Canary;
-let port = 0;
-
-before(async () => {
-  course = openCourse((await prepareCourse({ dir: path.join(work, "data") })).dir);
-  canary = await startCanary();
-  port = canary.port;
-});
-after(() => canary.close());
+const fx = courseAndCanary(work);
 
 let n = 0;
 function entry(settings: Record<string, unknown> = {}): string {
@@ -39,12 +28,12 @@ function entry(settings: Record<string, unknown> = {}): string {
 }
 
 function train(entryDir: string, extra: Partial<TrainSeedOptions> = {}) {
-  return trainSeed({ entryDir, course, track: LOCAL, seed: 1, outDir: path.join(work, `runs-${++n}`), minutes: 0.5, ...extra });
+  return trainSeed({ entryDir, course: fx.course, track: LOCAL, seed: 1, outDir: path.join(work, `runs-${++n}`), minutes: 0.5, ...extra });
 }
 
 test("training: an entry that reads the validation shard fails, directly and through /proc: it is hidden", { ...needsNamespaces, timeout: 60_000 }, async () => {
   const outDir = path.join(work, "reader-run");
-  await rejectsWith(train(entry({ mode: "reader", path: course.valFiles[0], host_pid: process.pid }), { outDir }), "ENTRY_CRASHED", (e) => {
+  await rejectsWith(train(entry({ mode: "reader", path: fx.course.valFiles[0], host_pid: process.pid }), { outDir }), "ENTRY_CRASHED", (e) => {
     assert.match(e.message, /train could not read the validation shard/);
     assert.match(e.message, /No such file or directory/);
   });
@@ -52,8 +41,8 @@ test("training: an entry that reads the validation shard fails, directly and thr
 });
 
 test("training: an entry that connects to a server on the host's loopback fails, and the server sees nothing", { ...needsNamespaces, timeout: 60_000 }, async () => {
-  await rejectsWith(train(entry({ mode: "socket", port })), "ENTRY_CRASHED", (e) => assert.match(e.message, /Network is unreachable/));
-  assert.equal(canary.connections(), 0);
+  await rejectsWith(train(entry({ mode: "socket", port: fx.canary.port })), "ENTRY_CRASHED", (e) => assert.match(e.message, /Network is unreachable/));
+  assert.equal(fx.canary.connections(), 0);
 });
 
 test("training: an entry that runs past its cap is killed with every process it started (ENTRY_TIMEOUT)", { timeout: 60_000 }, async () => {
@@ -78,14 +67,14 @@ test("training: a clean exit without an artifact, a program not on PATH and a sc
 test("scoring: a model that reads the validation shard or opens a socket fails; no score is given", { ...needsNamespaces, timeout: 120_000 }, async () => {
   const trained = await train(entry());
   assert.equal(trained.confinement, "namespaces");
-  const score = (settings: Record<string, unknown>) => scoreArtifact({ entryDir: entry(settings), artifactFile: trained.artifact, courseDir: course.dir, track: LOCAL, maxTargets: 8192, strictConfinement: true });
+  const score = (settings: Record<string, unknown>) => scoreArtifact({ entryDir: entry(settings), artifactFile: trained.artifact, courseDir: fx.course.dir, track: LOCAL, maxTargets: 8192, strictConfinement: true });
   const honest = await score({});
   assert.equal(honest.confinement, "namespaces");
   assert.ok(Number.isFinite(honest.val_bpb));
-  await rejectsWith(score({ mode: "reader", path: course.valFiles[0] }), "ENTRY_CRASHED", (e) => {
+  await rejectsWith(score({ mode: "reader", path: fx.course.valFiles[0] }), "ENTRY_CRASHED", (e) => {
     assert.match(e.message, /eval could not read the validation shard/);
     assert.equal((e.details?.partial as { targets_scored: number }).targets_scored, 0);
   });
-  await rejectsWith(score({ mode: "socket", port }), "ENTRY_CRASHED", (e) => assert.match(e.message, /Network is unreachable/));
-  assert.equal(canary.connections(), 0);
+  await rejectsWith(score({ mode: "socket", port: fx.canary.port }), "ENTRY_CRASHED", (e) => assert.match(e.message, /Network is unreachable/));
+  assert.equal(fx.canary.connections(), 0);
 });

@@ -11,6 +11,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, test } from "node:test";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { launchChromium, NO_CHROMIUM } from "../../test/support/browser.js";
 import { FIXTURES, PROJECT_ROOT, tempDir } from "../../test/support/fixtures.js";
 import { normalizedRecord, seedLogs } from "../../test/support/records.js";
 import type { NormalizedRecord } from "../submission/normalized_record.js";
@@ -24,7 +25,6 @@ import { leaderboardLineage } from "./site.js";
 
 const RECORDS = path.join(FIXTURES, "pgolf-records");
 const OUTPUT = path.join(PROJECT_ROOT, "test-output", "leaderboard");
-const CHROMIUM = [process.env.PGOLF_CHROMIUM, "/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => p && fs.existsSync(p));
 
 // ---------- records made in memory ----------
 
@@ -184,23 +184,18 @@ const FACTS = `(() => {
   };
 })()`;
 
-async function launch(): Promise<import("playwright-core").Browser> {
-  const { chromium } = await import("playwright-core");
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"] });
-}
-
 function browserSkip(): { skip?: string } {
   if (!fs.existsSync(RECORDS)) return { skip: `record fixtures not found at ${RECORDS} (they live in ../shared/fixtures beside the project)` };
-  if (!CHROMIUM) return { skip: "chromium not found (apt-get install chromium, or set PGOLF_CHROMIUM)" };
+  if (NO_CHROMIUM) return { skip: NO_CHROMIUM };
   return {};
 }
 
 describe("leaderboard site in chromium", () => {
-  test("hostile record text runs no script in the browser", { ...(CHROMIUM ? {} : { skip: "chromium not found (apt-get install chromium)" }), timeout: 30_000 }, async () => {
+  test("hostile record text runs no script in the browser", { skip: NO_CHROMIUM, timeout: 30_000 }, async () => {
     const out = tempDir("pgolf-leaderboard-");
     const { files } = planLeaderboard(hostileRecords("/records"), "/records");
     await writeSite(out, files);
-    const browser = await launch();
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage();
       const problems: string[] = [];
@@ -243,7 +238,7 @@ describe("leaderboard site in chromium", () => {
       main.frontier.map((f) => f.id).sort(),
     );
 
-    const browser = await launch();
+    const browser = await launchChromium();
     const factsByUrl = new Map<string, PageFacts>();
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });

@@ -4,7 +4,7 @@
 import * as http from "node:http";
 import { PgolfError } from "../core/error.js";
 import { VERSION } from "../core/version.js";
-import { contentType, sendError, sendJson } from "./http_util.js";
+import { contentType, decodePath, sendError, sendJson } from "./http_util.js";
 import type { SiteCache } from "./site_cache.js";
 
 export interface AppOptions {
@@ -14,12 +14,7 @@ export interface AppOptions {
 }
 
 function serveSite(site: SiteCache, req: http.IncomingMessage, res: http.ServerResponse, url: URL): void {
-  let p: string;
-  try {
-    p = decodeURIComponent(url.pathname);
-  } catch {
-    throw new PgolfError("HTTP_BAD_REQUEST", "the path is not valid percent-encoding");
-  }
+  const p = decodePath(url.pathname);
   const f = site.get(p);
   if (!f) throw new PgolfError("HTTP_NOT_FOUND", `no page at ${url.pathname}`, { fix: "start from /" });
   const headers = {

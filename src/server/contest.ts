@@ -228,7 +228,7 @@ export class Contest {
   /** The author's submission of exactly these bytes that was not rejected, as a repeated answer; null when none. */
   private async sameUpload(q: Queryable, user: User, blob: string): Promise<SubmissionView | null> {
     const r = await q.query<Record<string, unknown>>(
-      `SELECT s.id, u.handle AS author, s.source, s.status, s.record_blob, s.claimed, s.findings, s.created_at FROM submissions s JOIN users u ON u.id = s.author_id
+      `${SUBMISSION_VIEW}
        WHERE s.contest_id = $1 AND s.author_id = $2 AND s.record_blob = $3 AND s.status <> 'rejected' ORDER BY s.created_at, s.id LIMIT 1`,
       [this.contestId, user.id, blob],
     );
@@ -243,7 +243,7 @@ export class Contest {
   async get(id: string): Promise<SubmissionView> {
     if (!/^[0-9a-f-]{36}$/.test(id)) throw new PgolfError("HTTP_NOT_FOUND", `no submission ${id}`);
     const r = await this.db.query<Record<string, unknown>>(
-      `SELECT s.id, u.handle AS author, s.source, s.status, s.record_blob, s.claimed, s.findings, s.created_at FROM submissions s JOIN users u ON u.id = s.author_id WHERE s.id = $1 AND s.contest_id = $2`,
+      `${SUBMISSION_VIEW} WHERE s.id = $1 AND s.contest_id = $2`,
       [id, this.contestId],
     );
     if (r.rows.length === 0) throw new PgolfError("HTTP_NOT_FOUND", `no submission ${id}`);
@@ -274,7 +274,7 @@ export class Contest {
   /** An account's own submissions, newest first. */
   async mine(user: User): Promise<SubmissionView[]> {
     const r = await this.db.query<Record<string, unknown>>(
-      `SELECT s.id, u.handle AS author, s.source, s.status, s.record_blob, s.claimed, s.findings, s.created_at FROM submissions s JOIN users u ON u.id = s.author_id
+      `${SUBMISSION_VIEW}
        WHERE s.contest_id = $1 AND s.author_id = $2 ORDER BY s.created_at DESC, s.id`,
       [this.contestId, user.id],
     );
@@ -295,7 +295,7 @@ export class Contest {
   /** Submissions waiting for a reviewer, oldest first. */
   async queue(): Promise<SubmissionView[]> {
     const r = await this.db.query<Record<string, unknown>>(
-      `SELECT s.id, u.handle AS author, s.source, s.status, s.record_blob, s.claimed, s.findings, s.created_at FROM submissions s JOIN users u ON u.id = s.author_id
+      `${SUBMISSION_VIEW}
        WHERE s.contest_id = $1 AND s.status IN ('checked', 'queued', 'verifying', 'verified') ORDER BY s.created_at, s.id`,
       [this.contestId],
     );
@@ -511,6 +511,12 @@ export class Contest {
     return { alive_after_seconds: aliveSeconds, workers, queue: this.jobs ? await this.jobs.stats() : null };
   }
 
+  /** Changes whenever a result is recorded (results are only ever inserted): the count and the newest id. */
+  async resultsVersion(): Promise<string> {
+    const r = await this.db.query<{ n: number; last: string }>(`SELECT count(*)::int AS n, coalesce(max(id), 0)::text AS last FROM results`);
+    return `${r.rows[0].n}:${r.rows[0].last}`;
+  }
+
   /**
    * What the fleet reproduced, per submission: every recorded result (one per artifact and seed),
    * the seeds they cover and the workers that ran them. The leaderboard shows these numbers.
@@ -534,6 +540,9 @@ export class Contest {
     return (await this.db.query<{ actor: string; action: string; details: unknown }>(`SELECT actor, action, details FROM audit_log WHERE subject = $1 ORDER BY id`, [subject])).rows;
   }
 }
+
+/** The columns `view` reads, for every query that lists submissions (add WHERE and ORDER BY). */
+const SUBMISSION_VIEW = `SELECT s.id, u.handle AS author, s.source, s.status, s.record_blob, s.claimed, s.findings, s.created_at FROM submissions s JOIN users u ON u.id = s.author_id`;
 
 function view(row: Record<string, unknown>): SubmissionView {
   const json = (v: unknown) => (typeof v === "string" ? JSON.parse(v) : v);

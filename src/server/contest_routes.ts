@@ -29,7 +29,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { PgolfError } from "../core/error.js";
 import { packRecordFiles } from "../artifact/pack.js";
 import type { Contest, Heartbeat, ResultInput, ReviewAction, Role } from "./contest.js";
-import { readBody, sendJson } from "./http_util.js";
+import { decodePath, readBody, sendJson } from "./http_util.js";
 
 /** Largest upload, bytes (a 16 MB-cap record folder is code and logs, far below this). */
 export const MAX_UPLOAD_BYTES = 64 * 1024 * 1024;
@@ -65,10 +65,15 @@ async function jsonBody(req: IncomingMessage): Promise<Record<string, unknown>> 
 export function contestRoutes(contest: Contest, onChange: () => Promise<void> = async () => {}) {
   return async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> => {
     const p = url.pathname;
+    /** The caller's account (401 without a valid token), held to `roles` when given (403). */
+    const signedIn = async (roles?: Role[]) => {
+      const user = await contest.authenticate(req.headers.authorization);
+      if (roles) contest.requireRole(user, roles);
+      return user;
+    };
     const m = /^\/api\/submissions\/([^/]+)(\/review|\/audit|\/pack|\/results)?$/.exec(p);
     if (p === "/api/worker/lease" && req.method === "POST") {
-      const user = await contest.authenticate(req.headers.authorization);
-      contest.requireRole(user, ["worker"]);
+      const user = await signedIn(["worker"]);
       const job = contest.jobs ? await contest.jobs.fetch(user.handle) : null;
       if (!job) {
         res.writeHead(204);
@@ -81,8 +86,7 @@ export function contestRoutes(contest: Contest, onChange: () => Promise<void> = 
     }
     const jm = /^\/api\/worker\/jobs\/([^/]+)$/.exec(p);
     if (jm && req.method === "POST") {
-      const user = await contest.authenticate(req.headers.authorization);
-      contest.requireRole(user, ["worker"]);
+      const user = await signedIn(["worker"]);
       if (!contest.jobs) throw new PgolfError("HTTP_NOT_FOUND", "this contest has no verification queue");
       const info = await contest.jobs.job(jm[1]);
       // a report sent again after its answer was lost finds the job completed by this worker
@@ -113,48 +117,40 @@ export function contestRoutes(contest: Contest, onChange: () => Promise<void> = 
       return true;
     }
     if (p === "/api/worker/heartbeat" && req.method === "POST") {
-      const user = await contest.authenticate(req.headers.authorization);
+      const user = await signedIn();
       await contest.heartbeat(user, (await jsonBody(req)) as unknown as Heartbeat);
       res.writeHead(204);
       res.end();
       return true;
     }
     if (p === "/api/admin/fleet" && req.method === "GET") {
-      const user = await contest.authenticate(req.headers.authorization);
-      contest.requireRole(user, ["reviewer", "admin"]);
+      await signedIn(["reviewer", "admin"]);
       sendJson(res, 200, await contest.fleet());
       return true;
     }
     if (p === "/api/admin/contest" && (req.method === "GET" || req.method === "PATCH")) {
-      const user = await contest.authenticate(req.headers.authorization);
-      contest.requireRole(user, req.method === "GET" ? ["reviewer", "admin"] : ["admin"]);
+      const user = await signedIn(req.method === "GET" ? ["reviewer", "admin"] : ["admin"]);
       sendJson(res, 200, req.method === "GET" ? await contest.settings() : await contest.configure(user, await jsonBody(req)));
       return true;
     }
     if (p === "/api/me" && req.method === "GET") {
-      const user = await contest.authenticate(req.headers.authorization);
+      const user = await signedIn();
       sendJson(res, 200, { handle: user.handle, role: user.role });
       return true;
     }
     if (p === "/api/submissions" && req.method === "GET") {
-      const user = await contest.authenticate(req.headers.authorization);
+      const user = await signedIn();
       sendJson(res, 200, await contest.mine(user));
       return true;
     }
     const fm = /^\/api\/submissions\/([^/]+)\/files(?:\/(.+))?$/.exec(p);
     if (fm && req.method === "GET") {
-      const user = await contest.authenticate(req.headers.authorization);
+      const user = await signedIn();
       if (!fm[2]) {
         sendJson(res, 200, await contest.files(user, fm[1]));
         return true;
       }
-      let name: string;
-      try {
-        name = decodeURIComponent(fm[2]);
-      } catch {
-        throw new PgolfError("HTTP_BAD_REQUEST", "the file path is not valid percent-encoding");
-      }
-      const body = await contest.file(user, fm[1], name);
+      const body = await contest.file(user, fm[1], decodePath(fm[2]));
       // a record's own bytes, shown as text and never run: no sniffing, and a sandbox if opened directly
       res.writeHead(200, { "content-type": "text/plain; charset=utf-8", "content-length": body.length, "x-content-type-options": "nosniff", "content-security-policy": "sandbox; default-src 'none'", "cache-control": "no-store" });
       res.end(body);
@@ -165,15 +161,14 @@ export function contestRoutes(contest: Contest, onChange: () => Promise<void> = 
       return true;
     }
     if (m && m[2] === "/pack" && req.method === "GET") {
-      const user = await contest.authenticate(req.headers.authorization);
-      contest.requireRole(user, ["worker", "reviewer", "admin"]);
+      await signedIn(["worker", "reviewer", "admin"]);
       const pack = await contest.pack(m[1]);
       res.writeHead(200, { "content-type": "application/octet-stream", "content-length": pack.length });
       res.end(pack);
       return true;
     }
     if (p === "/api/submissions" && req.method === "POST") {
-      const user = await contest.authenticate(req.headers.authorization);
+      const user = await signedIn();
       const form = /^application\/json\b/.test(req.headers["content-type"] ?? "");
       const body = await readBody(req, form ? Math.ceil((MAX_UPLOAD_BYTES * 4) / 3) + (1 << 20) : MAX_UPLOAD_BYTES);
       const s = await contest.submit(user, form ? packRecordFiles(formFiles(body)) : body);
@@ -185,7 +180,7 @@ export function contestRoutes(contest: Contest, onChange: () => Promise<void> = 
       return true;
     }
     if (m && m[2] === "/review" && req.method === "POST") {
-      const user = await contest.authenticate(req.headers.authorization);
+      const user = await signedIn();
       const b = await jsonBody(req);
       const s = await contest.review(user, m[1], String(b.action) as ReviewAction, typeof b.reason === "string" ? b.reason : "");
       await onChange();
@@ -193,21 +188,18 @@ export function contestRoutes(contest: Contest, onChange: () => Promise<void> = 
       return true;
     }
     if (m && m[2] === "/audit" && req.method === "GET") {
-      const user = await contest.authenticate(req.headers.authorization);
-      contest.requireRole(user, ["reviewer", "admin"]);
+      await signedIn(["reviewer", "admin"]);
       await contest.get(m[1]);
       sendJson(res, 200, await contest.auditTrail(`submission:${m[1]}`));
       return true;
     }
     if (p === "/api/review/queue" && req.method === "GET") {
-      const user = await contest.authenticate(req.headers.authorization);
-      contest.requireRole(user, ["reviewer", "admin"]);
+      await signedIn(["reviewer", "admin"]);
       sendJson(res, 200, await contest.queue());
       return true;
     }
     if (p === "/api/users" && req.method === "POST") {
-      const user = await contest.authenticate(req.headers.authorization);
-      contest.requireRole(user, ["admin"]);
+      const user = await signedIn(["admin"]);
       const b = await jsonBody(req);
       const role = String(b.role ?? "participant") as Role;
       if (!["participant", "reviewer", "admin", "worker"].includes(role)) throw new PgolfError("HTTP_BAD_REQUEST", `unknown role "${role}"`, { fix: "participant, reviewer, admin or worker" });

@@ -108,9 +108,9 @@ export async function startContestServer(o: ContestServerOptions): Promise<Conte
     if (contest && approvedRoot) await contest.exportApproved(approvedRoot);
     const roots = [o.records, approvedRoot].filter((r): r is string => !!r && fs.existsSync(r));
     // a hosted contest scores records on its fleet's reproductions: new results change the board too
-    const reproductions = contest ? await contest.reproductions() : undefined;
-    const sig = [...roots.map(treeSignature), JSON.stringify(reproductions ? [...reproductions] : null)].join("\n--\n");
+    const sig = [...roots.map(treeSignature), contest ? await contest.resultsVersion() : ""].join("\n--\n");
     if (sig === signature) return false;
+    const reproductions = contest ? await contest.reproductions() : undefined;
     site.rebuild(roots.flatMap((r) => findRecords(r).map(readRecord)), roots.map((r) => path.resolve(r)).join(", "), undefined, reproductions);
     signature = sig;
     return true;

@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "node:test";
+import { launchChromium, NO_CHROMIUM } from "../../test/support/browser.js";
 import { rejectsWith } from "../../test/support/errors.js";
 import { FIXTURES, tempDir } from "../../test/support/fixtures.js";
 import { api, listen } from "../../test/support/contest_api.js";
@@ -21,7 +22,6 @@ import { uploadRecord } from "./upload_client.js";
 import { runWorker } from "./worker.js";
 
 const work = tempDir();
-const CHROMIUM = [process.env.PGOLF_CHROMIUM, "/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => p && fs.existsSync(p));
 
 /**
  * Waits until the element's text matches. Polled from here: the pages' CSP forbids eval, which
@@ -105,7 +105,7 @@ test("heartbeats make the fleet view; a silent worker is shown dead; web-form up
   }
 });
 
-const skip = !CHROMIUM ? "chromium not found (apt-get install chromium, or set PGOLF_CHROMIUM)" : !isolationSupport().ok ? `isolation unavailable: ${isolationSupport().problems.join("; ")}` : undefined;
+const skip = NO_CHROMIUM ?? (!isolationSupport().ok ? `isolation unavailable: ${isolationSupport().problems.join("; ")}` : undefined);
 
 test("in the browser: submit with the form, watch the worker on the admin page, approve in the queue, see the reproduced score on the leaderboard", { skip, timeout: 300_000 }, async () => {
   fs.chmodSync(work, 0o755); // the sandbox user must reach the worker's folders
@@ -116,8 +116,7 @@ test("in the browser: submit with the form, watch the worker on the admin page, 
 
   const s = await startContestServer({ data: path.join(work, "contest"), databaseUrl: "" });
   const base = await listen(s);
-  const { chromium } = await import("playwright-core");
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"] });
+  const browser = await launchChromium();
   try {
     const admin = s.adminToken!;
     const alice = (await api(base, "POST", "/api/users", admin, { handle: "alice" })).json.token as string;
@@ -213,13 +212,12 @@ test("in the browser: submit with the form, watch the worker on the admin page, 
   }
 });
 
-test("Sign in with GitHub: a reviewer made with a GitHub login signs in through the OAuth flow; replayed and forged callbacks fail", { skip: CHROMIUM ? undefined : "chromium not found", timeout: 120_000 }, async () => {
+test("Sign in with GitHub: a reviewer made with a GitHub login signs in through the OAuth flow; replayed and forged callbacks fail", { skip: NO_CHROMIUM, timeout: 120_000 }, async () => {
   const gh = await GitHubServer.start();
   gh.oauthApp("Iv1.pgolf-test", "oauth-secret");
   const s = await startContestServer({ data: path.join(work, "signin"), databaseUrl: "", githubSignIn: { clientId: "Iv1.pgolf-test", clientSecret: "oauth-secret", webUrl: gh.url, apiUrl: gh.url } });
   const base = await listen(s);
-  const { chromium } = await import("playwright-core");
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"] });
+  const browser = await launchChromium();
   try {
     assert.equal((await api(base, "POST", "/api/users", s.adminToken, { handle: "rita", role: "reviewer", github_login: "octo-rita" })).status, 201);
     assert.equal((await api(base, "POST", "/api/users", s.adminToken, { handle: "rita2", role: "reviewer", github_login: "octo-rita" })).status, 409, "one account per GitHub login");

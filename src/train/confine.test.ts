@@ -8,13 +8,11 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import { throwsCode } from "../../test/support/errors.js";
-import { startCanary, type Canary } from "../../test/support/canary_server.js";
+import { courseAndCanary } from "../../test/support/canary_server.js";
 import { tempDir } from "../../test/support/fixtures.js";
 import { processesWith } from "../../test/support/process_entry.js";
-import { openCourse, type Course } from "../data/course.js";
-import { prepareCourse } from "../data/prepare.js";
 import { confineSupport, courseMasks, entryEnv, planConfinement, spawnConfined } from "./confine.js";
 import { readEntryConfig } from "./entry_config.js";
 import { trainingView } from "./training_view.js";
@@ -22,20 +20,11 @@ import { trainingView } from "./training_view.js";
 const work = tempDir();
 const support = confineSupport();
 const needsNamespaces = support.ok ? {} : { skip: `no namespaces here: ${support.problems.join("; ")}` };
-let course: Course;
-let canary: Canary;
-let port = 0;
-
-before(async () => {
-  course = openCourse((await prepareCourse({ dir: path.join(work, "data") })).dir);
-  canary = await startCanary();
-  port = canary.port;
-});
-after(() => canary.close());
+const fx = courseAndCanary(work);
 
 /** Runs `sh -c script` confined with the training view bound; resolves with exit code and output. */
 async function confinedShell(script: string, extra: { keep?: string[] } = {}): Promise<{ code: number | null; out: string }> {
-  const view = trainingView(course, "bind");
+  const view = trainingView(fx.course, "bind");
   try {
     const child = spawnConfined(["/bin/sh", "-c", script], {
       plan: planConfinement("the test command", true),
@@ -44,7 +33,7 @@ async function confinedShell(script: string, extra: { keep?: string[] } = {}): P
       env: entryEnv({ VIEW: view.dir }),
       stdio: ["ignore", "pipe", "pipe"],
       binds: view.binds,
-      mask: courseMasks(course),
+      mask: courseMasks(fx.course),
       keep: [view.dir, ...(extra.keep ?? [])],
     });
     let out = "";
@@ -59,13 +48,13 @@ async function confinedShell(script: string, extra: { keep?: string[] } = {}): P
 
 test("the training view holds the manifest, the tokenizer and the training shards, never a validation shard", async () => {
   for (const mode of ["bind", "link"] as const) {
-    const view = trainingView(course, mode);
+    const view = trainingView(fx.course, mode);
     try {
       const files = fs.readdirSync(view.dir, { recursive: true, withFileTypes: true }).filter((d) => !d.isDirectory()).map((d) => path.relative(view.dir, path.join(d.parentPath, d.name))).sort();
       assert.deepEqual(files, ["datasets/sotu_sp1024/sotu_train_000000.bin", "manifest.json", "tokenizers/sotu_1024_bpe.model", "tokenizers/sotu_1024_bpe.vocab"]);
       assert.deepEqual(view.trainFiles, [path.join(view.dir, "datasets/sotu_sp1024/sotu_train_000000.bin")]);
       // "bind": empty placeholders outside the namespace; "link": the real files
-      assert.equal(fs.statSync(view.trainFiles[0]).size, mode === "bind" ? 0 : fs.statSync(course.trainFiles[0]).size);
+      assert.equal(fs.statSync(view.trainFiles[0]).size, mode === "bind" ? 0 : fs.statSync(fx.course.trainFiles[0]).size);
       assert.equal(view.binds.length, mode === "bind" ? 4 : 0);
     } finally {
       view.remove();
@@ -74,21 +63,21 @@ test("the training view holds the manifest, the tokenizer and the training shard
 });
 
 test("inside: the view reads through read-only, validation data is hidden for good, /proc is the run's own, no network", { ...needsNamespaces, timeout: 60_000 }, async () => {
-  const val = course.valFiles[0];
+  const val = fx.course.valFiles[0];
   const script = [
     `wc -c < "$VIEW/datasets/sotu_sp1024/sotu_train_000000.bin" | sed 's/^ */train-bytes /'`,
     `test -e ${JSON.stringify(val)}; echo "val-exists $?"`,
-    `ls ${JSON.stringify(course.dir)} | wc -l | sed 's/^ */course-entries /'`,
-    `umount ${JSON.stringify(course.dir)} 2>/dev/null; echo "umount $?"`,
+    `ls ${JSON.stringify(fx.course.dir)} | wc -l | sed 's/^ */course-entries /'`,
+    `umount ${JSON.stringify(fx.course.dir)} 2>/dev/null; echo "umount $?"`,
     `(echo x >> "$VIEW/manifest.json") 2>/dev/null; echo "view-write $?"`,
     `ls /proc | grep -c '^[0-9]' | sed 's/^/pids /'`,
     `test -e /proc/${process.pid}/root${val}; echo "via-proc $?"`,
-    `python3 -c "import socket; socket.create_connection(('127.0.0.1', ${port}), timeout=3)" 2>/dev/null; echo "net $?"`,
+    `python3 -c "import socket; socket.create_connection(('127.0.0.1', ${fx.canary.port}), timeout=3)" 2>/dev/null; echo "net $?"`,
   ].join("\n");
   const r = await confinedShell(script);
   assert.equal(r.code, 0, r.out);
   // the view's placeholder reads as the course's training shard itself
-  assert.match(r.out, new RegExp(`^train-bytes ${fs.statSync(course.trainFiles[0]).size}$`, "m"), r.out);
+  assert.match(r.out, new RegExp(`^train-bytes ${fs.statSync(fx.course.trainFiles[0]).size}$`, "m"), r.out);
   assert.match(r.out, /^val-exists 1$/m, "the validation shard is hidden");
   assert.match(r.out, /^course-entries 0$/m, "the course folder is an empty mask");
   assert.doesNotMatch(r.out, /^umount 0$/m, "the mask cannot be lifted");
@@ -96,7 +85,7 @@ test("inside: the view reads through read-only, validation data is hidden for go
   assert.ok(Number(/^pids (\d+)$/m.exec(r.out)![1]) < 10, r.out);
   assert.match(r.out, /^via-proc 1$/m, "the harness's files are not reachable through /proc");
   assert.match(r.out, /^net 1$/m);
-  assert.equal(canary.connections(), 0, "the host's server saw no connection");
+  assert.equal(fx.canary.connections(), 0, "the host's server saw no connection");
   assert.ok(fs.statSync(val).size > 0, "the real validation shard is untouched outside");
 });
 
@@ -122,7 +111,7 @@ test("when the harness dies, the confined run dies with it", { ...needsNamespace
 });
 
 test("a run folder inside the hidden course folder is refused before anything starts", { ...needsNamespaces }, async () => {
-  await assert.rejects(confinedShell("true", { keep: [path.join(course.dir, "runs", "seed_1")] }), (e: Error & { code?: string }) => e.code === "CONFIG_INVALID" && /hidden from the entry/.test(e.message));
+  await assert.rejects(confinedShell("true", { keep: [path.join(fx.course.dir, "runs", "seed_1")] }), (e: Error & { code?: string }) => e.code === "CONFIG_INVALID" && /hidden from the entry/.test(e.message));
 });
 
 test("without namespaces: a local run goes on with a warning; a strict run (verification) is refused", () => {

@@ -1,7 +1,12 @@
 // A real HTTP server on the host's loopback that counts connections: a confined or isolated run that
-// tries to reach it must fail, and the count shows that nothing got through.
+// tries to reach it must fail, and the count shows that nothing got through. Also the usual set-up of
+// a test file of confined runs: the course and a canary.
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
+import * as path from "node:path";
+import { after, before } from "node:test";
+import { openCourse, type Course } from "../../src/data/course.js";
+import { prepareCourse } from "../../src/data/prepare.js";
 
 export interface Canary {
   port: number;
@@ -20,4 +25,18 @@ export async function startCanary(): Promise<Canary> {
     connections: () => connections,
     close: () => new Promise((r) => server.close(() => r())),
   };
+}
+
+/**
+ * For a test file of confined runs: registers before/after hooks that prepare the embedded course
+ * under <work>/data and start a canary; the returned object holds both once `before` has run.
+ */
+export function courseAndCanary(work: string): { course: Course; canary: Canary } {
+  const fx = {} as { course: Course; canary: Canary };
+  before(async () => {
+    fx.course = openCourse((await prepareCourse({ dir: path.join(work, "data") })).dir);
+    fx.canary = await startCanary();
+  });
+  after(() => fx.canary?.close());
+  return fx;
 }
