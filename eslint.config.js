@@ -1,6 +1,6 @@
 // Lint: typescript-eslint's recommended rules plus pgolf's architecture rules:
 //  - pgolf/layers: imports point one way, as DEVELOPERS.md declares
-//    (core <- engine <- nn <- model, core <- data, then train/eval <- artifact <- submission
+//    (core <- engine <- nn <- model, core <- data, then the entry contract, then train/eval <- artifact <- submission
 //     <- leaderboard <- server <- cli);
 //  - pgolf/one-onnxruntime: exactly one module imports onnxruntime-node.
 import tseslint from "typescript-eslint";
@@ -13,14 +13,16 @@ export const LAYERS = {
   nn: ["core", "engine", "nn"],
   model: ["core", "engine", "nn", "model"],
   data: ["core", "data"],
-  train: ["core", "engine", "nn", "model", "data", "train"],
+  // The entry contract: config, load, seal, the size rule, the sandbox, and the shared rule constants.
+  entry: ["core", "engine", "nn", "model", "data", "entry"],
+  train: ["core", "engine", "nn", "model", "data", "entry", "train"],
   // The trusted evaluator loads entries through the training harness's entry contract.
-  eval: ["core", "engine", "nn", "model", "data", "train", "eval"],
-  artifact: ["core", "engine", "nn", "model", "data", "train", "eval", "artifact"],
-  submission: ["core", "engine", "nn", "model", "data", "train", "eval", "artifact", "submission"],
-  leaderboard: ["core", "engine", "nn", "model", "data", "train", "eval", "artifact", "submission", "leaderboard"],
-  server: ["core", "engine", "nn", "model", "data", "train", "eval", "artifact", "submission", "leaderboard", "server"],
-  cli: ["core", "engine", "nn", "model", "data", "train", "eval", "artifact", "submission", "leaderboard", "server", "cli"],
+  eval: ["core", "engine", "nn", "model", "data", "entry", "train", "eval"],
+  artifact: ["core", "engine", "nn", "model", "data", "entry", "train", "eval", "artifact"],
+  submission: ["core", "engine", "nn", "model", "data", "entry", "train", "eval", "artifact", "submission"],
+  leaderboard: ["core", "engine", "nn", "model", "data", "entry", "train", "eval", "artifact", "submission", "leaderboard"],
+  server: ["core", "engine", "nn", "model", "data", "entry", "train", "eval", "artifact", "submission", "leaderboard", "server"],
+  cli: ["core", "engine", "nn", "model", "data", "entry", "train", "eval", "artifact", "submission", "leaderboard", "server", "cli"],
 };
 /** The one file allowed to import onnxruntime-node. */
 export const ONNXRUNTIME_MODULE = "src/engine/ort/runtime.ts";

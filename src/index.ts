@@ -45,15 +45,16 @@ export { prepareCourse } from "./data/prepare.js";
 export { buildCourse } from "./data/build.js";
 export { fetchCourse } from "./data/fetch_course.js";
 export { verifyCourse } from "./data/verify.js";
+export { courseSafety, safetyOn, memorizationBound } from "./data/course_safety.js";
 export { openCourse, readValTokens, type Course } from "./data/course.js";
 
 // train and eval
 export { TrainStep, REFERENCE_OPTIMIZER, type OptimizerConfig } from "./train/train_step.js";
 export { logLines } from "./train/log_lines.js";
-export type { TrainContext, LoadContext, EntryModel, EntryModule, Clock } from "./train/entry.js";
+export type { TrainContext, LoadContext, EntryModel, EntryModule, Clock } from "./entry/contract.js";
 export { trainSeed } from "./train/harness.js";
-export { readEntryConfig, type EntryConfig } from "./train/entry_config.js";
-export { confineSupport, type Confinement } from "./train/confine.js";
+export { readEntryConfig, type EntryConfig } from "./entry/entry_config.js";
+export { sandboxSupport, type Confinement } from "./entry/sandbox.js";
 export { benchTrain } from "./train/bench_train.js";
 export { evaluateTokens } from "./eval/evaluate.js";
 
@@ -62,6 +63,6 @@ export { exportGPT, importGPT } from "./artifact/export_gpt.js";
 export { encodeArtifact, decodeArtifact } from "./artifact/container.js";
 export { compress, decompress, compressBest, compressFramed, decompressFramed } from "./artifact/compress.js";
 export { quantizeStateDict, dequantizeStateDict, packIntN, unpackIntN } from "./artifact/quantize_int8.js";
-export { codeBytes, codeFiles } from "./train/code_bytes.js";
+export { codeBytes, codeFiles } from "./entry/code_bytes.js";
 export { initEntry } from "./train/init_entry.js";
 export { runSeeds, scoreArtifact } from "./eval/run_seeds.js";

@@ -10,7 +10,7 @@ import { tempDir } from "../../test/support/fixtures.js";
 import { sha256 } from "../core/hash.js";
 import { track } from "../core/track.js";
 import { packRecordFolder, readPack, unpack, unpackRecordFolder, writePack } from "./pack.js";
-import { accountSize } from "./size_rule.js";
+import { accountSize } from "../entry/size_rule.js";
 
 const work = tempDir();
 
@@ -30,13 +30,14 @@ test("the size rule counts code files and the artifact, and the cap is decimal a
   const dir = entry();
   const t = track("cpu-10min-2mb");
   const artifact = path.join(work, "a.bin");
-  fs.writeFileSync(artifact, Buffer.alloc(2_000_000 - 30));
+  // code: 30 bytes of content + 23 bytes of paths ("entry.ts", "lib/weights.txt"): a name is data too
+  fs.writeFileSync(artifact, Buffer.alloc(2_000_000 - 53));
   const a = accountSize(dir, artifact, t);
   assert.deepEqual(a.files.map((f) => f.path), ["entry.ts", "lib/weights.txt"]);
-  assert.equal(a.bytes_code, 30);
+  assert.equal(a.bytes_code, 53);
   assert.equal(a.bytes_total, 2_000_000);
   assert.equal(a.within_cap, true, "exactly the cap is within it");
-  fs.writeFileSync(artifact, Buffer.alloc(2_000_000 - 29));
+  fs.writeFileSync(artifact, Buffer.alloc(2_000_000 - 52));
   const over = accountSize(dir, artifact, t);
   assert.equal(over.within_cap, false);
   assert.equal(over.headroom, -1);
@@ -49,7 +50,7 @@ test("a pack round-trips code and artifact exactly and refuses damage", async ()
   fs.writeFileSync(artifact, Buffer.from("artifact bytes"));
   const file = path.join(work, "e.pgpack");
   const w = await writePack(dir, artifact, track("cpu-10min-2mb"), file);
-  assert.equal(w.account.bytes_total, 30 + 14);
+  assert.equal(w.account.bytes_total, 53 + 14);
   const { table, files } = readPack(file);
   assert.deepEqual(table.files.map((f) => [f.path, f.role]), [["entry.ts", "code"], ["lib/weights.txt", "code"], ["artifact.bin", "artifact"]]);
   const u = unpack(file, fs.mkdtempSync(path.join(work, "un-")));

@@ -19,7 +19,7 @@ import { writeFileAtomic } from "../core/atomic.js";
 import { PgolfError } from "../core/error.js";
 import { sha256 } from "../core/hash.js";
 import type { Track } from "../core/track.js";
-import { accountSize, type SizeAccount } from "./size_rule.js";
+import { accountSize, type SizeAccount } from "../entry/size_rule.js";
 
 export const PACK_MAGIC = "PGPK";
 export const PACK_VERSION = 1;

@@ -8,10 +8,10 @@ import { test } from "node:test";
 import { tempDir } from "../../test/support/fixtures.js";
 import { pgolf } from "../../test/support/cli.js";
 import { pythonProcessEntry } from "../../test/support/process_entry.js";
-import { accountSize } from "../artifact/size_rule.js";
+import { accountSize } from "../entry/size_rule.js";
 import { track } from "../core/track.js";
 import { prepareCourse } from "../data/prepare.js";
-import { confineSupport } from "../train/confine.js";
+import { sandboxSupport } from "../entry/sandbox.js";
 
 const work = tempDir();
 
@@ -27,7 +27,7 @@ test("pgolf train trains and scores a Python process entry; pgolf submit and pgo
   const runs = (JSON.parse(r.out) as { runs: Record<string, any>[] }).runs;
   assert.equal(runs.length, 2);
   const trainAndScoreSeconds = (performance.now() - t0) / 1000;
-  const confined = confineSupport().ok;
+  const confined = sandboxSupport().ok;
   for (const run of runs) {
     assert.ok(Number.isFinite(run.val_bpb), `val_bpb ${run.val_bpb}`);
     // the uniform model pays log2(1024) = 10 bits per target token
@@ -40,7 +40,8 @@ test("pgolf train trains and scores a Python process entry; pgolf submit and pgo
     assert.ok(run.train_seconds > 0 && run.train_seconds < run.cap_seconds, `trained ${run.train_seconds} s`);
     // the size rule counts the process entry's files, as it does for pgolf entries
     const files = ["config.json", "entry.py", "modes.py", "pgolf_protocol.py", "train.py"];
-    assert.equal(run.bytes_code, files.reduce((a, f) => a + fs.statSync(path.join(entry, f)).size, 0));
+    // content plus the bytes of each file's path (a name is data the entry can read)
+    assert.equal(run.bytes_code, files.reduce((a, f) => a + fs.statSync(path.join(entry, f)).size + Buffer.byteLength(f), 0));
     assert.equal(accountSize(entry, run.artifact, track("cpu-10min-2mb")).bytes_total, run.bytes_total);
     assert.equal(run.within_cap, true);
     const log = fs.readFileSync(run.log, "utf8");

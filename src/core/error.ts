@@ -56,7 +56,9 @@ export const ERROR_CODES = {
   ENTRY_CRASHED: "Entry process failed",
   ENTRY_TIMEOUT: "Entry passed its wallclock cap and was stopped",
   ENTRY_ACCESS: "Entry tried to use a file or capability it is not given",
-  ENTRY_CONFINEMENT: "Entry process cannot be confined (user, mount and network namespaces) on this machine",
+  ENTRY_CONFINEMENT: "Entry process cannot be sandboxed (user, mount, network and PID namespaces) on this machine",
+  ENTRY_NATIVE_CODE: "Entry ships native code (an addon, a shared library or an executable)",
+  ENTRY_FILES: "Entry has too many files or folders nested too deep",
   // evaluation
   EVAL_PROTOCOL: "Entry broke the evaluation protocol",
   EVAL_DISTRIBUTION: "Entry returned a distribution that is not valid",
@@ -65,6 +67,8 @@ export const ERROR_CODES = {
   // records
   RECORD_SCHEMA: "Record's submission.json does not match its schema",
   RECORD_FILE: "Record is missing a file or a file does not match",
+  RECORD_UNCONFINED: "Run was not sandboxed, so it cannot become a record",
+  RECORD_INELIGIBLE: "Run went over the track's time or byte caps, so it cannot become a record",
   // contest server
   HTTP_BAD_REQUEST: "Request is not valid",
   HTTP_TOO_LARGE: "Request body is too large",
@@ -73,6 +77,8 @@ export const ERROR_CODES = {
   HTTP_NOT_FOUND: "No such resource",
   HTTP_CONFLICT: "Request conflicts with the current state",
   HTTP_RATE_LIMITED: "Too many open submissions or requests",
+  CONTEST_PRACTICE_COURSE: "Course's validation split fits compressed under the track's byte cap: not safe for ranked play",
+  CONTEST_COURSE_UNMEASURED: "Contest server cannot measure the course's memorization bound (no verified copy of the course)",
   // network
   FETCH_HTTP: "Download failed",
   FETCH_NOT_FOUND: "Remote file not found",

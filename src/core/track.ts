@@ -5,8 +5,15 @@ import { PgolfError } from "./error.js";
 export interface Track {
   name: string;
   summary: string;
-  /** Training wallclock cap, seconds (null: no cap, as on the original non-record track). */
+  /** Training wallclock cap, seconds (null: no cap, as on the original non-record track). It covers the training loop, as the original's did. */
   trainSeconds: number | null;
+  /**
+   * The export budget, seconds (null: none): quantization, compression and serialization after the
+   * training loop (from the entry's ctx.trainingDone() to the artifact) are not training; they get
+   * this much, measured by the harness. A run over either budget keeps its artifact and score but is
+   * marked over the cap and cannot become a record.
+   */
+  exportSeconds: number | null;
   /** Evaluation wallclock cap, seconds (null: no cap). */
   evalSeconds: number | null;
   /** Code bytes + artifact bytes must be at most this (decimal bytes). */
@@ -25,6 +32,7 @@ export const TRACKS: Record<string, Track> = {
     name: "10min-16mb",
     summary: "the original record track: 10 minutes of training on 8xH100, 16,000,000 bytes",
     trainSeconds: 600,
+    exportSeconds: 120,
     evalSeconds: 600,
     maxBytes: 16_000_000,
     threads: null,
@@ -36,6 +44,7 @@ export const TRACKS: Record<string, Track> = {
     name: "non-record-16mb",
     summary: "the original non-record track: unlimited compute, 16,000,000 bytes; not ranked against the record track",
     trainSeconds: null,
+    exportSeconds: null,
     evalSeconds: null,
     maxBytes: 16_000_000,
     threads: null,
@@ -47,6 +56,7 @@ export const TRACKS: Record<string, Track> = {
     name: "cpu-10min-2mb",
     summary: "the local track: 10 minutes of training on this machine's CPU with 2 threads, 2,000,000 bytes",
     trainSeconds: 600,
+    exportSeconds: 60,
     evalSeconds: 600,
     maxBytes: 2_000_000,
     threads: 2,

@@ -1,11 +1,13 @@
 // `pgolf data verify`: recomputes every checksum a course manifest pins, re-validates every shard,
-// recomputes the per-document hashes from the shards themselves (split at BOS, decoded) and proves
-// that no validation document occurs in training.
+// recomputes the per-document hashes from the shards themselves (split at BOS, decoded), proves
+// that no validation document occurs in training, and, once all of that holds, measures the course's
+// memorization bound and its verdict per track (course_safety.ts).
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { PgolfError } from "../core/error.js";
 import { sha256File } from "../core/hash.js";
 import { Progress } from "../core/progress.js";
+import { courseSafety, type CourseSafety } from "./course_safety.js";
 import { findLeaks, hashDocumentText, readDocHashes, type DocHash } from "./doc_hashes.js";
 import { filesOf, readManifest } from "./manifest.js";
 import { ShardReader } from "./shard.js";
@@ -26,6 +28,11 @@ export interface VerifyReport {
   /** True when the document hashes recomputed from the shards equal the recorded ones. */
   doc_hashes_match: boolean | null;
   problems: string[];
+  /**
+   * The memorization bound and the verdict of every track (null when the course does not verify:
+   * nothing is measured on files that do not match their manifest).
+   */
+  safety: CourseSafety | null;
   seconds: number;
 }
 
@@ -110,6 +117,7 @@ export async function verifyCourse(courseDir: string): Promise<VerifyReport> {
     if (!hashesMatch) problems.push(`document hashes recomputed from the shards (${b.length}) differ from ${hashFile.path} (${a.length})`);
   }
   const docsVal = recomputed.filter((d) => d.split === "val").length;
+  const safety = problems.length === 0 ? await courseSafety(courseDir) : null;
   return {
     course: m.pgolf.course,
     dir: courseDir,
@@ -123,6 +131,7 @@ export async function verifyCourse(courseDir: string): Promise<VerifyReport> {
     leaks: leaks.length,
     doc_hashes_match: hashesMatch,
     problems,
+    safety,
     seconds: (performance.now() - t0) / 1000,
   };
 }

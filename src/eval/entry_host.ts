@@ -1,5 +1,5 @@
-// The model side of the evaluation protocol for pgolf entries: run by the evaluator as
-// `node <sandbox flags> entry_host.js SEALED_DIR`, it loads the sealed entry and its artifact and
+// The model side of the evaluation protocol for pgolf entries: run by the evaluator in the sandbox as
+// `node <permission flags> entry_host.js /entry`, it loads the sealed entry and its artifact and
 // answers frames on stdin/stdout. stdout carries frames only: console output goes to stderr.
 //
 // A windowed model is driven as the reference's eval_val drives it: the stream's targets are cut
@@ -8,10 +8,10 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import { setBackend, setThreads } from "../engine/backend.js";
-import type { EntryModel, StreamingModel, WindowedModel } from "../train/entry.js";
-import { loadEntry } from "../train/load_entry.js";
-import { describeChildError } from "../train/sandbox.js";
-import { encodeMessageParts, FrameReader, MessageKind, payloadInt32, type Message } from "./protocol.js";
+import type { EntryModel, StreamingModel, WindowedModel } from "../entry/contract.js";
+import { loadEntry } from "../entry/load_entry.js";
+import { describeChildError } from "../entry/child_error.js";
+import { encodeMessageParts, FrameReader, MessageKind, payloadInt32, type Message } from "../entry/protocol.js";
 
 const out = process.stdout.write.bind(process.stdout);
 // Everything the entry prints goes to stderr, so stdout stays a clean frame stream.

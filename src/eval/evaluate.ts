@@ -5,12 +5,11 @@
 // This is the slow, obviously-correct in-process reference for windowed models; the trusted
 // evaluator (stream_eval.ts, the model in its own process) is tested against it.
 import { PgolfError } from "../core/error.js";
+import { DIST_TOLERANCE } from "../entry/rules.js";
 import { scoredTargets, targetBytes } from "../data/bytes.js";
 import type { ByteTable } from "../data/tokenizer/tokenizer.js";
-import type { WindowedModel } from "../train/entry.js";
+import type { WindowedModel } from "../entry/contract.js";
 
-/** |sum of probabilities - 1| allowed per distribution. */
-export const DIST_TOLERANCE = 1e-3;
 
 export interface EvalResult {
   val_loss: number;

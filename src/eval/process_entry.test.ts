@@ -12,13 +12,13 @@ import { courseAndCanary } from "../../test/support/canary_server.js";
 import { PROJECT_ROOT, tempDir } from "../../test/support/fixtures.js";
 import { processesWith, pythonProcessEntry } from "../../test/support/process_entry.js";
 import { track } from "../core/track.js";
-import { confineSupport } from "../train/confine.js";
+import { sandboxSupport } from "../entry/sandbox.js";
 import { trainSeed, type TrainSeedOptions } from "../train/harness.js";
 import { scoreArtifact } from "./run_seeds.js";
 
 const work = tempDir();
 const LOCAL = track("cpu-10min-2mb");
-const support = confineSupport();
+const support = sandboxSupport();
 const needsNamespaces = support.ok ? {} : { skip: `no namespaces here: ${support.problems.join("; ")}` };
 const fx = courseAndCanary(work);
 
@@ -41,7 +41,7 @@ test("training: an entry that reads the validation shard fails, directly and thr
 });
 
 test("training: an entry that connects to a server on the host's loopback fails, and the server sees nothing", { ...needsNamespaces, timeout: 60_000 }, async () => {
-  await rejectsWith(train(entry({ mode: "socket", port: fx.canary.port })), "ENTRY_CRASHED", (e) => assert.match(e.message, /Network is unreachable/));
+  await rejectsWith(train(entry({ mode: "socket", port: fx.canary.port })), "ENTRY_ACCESS", (e) => assert.match(e.message, /tried to use the network.*Network is unreachable/));
   assert.equal(fx.canary.connections(), 0);
 });
 
@@ -49,7 +49,7 @@ test("training: an entry that runs past its cap is killed with every process it 
   const t0 = performance.now();
   const seed = 424242;
   const outDir = path.join(work, "sleepy-run");
-  await rejectsWith(train(entry({ mode: "sleepy" }), { seed, outDir, minutes: 0.02, killAfterCapMs: 1000 }), "ENTRY_TIMEOUT", (e) => assert.match(e.message, /cap plus 1 s\) and was killed/));
+  await rejectsWith(train(entry({ mode: "sleepy" }), { seed, outDir, minutes: 0.02, killAfterCapMs: 1000 }), "ENTRY_TIMEOUT", (e) => assert.match(e.message, /past the training cap by 1 s\) and was stopped without an artifact/));
   assert.ok(performance.now() - t0 < 15_000, `took ${(performance.now() - t0) / 1000} s`);
   await new Promise((r) => setTimeout(r, 200));
   assert.deepEqual(processesWith(`PGOLF_SEED=${seed}`), [], "no process of the run survives");
@@ -58,7 +58,7 @@ test("training: an entry that runs past its cap is killed with every process it 
 
 test("training: a clean exit without an artifact, a program not on PATH and a scoring-only entry are clear errors", { timeout: 60_000 }, async () => {
   await rejectsWith(train(entry({ train_command: ["python3", "-c", "print('nothing to see')"] })), "ENTRY_CRASHED", (e) => assert.match(e.message, /wrote no artifact to \$PGOLF_ARTIFACT/));
-  await rejectsWith(train(entry({ train_command: ["no-such-python", "train.py"] })), "CONFIG_INVALID", (e) => assert.match(e.message, /"no-such-python", which is not on PATH/));
+  await rejectsWith(train(entry({ train_command: ["no-such-python", "train.py"] })), "CONFIG_INVALID", (e) => assert.match(e.message, /"no-such-python", which is not on (the sandbox's )?PATH/));
   const scoringOnly = path.join(work, "scoring-only");
   fs.cpSync(path.join(PROJECT_ROOT, "test", "entries", "python_bigram"), scoringOnly, { recursive: true });
   await rejectsWith(train(scoringOnly), "CONFIG_INVALID", (e) => assert.match(e.message, /eval_command but neither train_command nor entry\.ts/));
@@ -75,6 +75,6 @@ test("scoring: a model that reads the validation shard or opens a socket fails; 
     assert.match(e.message, /eval could not read the validation shard/);
     assert.equal((e.details?.partial as { targets_scored: number }).targets_scored, 0);
   });
-  await rejectsWith(score({ mode: "socket", port: fx.canary.port }), "ENTRY_CRASHED", (e) => assert.match(e.message, /Network is unreachable/));
+  await rejectsWith(score({ mode: "socket", port: fx.canary.port }), "ENTRY_ACCESS", (e) => assert.match(e.message, /Network is unreachable.*tried to use the network/));
   assert.equal(fx.canary.connections(), 0);
 });

@@ -15,8 +15,8 @@ import { trainSeed } from "../train/harness.js";
 import { initEntry } from "../train/init_entry.js";
 import { courseTokenizer, readValTokens } from "../data/course.js";
 import { setBackend } from "../engine/backend.js";
-import type { WindowedModel } from "../train/entry.js";
-import { loadEntry } from "../train/load_entry.js";
+import type { WindowedModel } from "../entry/contract.js";
+import { loadEntry } from "../entry/load_entry.js";
 import { evaluateTokens } from "./evaluate.js";
 import { runSeeds, scoreArtifact } from "./run_seeds.js";
 
@@ -37,11 +37,14 @@ test("the baseline entry trains on the embedded course and lowers validation los
   assert.ok(long.train_seconds <= long.cap_seconds + 5, `trained ${long.train_seconds} s for a ${long.cap_seconds} s cap`);
   const log = fs.readFileSync(long.log, "utf8");
   assert.match(log, /^step:1\/20000 train_loss:\d+\.\d{4} train_time:\d+ms step_avg:\d+\.\d{2}ms$/m);
-  assert.match(log, /^stopping_early: wallclock_cap train_time:\d+ms step:\d+\/20000$/m);
+  // the entry's own stop line, prefixed as every entry line that could pass for the harness's; then the harness's timing
+  assert.match(log, /^entry: stopping_early: wallclock_cap train_time:\d+ms step:\d+\/20000$/m);
+  assert.match(log, /^pgolf_timing: train_time:\d+ms export_time:\d+ms cap:24000ms export_cap:60000ms within_time:true$/m);
   assert.match(log, /^Total submission size int8\+zlib: \d+ bytes$/m);
   assert.match(log, /^final_int8_zlib_roundtrip_exact val_loss:\d+\.\d{8} val_bpb:\d+\.\d{8}$/m);
   assert.equal(long.bytes_total, long.bytes_model + long.bytes_code);
-  assert.equal(long.bytes_code, fs.statSync(path.join(entryDir, "entry.ts")).size + fs.statSync(path.join(entryDir, "config.json")).size);
+  assert.equal(long.bytes_code, ["entry.ts", "config.json"].reduce((a, f) => a + fs.statSync(path.join(entryDir, f)).size + f.length, 0));
+  assert.equal(long.within_time, true);
   assert.equal(long.within_cap, true);
   trained = { entryDir, artifact: long.artifact };
 });
@@ -61,7 +64,7 @@ test("the trusted evaluator (model in its sandboxed process, streamed) equals th
   assert.equal(streamed.targets, ref.targets);
   assert.equal(streamed.bytes, ref.bytes);
   assert.ok(Math.abs(streamed.val_loss - ref.val_loss) < 1e-5, `streamed ${streamed.val_loss} vs reference ${ref.val_loss}`);
-  assert.equal(streamed.checks.causality.max_l1, 0, "the windowed baseline is exactly causal");
+  assert.equal(streamed.checks.causality.mismatched_rows, 0, "the windowed baseline is exactly causal and deterministic across processes");
 });
 
 test("a corrupt or truncated artifact ends evaluation with its artifact error code, no score", { timeout: 120_000 }, async (t) => {
@@ -114,7 +117,8 @@ test("a run killed mid-training resumes from its checkpoint", { timeout: 300_000
   const log = fs.readFileSync(resumed.log, "utf8");
   assert.match(log, /^resumed_from_checkpoint train_time:\d+ms$/m);
   const resumedAt = Number(/^resumed at step:(\d+)$/m.exec(log)![1]);
-  assert.ok(resumedAt >= 20, `resumed at step ${resumedAt}`);
+  // step 20's log line may reach the harness just before step 20's checkpoint does: the kill can fall between
+  assert.ok(resumedAt >= 19, `resumed at step ${resumedAt}`);
   assert.ok(fs.existsSync(resumed.artifact));
   assert.ok(!fs.existsSync(path.join(outDir, "checkpoint.bin")), "the checkpoint is removed once the artifact is written");
 });

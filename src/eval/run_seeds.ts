@@ -6,11 +6,12 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Track } from "../core/track.js";
 import { courseTokenizer, openCourse, readValTokens } from "../data/course.js";
-import { courseMasks, type Confinement } from "../train/confine.js";
+import type { Confinement } from "../entry/sandbox.js";
 import { trainSeed, type TrainSeedResult } from "../train/harness.js";
+import { ownEntryError } from "../train/init_entry.js";
 import { logLines } from "../train/log_lines.js";
 import { ModelProcess } from "./model_process.js";
-import { CHUNK_TOKENS, evaluateStream, type EvalReport } from "./stream_eval.js";
+import { CHUNK_TOKENS, evaluateStream, type EvalReport, type ModelRole } from "./stream_eval.js";
 
 export interface SeedRun extends TrainSeedResult {
   val_loss: number;
@@ -20,6 +21,8 @@ export interface SeedRun extends TrainSeedResult {
   eval_bytes: number;
   tokens_per_byte: number;
   eval_checks: EvalReport["checks"];
+  /** C1 causal, C2 normalized, C3 score-first, C4 single pass, with the probes' evidence. */
+  eval_verdicts: EvalReport["verdicts"];
   eval_truncated: boolean;
   /** How the model process was held during scoring (see ScoredReport). */
   eval_confinement: ScoredReport["confinement"];
@@ -70,18 +73,28 @@ export interface ScoredReport extends EvalReport {
 export async function scoreArtifact(o: ScoreOptions): Promise<ScoredReport> {
   const course = openCourse(o.courseDir);
   const tokens = readValTokens(course);
-  const model = ModelProcess.start({
-    entryDir: o.entryDir,
-    artifactFile: path.resolve(o.artifactFile),
-    deadlineMs: o.track.evalSeconds === null ? null : o.track.evalSeconds * 1000,
-    // one chunk's distributions, float32
-    maxPayloadBytes: CHUNK_TOKENS * course.vocabSize * 4,
-    echoStderr: o.echoStderr,
-    mask: courseMasks(course),
-    strictConfinement: o.strictConfinement,
-  });
-  try {
-    const report = await evaluateStream(model, {
+  const start = (role: ModelRole) =>
+    ModelProcess.start({
+      entryDir: o.entryDir,
+      artifactFile: path.resolve(o.artifactFile),
+      deadlineMs: o.track.evalSeconds === null ? null : o.track.evalSeconds * 1000,
+      // one chunk's distributions, float32
+      maxPayloadBytes: CHUNK_TOKENS * course.vocabSize * 4,
+      echoStderr: o.echoStderr,
+      hide: [course.dir, ...course.valFiles.map((f) => path.dirname(f))],
+      strictConfinement: o.strictConfinement,
+      role,
+    });
+  let confinement: Confinement = "namespaces";
+  let warning: string | null = null;
+  const report = await evaluateStream(
+    (role) => {
+      const m = start(role);
+      confinement = m.confinement;
+      warning = m.warning;
+      return m;
+    },
+    {
       tokens,
       table: courseTokenizer(course).byteTable(),
       vocabSize: course.vocabSize,
@@ -92,13 +105,10 @@ export async function scoreArtifact(o: ScoreOptions): Promise<ScoredReport> {
       probeSeed: o.probeSeed,
       config: o.configOverrides ?? {},
       threads: o.track.threads,
-      artifactFile: path.resolve(o.artifactFile),
       onProgress: o.onProgress,
-    });
-    return { ...report, confinement: model.confinement, warnings: model.warning ? [model.warning] : [] };
-  } finally {
-    await model.close();
-  }
+    },
+  );
+  return { ...report, confinement, warnings: warning ? [warning] : [] };
 }
 
 export async function runSeeds(o: RunSeedsOptions): Promise<SeedRun[]> {
@@ -106,8 +116,14 @@ export async function runSeeds(o: RunSeedsOptions): Promise<SeedRun[]> {
   const out: SeedRun[] = [];
   for (const seed of o.seeds) {
     const seedDir = path.join(o.outDir, `seed_${seed}`);
-    const trained = await trainSeed({ entryDir: o.entryDir, course, track: o.track, seed, outDir: seedDir, minutes: o.minutes, configOverrides: o.configOverrides, echo: o.echo, strictConfinement: o.strictConfinement, killAfterCapMs: o.killAfterCapMs });
-    const ev = await scoreArtifact({ entryDir: o.entryDir, artifactFile: trained.artifact, courseDir: o.courseDir, track: o.track, configOverrides: o.configOverrides, maxTargets: o.maxTargets, strictConfinement: o.strictConfinement });
+    let trained: TrainSeedResult;
+    let ev: ScoredReport;
+    try {
+      trained = await trainSeed({ entryDir: o.entryDir, course, track: o.track, seed, outDir: seedDir, minutes: o.minutes, configOverrides: o.configOverrides, echo: o.echo, strictConfinement: o.strictConfinement, killAfterCapMs: o.killAfterCapMs });
+      ev = await scoreArtifact({ entryDir: o.entryDir, artifactFile: trained.artifact, courseDir: o.courseDir, track: o.track, configOverrides: o.configOverrides, maxTargets: o.maxTargets, strictConfinement: o.strictConfinement });
+    } catch (e) {
+      throw ownEntryError(e, o.entryDir);
+    }
     const lines = [logLines.roundtrip(ev.val_loss, ev.val_bpb, ev.seconds * 1000), logLines.roundtripExact(ev.val_loss, ev.val_bpb)];
     fs.appendFileSync(trained.log, lines.join("\n") + "\n");
     if (o.echo) for (const l of lines) process.stderr.write(l + "\n");
@@ -120,6 +136,7 @@ export async function runSeeds(o: RunSeedsOptions): Promise<SeedRun[]> {
       eval_bytes: ev.bytes,
       tokens_per_byte: ev.targets / ev.bytes,
       eval_checks: ev.checks,
+      eval_verdicts: ev.verdicts,
       eval_truncated: ev.truncated,
       eval_confinement: ev.confinement,
       warnings: [...trained.warnings, ...ev.warnings],

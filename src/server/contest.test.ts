@@ -25,6 +25,9 @@ function suite(name: string, open: () => Promise<Db>, skip: string | false) {
     before(async () => {
       db = await open();
       contest = await Contest.open(db, new BlobStore(fs.mkdtempSync(path.join(work, "blobs-"))), { id: "main", name: "Parameter Golf", track: "10min-16mb", maxOpenPerAuthor: 2 });
+      // a ranked track with no course copies: the course rule takes FineWeb records only as private (course_rule.ts)
+      const { user: admin } = await contest.addUser("admin", "admin");
+      await contest.configure(admin, { private_validation_courses: ["fineweb-sp1024"] });
     });
     after(async () => db?.close());
 

@@ -16,7 +16,8 @@ import type { BlobStore } from "./blob_store.js";
 import type { Db, Queryable } from "./db.js";
 import type { JobQueue } from "./queue.js";
 import type { Reproduction } from "../submission/reproduction.js";
-import { contestConfigOf, DEFAULT_CONTEST_CONFIG, parseContestConfigPatch, type ContestConfig } from "./contest_config.js";
+import { contestConfigOf, DEFAULT_CONTEST_CONFIG, parseContestConfigPatch, STORED_KEYS, type ContestConfig } from "./contest_config.js";
+import { checkCourseRule, submissionCourse, type CourseBounds } from "./course_rule.js";
 import { OPEN_SUBMISSION_STATUSES, WORKER_STATES, type ResultRow, type WorkerRow } from "./schema.js";
 import type { QueueStats } from "./queue.js";
 
@@ -102,6 +103,8 @@ export function tokenHash(token: string): string {
 export class Contest {
   /** The verification queue; without one, submissions stay "checked" until reviewed. */
   jobs: JobQueue | null = null;
+  /** The server's course copies, for the memorization bound of ranked submissions (course_rule.ts); without them, only unranked tracks and private courses are taken. */
+  courses: CourseBounds | null = null;
 
   constructor(
     readonly db: Db,
@@ -167,9 +170,10 @@ export class Contest {
   }
 
   /**
-   * Takes a record folder (as a record pack): verifies and unpacks it, reads and checks it against
-   * the contest's accepted records, stores the pack by sha256, and records the submission with its
-   * findings. A submission with screening findings waits for changes; others go to verification
+   * Takes a record folder (as a record pack): verifies and unpacks it, reads it, refuses it when
+   * the contest's track is ranked and its course is not safe there (CONTEST_PRACTICE_COURSE,
+   * CONTEST_COURSE_UNMEASURED; course_rule.ts), checks it, stores the pack by sha256, and records the
+   * submission with its findings. A submission with screening findings waits for changes; others go to verification
    * (pgolf-native records: a job per seed, queued in the same transaction as the submission).
    *
    * Idempotent per (author, pack): while the author has a submission of exactly these bytes that
@@ -189,9 +193,12 @@ export class Contest {
       unpackRecordFolder(pack, dir, "upload");
       const record = readRecord(dir);
       record.track = contest.track;
+      const settings = await this.settings();
+      // ranked tracks only on courses an entry cannot carry, unless the server alone holds the split (course_rule.ts)
+      const courseRule = await checkCourseRule({ track: lookupTrack(contest.track), course: submissionCourse(record), privateCourses: settings.private_validation_courses, bounds: this.courses });
       const [checked] = checkRecords([record]);
       const findings = checked.findings;
-      const screening = new Set((await this.settings()).screening);
+      const screening = new Set(settings.screening);
       const status = findings.some((f) => f.severity === "error" && screening.has(f.kind)) ? "changes-requested" : "checked";
       const blob = await this.blobs.put(pack);
       const claimed = { name: record.name, val_bpb: record.claims.val_bpb?.value ?? null, track: contest.track };
@@ -213,7 +220,7 @@ export class Contest {
           [this.contestId, user.id, source.kind, source.kind === "github" ? source.repo : null, source.kind === "github" ? source.pr : null, source.kind === "github" ? source.headSha : null, jobs ? "queued" : status, blob, JSON.stringify(claimed), JSON.stringify(findings)],
         );
         const id = r.rows[0].id;
-        await this.audit(tx, user.handle, "submission.receive", `submission:${id}`, { status, blob, findings: findings.length, source: source.kind });
+        await this.audit(tx, user.handle, "submission.receive", `submission:${id}`, { status, blob, findings: findings.length, source: source.kind, course: { name: courseRule.course, rule: courseRule.allowed, ...(courseRule.allowed === "safe" ? { bound_bytes: courseRule.verdict.bound_bytes, cap_bytes: courseRule.verdict.cap_bytes } : {}) } });
         if (jobs) {
           for (const seed of seeds) await jobs.enqueue({ submissionId: id, seed }, { tx });
           await this.audit(tx, "system", "verification.queue", `submission:${id}`, { seeds });
@@ -264,7 +271,7 @@ export class Contest {
       const cur = await tx.query<{ config: unknown; max_open_submissions_per_author: number }>(`SELECT config, max_open_submissions_per_author FROM contests WHERE id = $1 FOR UPDATE`, [this.contestId]);
       const before = contestConfigOf(cur.rows[0]);
       const next = { ...before, ...p };
-      const stored = { ...(cur.rows[0].config && typeof cur.rows[0].config === "object" ? (cur.rows[0].config as object) : {}), screening: next.screening, verify_minutes: next.verify_minutes };
+      const stored = { ...(cur.rows[0].config && typeof cur.rows[0].config === "object" ? (cur.rows[0].config as object) : {}), ...Object.fromEntries(STORED_KEYS.map((k) => [k, next[k]])) };
       await tx.query(`UPDATE contests SET config = $2, max_open_submissions_per_author = $3 WHERE id = $1`, [this.contestId, JSON.stringify(stored), next.max_open_submissions_per_author]);
       await this.audit(tx, admin.handle, "contest.configure", `contest:${this.contestId}`, { before, after: next });
     });

@@ -1,6 +1,8 @@
 // A contest's rules that organizers set, declared once: which automatic findings stop a submission
 // at screening (it goes back to its author before any machine time is spent), how many open record
-// submissions an author may have, and how long the fleet trains each seed. Stored in the contests
+// submissions an author may have, how long the fleet trains each seed, and which courses' validation
+// splits only the server holds (course_rule.ts: ranked tracks on other courses must be safe from
+// memorization). Stored in the contests
 // row (config jsonb, max_open_submissions_per_author); changed by admins through the API, the admin
 // page or `pgolf serve`'s flags, each change in the audit log. Unknown keys and bad values are refused.
 import { PgolfError } from "../core/error.js";
@@ -13,16 +15,25 @@ export interface ContestConfig {
   screening: FindingKind[];
   /** Training minutes per seed on the fleet instead of the track's cap (rehearsals); null: the cap. */
   verify_minutes: number | null;
+  /**
+   * Courses whose validation split is private to the server and its fleet (never published), by
+   * name: ranked submissions on them are taken whatever the course's memorization bound.
+   */
+  private_validation_courses: string[];
 }
 
 /** Every finding kind `pgolf check` reports, the values `screening` may list. */
-export const FINDING_KINDS: readonly FindingKind[] = ["schema", "missing-file", "score-mismatch", "seed-mismatch", "duplicate-log", "over-size", "over-time", "too-few-seeds", "not-significant", "reproduction-differs"];
+export const FINDING_KINDS: readonly FindingKind[] = ["schema", "missing-file", "score-mismatch", "seed-mismatch", "duplicate-log", "over-size", "over-time", "implausible-score", "too-few-seeds", "not-significant", "reproduction-differs"];
+
+/** A course name as courses and course folders are named (`sotu-sp1024`, `fineweb-sp1024`, `pgolf data build --name`). */
+const COURSE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
 export const DEFAULT_CONTEST_CONFIG: ContestConfig = {
   max_open_submissions_per_author: 3,
   // what makes a record unusable as sent; significance is judged later, on the reproduced seeds
   screening: ["schema", "missing-file", "score-mismatch", "seed-mismatch", "duplicate-log", "over-size", "over-time"],
   verify_minutes: null,
+  private_validation_courses: [],
 };
 
 const KEYS = Object.keys(DEFAULT_CONTEST_CONFIG) as (keyof ContestConfig)[];
@@ -43,14 +54,22 @@ export function parseContestConfigPatch(value: unknown, from: string): Partial<C
     } else if (k === "verify_minutes") {
       if (v !== null && (typeof v !== "number" || !Number.isFinite(v) || v <= 0 || v > 24 * 60)) throw bad(`verify_minutes must be null or minutes above 0 (at most a day), got ${JSON.stringify(v)}`, "null trains each seed for the track's cap");
       out.verify_minutes = v as number | null;
+    } else if (k === "private_validation_courses") {
+      if (!Array.isArray(v) || v.length > 100 || v.some((x) => typeof x !== "string" || !COURSE_NAME.test(x))) {
+        throw bad(`private_validation_courses must list course names, got ${JSON.stringify(v)}`, 'e.g. ["fineweb-sp1024"]: courses whose validation split only this server and its fleet hold');
+      }
+      out.private_validation_courses = [...new Set(v as string[])];
     }
   }
   return out;
 }
 
+/** The keys kept in the contests row's config jsonb (the limit has its own column). */
+export const STORED_KEYS: readonly (keyof ContestConfig)[] = ["screening", "verify_minutes", "private_validation_courses"];
+
 /** The stored config (the row's jsonb and its limit column) over the defaults. */
 export function contestConfigOf(row: { config: unknown; max_open_submissions_per_author: number }): ContestConfig {
   const stored = row.config && typeof row.config === "object" ? (row.config as Record<string, unknown>) : {};
-  const known = Object.fromEntries(Object.entries(stored).filter(([k]) => k === "screening" || k === "verify_minutes"));
+  const known = Object.fromEntries(Object.entries(stored).filter(([k]) => STORED_KEYS.includes(k as keyof ContestConfig)));
   return { ...DEFAULT_CONTEST_CONFIG, ...parseContestConfigPatch(known, "the contests table"), max_open_submissions_per_author: row.max_open_submissions_per_author };
 }

@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { test } from "node:test";
 import { rejectsWith } from "../../test/support/errors.js";
 import { FIXTURES, needsFixtures, tempDir } from "../../test/support/fixtures.js";
-import { api, listen } from "../../test/support/contest_api.js";
+import { api, declarePrivateValidation, listen } from "../../test/support/contest_api.js";
 import { fastRecord } from "../../test/support/fast_record.js";
 import { startContestServer } from "./contest_server.js";
 import { GitHubServer, pullRequestPayload, sendWebhook } from "../../test/support/github_server.js";
@@ -26,6 +26,7 @@ test("upload, review queue, approval and the live leaderboard, surviving a resta
   try {
     const admin = s.adminToken!;
     assert.match(admin, /^pg_[0-9a-f]{48}$/);
+    await declarePrivateValidation(base, admin); // a ranked track: the course rule needs the split private (course_rule.ts)
     const alice = (await api(base, "POST", "/api/users", admin, { handle: "alice", role: "participant" })).json.token as string;
     const rita = (await api(base, "POST", "/api/users", admin, { handle: "rita", role: "reviewer" })).json.token as string;
     assert.equal((await api(base, "POST", "/api/users", alice, { handle: "mallory", role: "admin" })).status, 403);
@@ -80,6 +81,7 @@ test("a GitHub pull request adding a record folder becomes a submission of its a
   const s = await startContestServer({ data: path.join(work, "gh-contest"), track: "10min-16mb", databaseUrl: "", github: { secret: "s3cret", token: gh.token, apiUrl: gh.url } });
   const base = await listen(s);
   try {
+    await declarePrivateValidation(base, s.adminToken!);
     const payload = pullRequestPayload({ repo: REPO, number: pr.number, headSha: pr.headSha, author: "octo-alice" });
     const sent = await sendWebhook(`${base}/webhooks/github`, { secret: "s3cret", event: "pull_request", payload });
     assert.equal(sent.status, 202);
@@ -107,12 +109,13 @@ test("a GitHub pull request adding a record folder becomes a submission of its a
 
 test("pgolf records are queued per seed; workers lease jobs, fetch the pack and report results once; a dead worker's job comes back", { timeout: 240_000 }, async () => {
   // a real pgolf-native record: three seeds of a fast entry trained and scored by the harness
-  const { runs, record: rec } = await fastRecord({ work, tag: "fast", seeds: [1, 2, 3], name: "Unigram TTT", maxTargets: 8192 });
+  const { runs, record: rec } = await fastRecord({ work, tag: "fast", seeds: [1, 2, 3], name: "Unigram TTT" });
 
   const s = await startContestServer({ data: path.join(work, "fleet-contest"), databaseUrl: "", queue: { expireInSeconds: 2, maintenanceIntervalSeconds: 1, retryDelaySeconds: 0 } });
   const base = await listen(s);
   try {
     const admin = s.adminToken!;
+    await declarePrivateValidation(base, admin);
     const alice = (await api(base, "POST", "/api/users", admin, { handle: "alice" })).json.token as string;
     const w1 = (await api(base, "POST", "/api/users", admin, { handle: "worker-1", role: "worker" })).json.token as string;
     const w2 = (await api(base, "POST", "/api/users", admin, { handle: "worker-2", role: "worker" })).json.token as string;
@@ -172,6 +175,7 @@ test("pgolf worker reproduces a queued seed in an isolated run and the trusted e
   const s = await startContestServer({ data: path.join(work, "repro-contest"), databaseUrl: "" });
   const base = await listen(s);
   try {
+    await declarePrivateValidation(base, s.adminToken!);
     const alice = (await api(base, "POST", "/api/users", s.adminToken, { handle: "alice" })).json.token as string;
     const worker = (await api(base, "POST", "/api/users", s.adminToken, { handle: "box-1", role: "worker" })).json.token as string;
     const sub = await uploadRecord(base, alice, rec);

@@ -8,15 +8,17 @@ import * as fs from "node:fs";
 import type { Server } from "node:http";
 import * as path from "node:path";
 import { packRecordFolder } from "../artifact/pack.js";
+import { isPgolfError } from "../core/error.js";
 import { track as lookupTrack, type Track } from "../core/track.js";
 import { findRecords, readRecord } from "../submission/read_record.js";
 import { createApp } from "./app.js";
 import { BlobStore, blobStoreDir } from "./blob_store.js";
 import { Contest } from "./contest.js";
 import { contestRoutes } from "./contest_routes.js";
+import { CourseBounds } from "./course_rule.js";
 import { GitHubClient } from "./github_client.js";
 import { webhookHandler, type WebhookHandler } from "./github_webhook.js";
-import { reviewPullRequest } from "./record_intake.js";
+import { errorFindings, formatReport, reviewPullRequest, STATUS_CONTEXT } from "./record_intake.js";
 import type { Db } from "./db.js";
 import { openDb } from "./open_db.js";
 import { openQueue, type QueueOptions } from "./queue.js";
@@ -41,6 +43,11 @@ export interface ContestServerOptions {
   githubSignIn?: GitHubSignInOptions;
   /** Verification queue settings (with --data). */
   queue?: QueueOptions;
+  /**
+   * The folder of the server's own course copies, one folder per course, on which it measures the
+   * memorization bound of ranked submissions (course_rule.ts); default <data>/courses.
+   */
+  courses?: string;
 }
 
 export interface ContestServer {
@@ -70,7 +77,16 @@ function githubIntake(contest: Contest, db: Db, gh: { secret: string; token: str
       try {
         const dup = await db.query(`SELECT 1 FROM submissions WHERE github_repo = $1 AND github_pr = $2 AND github_head_sha = $3`, [ev.repo, ev.number, ev.headSha]);
         if (dup.rows.length > 0) return;
-        await contest.submit(await contest.githubUser(ev.author), packRecordFolder(r.dir), { kind: "github", repo: ev.repo, pr: ev.number, headSha: ev.headSha });
+        try {
+          await contest.submit(await contest.githubUser(ev.author), packRecordFolder(r.dir), { kind: "github", repo: ev.repo, pr: ev.number, headSha: ev.headSha });
+        } catch (e) {
+          // the contest's course rule refuses a folder that passed the checks: say so on the pull request
+          if (!isPgolfError(e) || !e.code.startsWith("CONTEST_")) throw e;
+          const { verdict, findings } = errorFindings(e);
+          const report = formatReport(findings, verdict, { record: r.intake?.checked, folder: r.intake?.folder.path, headSha: ev.headSha });
+          await client.createStatus(ev.repo, ev.headSha, { ...report.status, context: STATUS_CONTEXT });
+          await client.createComment(ev.repo, ev.number, report.body);
+        }
       } finally {
         fs.rmSync(r.dir, { recursive: true, force: true });
       }
@@ -101,6 +117,7 @@ export async function startContestServer(o: ContestServerOptions): Promise<Conte
     sweepServerTemps(o.data); // what a killed server was writing (stale_temps.ts)
     contest = await Contest.open(db, new BlobStore(blobStoreDir(o.data)), { id: "main", name: "Parameter Golf", track: o.track ?? "cpu-10min-2mb" });
     if (!(await contest.hasAdmin())) adminToken = (await contest.addUser("admin", "admin")).token;
+    contest.courses = new CourseBounds(o.courses ?? path.join(o.data, "courses"));
     contest.jobs = await openQueue(db, { expireInSeconds: leaseSeconds(lookupTrack((await contest.settings()).track)), ...o.queue });
   }
   let signature: string | null = null;

@@ -55,6 +55,8 @@ export function httpStatus(code: ErrorCode): number {
   if (code === "HTTP_NOT_FOUND" || code === "FILE_NOT_FOUND") return 404;
   if (code === "HTTP_CONFLICT") return 409;
   if (code === "HTTP_RATE_LIMITED") return 429;
+  // the contest's rules refuse the submission as it is (course_rule.ts)
+  if (code.startsWith("CONTEST_")) return 422;
   if (code.startsWith("ARTIFACT_") || code.startsWith("RECORD_") || code === "USAGE" || code === "CONFIG_INVALID" || code === "CONFIG_UNKNOWN_KEY" || code === "HTTP_BAD_REQUEST") return 400;
   return 500;
 }

@@ -232,7 +232,7 @@ export const REPORT_MARKER = "<!-- pgolf-record-check -->";
 export const STATUS_CONTEXT = "pgolf/record-check";
 
 /** Refusal codes: the PR itself is at fault (failure), as opposed to the server or GitHub (error). */
-const REFUSALS = new Set(["GITHUB_PR_NO_RECORD", "GITHUB_PR_MANY_RECORDS", "GITHUB_PR_OUTSIDE_RECORD", "GITHUB_PR_UNSAFE_PATH", "GITHUB_PR_SYMLINK", "GITHUB_PR_TOO_MANY_FILES", "GITHUB_PR_FILE_TOO_LARGE", "GITHUB_PR_TOO_LARGE", "RECORD_FILE", "SIZE_MISMATCH"]);
+const REFUSALS = new Set(["GITHUB_PR_NO_RECORD", "GITHUB_PR_MANY_RECORDS", "GITHUB_PR_OUTSIDE_RECORD", "GITHUB_PR_UNSAFE_PATH", "GITHUB_PR_SYMLINK", "GITHUB_PR_TOO_MANY_FILES", "GITHUB_PR_FILE_TOO_LARGE", "GITHUB_PR_TOO_LARGE", "RECORD_FILE", "SIZE_MISMATCH", "CONTEST_PRACTICE_COURSE", "CONTEST_COURSE_UNMEASURED"]);
 
 /** The verdict and the finding of an intake that threw. */
 export function errorFindings(e: unknown): { verdict: Verdict; findings: ReportFinding[] } {

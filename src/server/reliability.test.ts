@@ -13,7 +13,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
 import { rejectsWith } from "../../test/support/errors.js";
 import { FIXTURES, needsFixtures, PROJECT_ROOT, tempDir } from "../../test/support/fixtures.js";
-import { api, listen } from "../../test/support/contest_api.js";
+import { api, declarePrivateValidation, listen } from "../../test/support/contest_api.js";
 import { fastRecord } from "../../test/support/fast_record.js";
 import { postgresSkipReason, startPostgresServer, type PostgresServer } from "../../test/support/postgres_server.js";
 import { PgolfError } from "../core/error.js";
@@ -35,7 +35,7 @@ after(async () => pgServer?.stop());
 /** A real pgolf-native record (3 seeds of a fast entry, trained and scored), made once for the file. */
 let record: Promise<string> | undefined;
 function pgolfRecord(): Promise<string> {
-  record ??= fastRecord({ work, tag: "fast", seeds: [1, 2, 3], name: "Unigram TTT", maxTargets: 8192 }).then((r) => r.record);
+  record ??= fastRecord({ work, tag: "fast", seeds: [1, 2, 3], name: "Unigram TTT" }).then((r) => r.record);
   return record;
 }
 
@@ -149,6 +149,7 @@ test("a worker process killed while it holds a job: the job is leased again afte
   const procs: Proc[] = [];
   try {
     const admin = s.adminToken!;
+    await declarePrivateValidation(base, admin);
     const alice = (await api(base, "POST", "/api/users", admin, { handle: "alice" })).json.token as string;
     const boxA = (await api(base, "POST", "/api/users", admin, { handle: "box-a", role: "worker" })).json.token as string;
     const boxB = (await api(base, "POST", "/api/users", admin, { handle: "box-b", role: "worker" })).json.token as string;
@@ -227,6 +228,7 @@ test("pgolf serve killed mid-intake and restarted on its data: every upload reco
   const procs: Proc[] = [srv];
   try {
     const admin = srv.hello.admin_token!;
+    await declarePrivateValidation(base, admin);
     const tokens: string[] = [];
     for (let i = 0; i < 10; i++) tokens.push((await api(base, "POST", "/api/users", admin, { handle: `golfer-${i}` })).json.token as string);
     const rita = (await api(base, "POST", "/api/users", admin, { handle: "rita", role: "reviewer" })).json.token as string;
@@ -373,6 +375,7 @@ test("the database dropped under load (a real Postgres server): requests fail fa
     assert.equal((await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM probe`)).rows[0].n, 0);
 
     const adminToken = s.adminToken!;
+    await declarePrivateValidation(base, adminToken);
     const user = async (handle: string, role = "participant") => (await api(base, "POST", "/api/users", adminToken, { handle, role })).json.token as string;
     const authors = await Promise.all([0, 1, 2, 3, 4, 5].map((i) => user(`golfer-${i}`)));
     const alice = await user("alice");

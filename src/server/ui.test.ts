@@ -12,7 +12,7 @@ import { test } from "node:test";
 import { launchChromium, NO_CHROMIUM } from "../../test/support/browser.js";
 import { rejectsWith } from "../../test/support/errors.js";
 import { FIXTURES, tempDir } from "../../test/support/fixtures.js";
-import { api, listen } from "../../test/support/contest_api.js";
+import { api, declarePrivateValidation, listen } from "../../test/support/contest_api.js";
 import { fastRecord } from "../../test/support/fast_record.js";
 import { startContestServer } from "./contest_server.js";
 import { GitHubServer } from "../../test/support/github_server.js";
@@ -77,14 +77,15 @@ test("heartbeats make the fleet view; a silent worker is shown dead; web-form up
     assert.equal((await api(base, "GET", "/api/submissions", alice)).json.length, 0);
     // the contest's rules: defaults, checked changes (admins only, audited), and intake follows them
     const rules = (await api(base, "GET", "/api/admin/contest", admin)).json;
-    assert.deepEqual(rules, { track: "cpu-10min-2mb", max_open_submissions_per_author: 3, screening: ["schema", "missing-file", "score-mismatch", "seed-mismatch", "duplicate-log", "over-size", "over-time"], verify_minutes: null });
+    assert.deepEqual(rules, { track: "cpu-10min-2mb", max_open_submissions_per_author: 3, screening: ["schema", "missing-file", "score-mismatch", "seed-mismatch", "duplicate-log", "over-size", "over-time"], verify_minutes: null, private_validation_courses: [] });
     assert.equal((await api(base, "PATCH", "/api/admin/contest", alice, { verify_minutes: 1 })).status, 403);
     const unknown = await api(base, "PATCH", "/api/admin/contest", admin, { max_open: 1 });
     assert.deepEqual([unknown.status, unknown.json.error.code], [400, "PGOLF_CONFIG_UNKNOWN_KEY"]);
     assert.equal((await api(base, "PATCH", "/api/admin/contest", admin, { screening: ["no-such-kind"] })).status, 400);
     assert.equal((await api(base, "PATCH", "/api/admin/contest", admin, { max_open_submissions_per_author: 0 })).status, 400);
-    const changed = (await api(base, "PATCH", "/api/admin/contest", admin, { max_open_submissions_per_author: 1, screening: [], verify_minutes: 0.5 })).json;
-    assert.deepEqual([changed.max_open_submissions_per_author, changed.screening, changed.verify_minutes], [1, [], 0.5]);
+    // FineWeb records on this ranked track: the course rule needs the split declared private (course_rule.ts)
+    const changed = (await api(base, "PATCH", "/api/admin/contest", admin, { max_open_submissions_per_author: 1, screening: [], verify_minutes: 0.5, private_validation_courses: ["fineweb-sp1024"] })).json;
+    assert.deepEqual([changed.max_open_submissions_per_author, changed.screening, changed.verify_minutes, changed.private_validation_courses], [1, [], 0.5, ["fineweb-sp1024"]]);
     assert.deepEqual((await s.contest!.auditTrail("contest:main")).map((a) => a.action), ["contest.configure"]);
     // with nothing screened, a record with a score mismatch goes on to review; the limit of 1 then holds
     const mismatched = path.join(FIXTURES, "pgolf-records", "track_10min_16mb", "2026-03-19_MLP3x_QAT_Int6_SlidingWindow");
@@ -119,6 +120,7 @@ test("in the browser: submit with the form, watch the worker on the admin page, 
   const browser = await launchChromium();
   try {
     const admin = s.adminToken!;
+    await declarePrivateValidation(base, admin);
     const alice = (await api(base, "POST", "/api/users", admin, { handle: "alice" })).json.token as string;
     const rita = (await api(base, "POST", "/api/users", admin, { handle: "rita", role: "reviewer" })).json.token as string;
     const page = await browser.newPage();

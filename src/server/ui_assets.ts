@@ -254,12 +254,13 @@ export const UI_JS = `"use strict";
     }, function (e) { say(e.message, "error"); });
   }
 
-  var KINDS = ["schema", "missing-file", "score-mismatch", "seed-mismatch", "duplicate-log", "over-size", "over-time", "too-few-seeds", "not-significant", "reproduction-differs"];
+  var KINDS = ["schema", "missing-file", "score-mismatch", "seed-mismatch", "duplicate-log", "over-size", "over-time", "implausible-score", "too-few-seeds", "not-significant", "reproduction-differs"];
 
   function loadRules() {
     return api("GET", "/api/admin/contest").then(function (c) {
       $("#max-open").value = String(c.max_open_submissions_per_author);
       $("#verify-minutes").value = c.verify_minutes === null ? "" : String(c.verify_minutes);
+      $("#private-courses").value = c.private_validation_courses.join(", ");
       var box = $("#screening");
       Array.from(box.querySelectorAll("label")).forEach(function (l) { l.remove(); });
       KINDS.forEach(function (k) {
@@ -279,6 +280,7 @@ export const UI_JS = `"use strict";
         max_open_submissions_per_author: Number($("#max-open").value),
         verify_minutes: minutes === "" ? null : Number(minutes),
         screening: Array.from(document.querySelectorAll("#screening input:checked")).map(function (x) { return x.value; }),
+        private_validation_courses: $("#private-courses").value.split(",").map(function (x) { return x.trim(); }).filter(function (x) { return x !== ""; }),
       };
       api("PATCH", "/api/admin/contest", body).then(function () { say("Rules saved.", "ok"); loadRules(); }, function (e) { say(e.message, "error"); });
     });

@@ -17,6 +17,7 @@ import { fastRecord } from "../../test/support/fast_record.js";
 import { processEntryConfig, pythonProcessEntry } from "../../test/support/process_entry.js";
 import { openCourse } from "../data/course.js";
 import type { SeedRun } from "../eval/run_seeds.js";
+import { declarePrivateValidation } from "../../test/support/contest_api.js";
 import { startContestServer, type ContestServer } from "./contest_server.js";
 import { isolationSupport } from "./isolation.js";
 import { uploadRecord } from "./upload_client.js";
@@ -50,6 +51,7 @@ before(async () => {
   contest = await startContestServer({ data: path.join(work, "contest"), databaseUrl: "", queue: { retryLimit: 0 } });
   await new Promise<void>((r) => contest.server.listen(0, "127.0.0.1", r));
   base = `http://127.0.0.1:${(contest.server.address() as AddressInfo).port}`;
+  await declarePrivateValidation(base, contest.adminToken!); // sotu-sp1024 on a ranked track (course_rule.ts)
 });
 
 after(async () => {

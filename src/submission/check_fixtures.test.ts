@@ -5,13 +5,20 @@ import assert from "node:assert/strict";
 import * as path from "node:path";
 import { test } from "node:test";
 import { FIXTURES, needsFixtures } from "../../test/support/fixtures.js";
-import { checkRecords, type CheckedRecord, type FindingKind } from "./check.js";
+import { TRACKS } from "../core/track.js";
+import { checkRecords, IMPLAUSIBLE_GAIN, postStopOverTime, scoredSet, type CheckedRecord, type FindingKind } from "./check.js";
+import type { NormalizedRecord } from "./normalized_record.js";
 import { findRecords, readRecord } from "./read_record.js";
 
 const fx = needsFixtures();
+let read: NormalizedRecord[] = [];
 let checked: CheckedRecord[] = [];
+function records(): NormalizedRecord[] {
+  if (read.length === 0) read = findRecords(path.join(FIXTURES, "pgolf-records")).map(readRecord);
+  return read;
+}
 function all(): CheckedRecord[] {
-  if (checked.length === 0) checked = checkRecords(findRecords(path.join(FIXTURES, "pgolf-records")).map(readRecord));
+  if (checked.length === 0) checked = checkRecords(records());
   return checked;
 }
 function rec(prefix: string): CheckedRecord {
@@ -70,4 +77,47 @@ test("clean records stay clean, and the frontier runs forward in time with falli
   assert.equal(frontier[0].id, "2026-03-17_NaiveBaseline");
   assert.ok(frontier.length >= 6, frontier.map((c) => c.id).join(", "));
   for (let i = 1; i < frontier.length; i++) assert.ok(frontier[i].val_bpb! < frontier[i - 1].val_bpb!, `${frontier[i].id} after ${frontier[i - 1].id}`);
+});
+
+test("GPTQ calibration after the wallclock stop: read where the logs give it, within the cap and its grace in every record, 0.7 to 0.9 s over the bare cap in two (warnings)", fx, () => {
+  const logs = records().flatMap((r) => r.logs.filter((l) => l.postStopTraining.length > 0).map((l) => ({ r, l })));
+  // 33 logs of 10 records: `GPTQ:collected 67 Hessians in 11.4s` (30) and `gptq:calibrated 66 layers in 6.7s` (3)
+  assert.equal(logs.length, 33);
+  assert.equal(new Set(logs.map((x) => x.r.id)).size, 10);
+  assert.ok(logs.every(({ l }) => l.postStopTraining.length === 1 && /^(GPTQ:collected \d+ Hessians|gptq:calibrated \d+ layers) in \d+\.\ds$/.test(l.postStopTraining[0].evidence.text!)));
+  // self-generated calibration (autoregressive, 198 s and 240 s after the stop) is not training data
+  for (const id of ["2026-03-31_ParallelResiduals_MiniDepthRecurrence", "2026-03-25_ValCalib_GPTQ_XSA_BigramHash3072"]) assert.ok(records().find((r) => r.id === id)!.logs.every((l) => l.postStopTraining.length === 0), id);
+  // with the 10 s grace no record is over (no error); the most is 600.9 s (train 588.1 s + 12.8 s), a warning
+  const late = all().flatMap((c) => c.findings.filter((f) => f.kind === "over-time" && /until the wallclock stop/.test(f.message)).map((f) => ({ id: c.id, f })));
+  assert.ok(late.every((x) => x.f.severity === "warning"), JSON.stringify(late));
+  assert.deepEqual([...new Set(late.map((x) => x.id))].sort(), ["2026-04-09_A2_Muon097_3Seed", "2026-04-09_SP8192_3LayerRecur_ParResid_QK525_LegalTTT"]);
+  assert.equal(late.length, 6);
+  const strict = records().flatMap((r) => scoredSet(r).logs.flatMap((l) => {
+    const f = postStopOverTime(l, TRACKS["10min-16mb"], 0);
+    return f ? [{ id: r.id, f }] : [];
+  }));
+  assert.deepEqual([...new Set(strict.map((x) => x.id))].sort(), ["2026-04-09_A2_Muon097_3Seed", "2026-04-09_SP8192_3LayerRecur_ParResid_QK525_LegalTTT"]);
+  assert.equal(strict.length, 6);
+  const seed0 = strict.find((x) => x.id === "2026-04-09_A2_Muon097_3Seed" && x.f.evidence[0].file === "train_seed0.log")!.f;
+  assert.deepEqual(seed0.evidence.map((e) => `${e.file}:${e.line} ${e.text}`), ["train_seed0.log:152 stopping_early: wallclock_cap train_time: 588052ms step: 4911/20000", "train_seed0.log:159 GPTQ:collected 67 Hessians in 12.8s"]);
+  assert.match(seed0.message, /600\.9 s, over the 600 s cap of 10min-16mb$/);
+});
+
+test("implausible-score: no original record is flagged; the largest gain over the frontier of its time is 5.3%, half the threshold", fx, () => {
+  assert.ok(!all().some((c) => c.findings.some((f) => f.kind === "implausible-score")));
+  // every dated 10min-16mb record against the frontier of its submission time (the order check uses)
+  const dated = all().filter((c) => c.track === "10min-16mb" && c.date && c.val_bpb !== null);
+  const order = dated.map((c, i) => ({ c, i })).sort((a, b) => Date.parse(a.c.date!) - Date.parse(b.c.date!) || a.i - b.i).map((x) => x.c);
+  let sota: CheckedRecord | null = null;
+  const gains: { id: string; gain: number }[] = [];
+  for (const c of order) {
+    if (sota) gains.push({ id: c.id, gain: (sota.val_bpb! - c.val_bpb!) / sota.val_bpb! });
+    if (c.frontier?.outcome === "started" || c.frontier?.outcome === "entered") sota = c;
+  }
+  gains.sort((a, b) => b.gain - a.gain);
+  assert.equal(gains[0].id, "2026-03-19_Seq2048_FP16Emb_TunedLR");
+  assert.ok(Math.abs(gains[0].gain - 0.0527) < 0.0005, String(gains[0].gain));
+  // the threshold is twice the largest real gain, rounded down (2 x 5.27% = 10.5% -> 10%)
+  assert.ok(IMPLAUSIBLE_GAIN >= 1.8 * gains[0].gain && IMPLAUSIBLE_GAIN <= 2 * gains[0].gain);
+  assert.ok(gains.slice(1).every((g) => g.gain < 0.042), JSON.stringify(gains.slice(0, 3)));
 });

@@ -258,3 +258,47 @@ test("training logs are told from other text files", () => {
   assert.ok(looksLikeTrainingLog("final_int8_zlib_roundtrip val_loss:1 val_bpb:1"));
   assert.ok(!looksLikeTrainingLog("torch==2.4\nnumpy\n"));
 });
+
+// a run that stops at the cap and then calibrates GPTQ: lines as the contest's scripts print them
+const stopped = (train: string, ...after: string[]) => log("Hyperparameters:", "  seed: 42", `4500/20000 train_loss: 2.8806 train_time: 8.8m tok/s: 6718915`, `stopping_early: wallclock_cap train_time: ${train} step: 4915/20000`, ...after, "quantized_sliding_window val_loss:2.79 val_bpb:1.0799 eval_time:98000ms");
+
+test("post-stop training work: GPTQ calibration and Hessian collection after the stop line, with their own durations", () => {
+  // named training data, seconds; the quantization that follows reads no data and is not counted
+  const a = parseLog(stopped("586200ms", "gptq:calibrating with 64 batches (training data)...", "gptq:calibrated 66 layers in 6.7s", "gptq:quantized 66 layers in 3.0s", "GPTQ quantization: 66 layers with full GPTQ, 0 fallback to clip-search"), "train_seed42.log");
+  assert.equal(a.trainSeconds?.value, 586.2);
+  assert.deepEqual(a.postStopTraining, [{ what: "GPTQ calibration", data: "training", seconds: 6.7, evidence: { file: "train_seed42.log", line: 6, text: "gptq:calibrated 66 layers in 6.7s" } }]);
+  // data not named (the reference's GPTQ takes its batches from the training loader)
+  const b = parseLog(stopped("588045ms", "GPTQ:collecting Hessians from calibration data...", "GPTQ:collected 67 Hessians in 12.7s", "GPTQ:saved Hessian diagnostics to hessian_diagnostics.pt (67 matrices)"), "x.log");
+  assert.deepEqual(b.postStopTraining.map((w) => [w.what, w.data, w.seconds, w.evidence.line]), [["GPTQ calibration", "unnamed", 12.7, 6]]);
+  // other styles: time=, post_time:Nms (preferred over the total it is printed with), milliseconds
+  assert.deepEqual(parseLog(stopped("590000ms", "gptq:collecting hessians batches=64 source=train", "gptq:hessians collected layers=68 time=5.2s"), "x.log").postStopTraining.map((w) => [w.data, w.seconds]), [["training", 5.2]]);
+  assert.deepEqual(parseLog(stopped("590000ms", "gptq:collected hessians for 70 layers post_time:5200ms total_train_time:595200ms"), "x.log").postStopTraining.map((w) => w.seconds), [5.2]);
+  assert.deepEqual(parseLog(stopped("590000ms", "gptq:calibration done in 900ms, 68 layers"), "x.log").postStopTraining.map((w) => w.seconds), [0.9]);
+});
+
+test("post-stop training work: not counted before the stop, on self-generated or validation data, or twice for one phase", () => {
+  // calibration inside the training budget (before the stop line) is training time already
+  const inside = log("Hyperparameters:", "gptq:calibrated 66 layers in 6.7s", "4500/20000 train_loss: 2.8806 train_time: 8.8m", "stopping_early: wallclock_cap train_time: 590000ms step: 4915/20000", "quantized val_loss:2.79 val_bpb:1.08");
+  assert.deepEqual(parseLog(inside, "x.log").postStopTraining, []);
+  // autoregressive self-generated calibration reads no training data (the contest allowed it)
+  const ar = stopped(
+    "600028ms",
+    "gptq:calibration recurrence_active=1 repeat_mlp=2 parallel_residual=1 ar_selfgen=1",
+    "gptq:generating autoregressive calibration data (64 seqs x 2048 tokens, temp=0.80)...",
+    "gptq:generated 64 sequences in 238.8s",
+    "gptq:collecting hessians from autoregressive data...",
+    "gptq:collected hessians for 70 layers (AR self-gen)",
+    "gptq:done in 239.9s",
+    "gptq:loop-aware calibrated 70 layers in 239.9s",
+  );
+  assert.deepEqual(parseLog(ar, "x.log").postStopTraining, []);
+  assert.deepEqual(parseLog(stopped("590000ms", "gptq:using validation data for calibration (64 seqs x 2048 tokens)", "gptq:calibrated 66 layers in 4.0s"), "x.log").postStopTraining, []);
+  // ar_selfgen=0 is training data; a phase's duration logged twice (a summary, or every rank) counts once, the longest
+  const twice = parseLog(stopped("590000ms", "gptq:calibration ar_selfgen=0", "gptq:calibrated 66 layers in 6.7s", "gptq:calibrated 66 layers in 6.9s (total train+gptq: 596.9s / 600s)"), "x.log");
+  assert.deepEqual(twice.postStopTraining.map((w) => [w.seconds, w.evidence.line]), [[6.9, 7]]);
+  // two announced phases are two
+  const two = parseLog(stopped("580000ms", "gptq:calibrating with 64 batches (training data)...", "gptq:calibrated 66 layers in 6.7s", "gptq:calibrating with 32 batches (training data)...", "gptq:calibrated 2 layers in 1.5s"), "x.log");
+  assert.deepEqual(two.postStopTraining.map((w) => w.seconds), [6.7, 1.5]);
+  // no stop line: nothing is post-stop
+  assert.deepEqual(parseLog(log(...REFERENCE_RUN.filter((l) => !l.startsWith("stopping_early")), "gptq:calibrated 66 layers in 6.7s"), "x.log").postStopTraining, []);
+});

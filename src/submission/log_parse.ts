@@ -38,11 +38,20 @@
 // Bytes (the last of each in the read run): total `Total submission size[ <codec>]: N bytes`,
 // `Total submission: N bytes`, `budget:N/16000000`, `artifact_bytes: N`; model `Serialized model[ <codec>]:
 // N bytes`, `<codec> model: N bytes`; code `Code size: N bytes`, `| Code: N bytes`, `artifact:... code:N`.
-// Train seconds: `stopping_early: ... train_time:Nms` (or `over_cap: train_time:Nms`), else the last
-// step line's `train_time:Nms` / `train_time: N.Nm` / `t:Nms`. Eval seconds: the scored final's
+// Train seconds: `stopping_early: ... train_time:Nms` (or `over_cap: train_time:Nms`, or the pgolf harness's
+// own `pgolf_timing: train_time:Nms ...`, the last of them winning), else the last
+// step line's `train_time:Nms` / `train_time: N.Nm` / `t:Nms`.
+// Post-stop training work: after the stop line, GPTQ / Hessian calibration phases with their own
+// duration (`gptq:calibrated 66 layers in 6.7s`, `GPTQ:collected 67 Hessians in 11.4s`,
+// `gptq:hessians collected layers=68 time=5.2s`, `... post_time:5200ms`). A phase is its
+// announcing lines (`gptq:calibrating with 64 batches (training data)...`, `GPTQ:collecting Hessians
+// from calibration data...`) and its first duration line; more duration lines with no new announcement
+// belong to the same phase (the longest counts). Phases on data that is not training data do not
+// count: autoregressive self-generated calibration (`AR self-gen`), random tokens, validation data.
+// Applying the quantization (`quantized in`, `quantization done in`) reads no data and is not counted. Eval seconds: the scored final's
 // `eval_time:Nms` / `time:Nms` / `elapsed=Ns`, else its rounded twin's. Steps: the stopping step, else the
 // largest `step:N/M` / `N/M` seen. Curves: `train_loss`/`loss` and `val_bpb` of the step lines.
-import type { Evidence, LoggedValue, ScoreKind, SeedLog } from "./normalized_record.js";
+import type { Evidence, LoggedValue, PostStopWork, ScoreKind, SeedLog } from "./normalized_record.js";
 
 export type ParsedLog = Omit<SeedLog, "sha256">;
 
@@ -78,12 +87,21 @@ export function stripTimestamp(line: string): string {
 const RUN_START = /^(?:val_bpb:enabled\b|Hyperparameters:|--- Hyperparameters ---|pgolf \S+ track:\S+ seed:)/;
 const STEP = /^step:\s*(\d+)\s*\/\s*(\d+)\b(.*)$/;
 const BARE_STEP = /^(\d+)\/(\d+)\s+((?:train_loss|val_loss)\b.*)$/;
-const STOPPING = /^(?:stopping_early|over_cap)\b/;
+const STOPPING = /^(?:stopping_early|over_cap|pgolf_timing)\b/;
 const SEED_PATTERNS = [/(?:^|[\s,|(])seed\s*[:=]\s*(-?\d+)(?![\d.])/i, /--seed[\s=]+(-?\d+)(?![\d.])/];
 const TOTAL_PATTERNS = [/^Total submission size\b[^:]*:\s*(\d+)\s*bytes/, /\bTotal submission:\s*(\d+)\s*bytes/, /^budget:\s*(\d+)\s*\/\s*\d+/, /^artifact_bytes:\s*(\d+)\s*$/];
 const MODEL_PATTERNS = [/^Serialized model\b[^:]*:\s*(\d+)\s*bytes/, /^\S+ model:\s*(\d+)\s*bytes/];
 const CODE_PATTERNS = [/^Code size:\s*(\d+)\s*bytes/, /\|\s*Code:\s*(\d+)\s*bytes/, /^artifact:.*\bcode:(\d+)\b/];
 const TRAIN_TIME = /\b(?:train_time|t)\s*[:=]\s*(\d+(?:\.\d+)?)\s*(ms|m|s)\b/;
+/** A line about GPTQ calibration or Hessian collection (reading data through the model). */
+const CALIBRATION = /hessian|calibrat/i;
+/** Quantizing with the collected Hessians: no data is read. */
+const QUANTIZING = /quantiz/i;
+/** Calibration data that is not training data (`ar_selfgen=0` is not self-generation). */
+const NOT_TRAINING_DATA = [/autoregressive|self[-_ ]?gen(?![=:]\s*0)|random tokens|\bval(?:idation)?[ _]data\b|source\s*[:=]\s*(?:val|ar|self|random)/i, /\bAR\b/];
+const TRAINING_DATA = /\btrain(?:ing)?[ _]data\b|\btraining (?:batches|shards)\b|source\s*[:=]\s*train/i;
+/** A phase's own duration, in order of preference: `post_time:Nms`, `in N.Ns`, `time=N.Ns` / `elapsed N s`. */
+const DURATIONS = [/\bpost_time\s*[:=]\s*(\d+(?:\.\d+)?)\s*(ms|s)\b/, /\bin\s+(\d+(?:\.\d+)?)\s*(ms|s)\b/, /\b(?:time|elapsed|took)\s*[:=]?\s*(\d+(?:\.\d+)?)\s*(ms|s)\b/];
 /** Score kinds in precedence order (first wins). */
 export const KIND_ORDER: ScoreKind[] = ["legal_ttt", "ttt", "sliding", "roundtrip", "pgolf", "other"];
 
@@ -222,6 +240,42 @@ function seconds(value: number, unit: string): number {
   return unit === "ms" ? value / 1000 : unit === "m" ? value * 60 : value;
 }
 
+/** The duration a line gives, seconds, or null. */
+function durationOf(text: string): number | null {
+  for (const re of DURATIONS) {
+    const m = re.exec(text);
+    if (m) return seconds(Number(m[1]), m[2]);
+  }
+  return null;
+}
+
+/** GPTQ / Hessian calibration on training data logged after the stop line of a run (see the header). */
+function postStopTraining(lines: Line[], file: string): PostStopWork[] {
+  const stop = lines.findIndex((l) => STOPPING.test(l.text));
+  if (stop < 0) return [];
+  const out: { work: PostStopWork; training: boolean }[] = [];
+  let announced: Line[] = [];
+  for (const l of lines.slice(stop + 1)) {
+    if (!CALIBRATION.test(l.text) || QUANTIZING.test(l.text)) continue;
+    const secs = durationOf(l.text);
+    if (secs === null) {
+      announced.push(l);
+      continue;
+    }
+    const phase = [...announced, l].map((x) => x.text).join(" | ");
+    const selfMade = NOT_TRAINING_DATA.some((re) => re.test(phase));
+    const what = `${/gptq/i.test(phase) ? "GPTQ " : ""}${/calibrat/i.test(phase) ? "calibration" : "Hessian collection"}`;
+    const data = TRAINING_DATA.test(phase) ? "training" : "unnamed";
+    const last = out.at(-1);
+    if (last && announced.length === 0) {
+      // another duration of the same phase (a summary line, or every rank logging it): keep the longest
+      if (secs > last.work.seconds) last.work = { ...last.work, seconds: secs, evidence: evidence(file, l) };
+    } else out.push({ work: { what, data, seconds: secs, evidence: evidence(file, l) }, training: !selfMade });
+    announced = [];
+  }
+  return out.filter((x) => x.training).map((x) => x.work);
+}
+
 /** What a training log shows. `file` is the log's path relative to its record folder (used in evidence). */
 export function parseLog(text: string, file: string, opts: ParseOptions = {}): ParsedLog {
   const lines: Line[] = text.split("\n").map((raw, i) => {
@@ -296,6 +350,7 @@ export function parseLog(text: string, file: string, opts: ParseOptions = {}): P
     bytesModel: lastMatch(run, MODEL_PATTERNS, file),
     bytesCode: lastMatch(run, CODE_PATTERNS, file),
     trainSeconds: stopTime ?? stepTime,
+    postStopTraining: postStopTraining(run.lines, file),
     evalSeconds,
     steps: stopStep ?? maxStep,
     trainCurve,

@@ -31,6 +31,18 @@ export interface LoggedValue<T> {
 
 export type ScoredFinal = LoggedValue<{ val_loss: number | null; val_bpb: number }> & { kind: ScoreKind };
 
+/** One phase of work on training data logged after the wallclock stop. */
+export interface PostStopWork {
+  /** What the log says it did: "GPTQ calibration", "Hessian collection". */
+  what: string;
+  /** "training": the log names training data; "unnamed": it names none (GPTQ code takes its batches from the training shards). */
+  data: "training" | "unnamed";
+  /** Its duration as the log gives it, seconds. */
+  seconds: number;
+  /** The line that gives the duration. */
+  evidence: Evidence;
+}
+
 /** What one training log shows about one seed. */
 export interface SeedLog {
   /** The log file, relative to the record folder. */
@@ -48,6 +60,12 @@ export interface SeedLog {
   bytesCode: LoggedValue<number> | null;
   /** Training wallclock as logged (the last train_time before stopping), seconds. */
   trainSeconds: LoggedValue<number> | null;
+  /**
+   * Work on training data the run logged after its wallclock stop (`stopping_early`), each phase
+   * with its own duration: GPTQ / Hessian calibration on training batches. In the original contest
+   * it counts toward the training budget. Empty when the log shows none.
+   */
+  postStopTraining: PostStopWork[];
   /** Evaluation wallclock of the scored final, seconds, where logged. */
   evalSeconds: LoggedValue<number> | null;
   steps: number | null;

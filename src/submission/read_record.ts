@@ -21,7 +21,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { PgolfError } from "../core/error.js";
 import { sha256 } from "../core/hash.js";
-import { codeFiles as entryCodeFiles } from "../train/code_bytes.js";
+import { codeFiles as entryCodeFiles } from "../entry/code_bytes.js";
 import { jsonKeyLines } from "./json_key_lines.js";
 import { looksLikeTrainingLog, parseLog } from "./log_parse.js";
 import type { Claims, Evidence, LoggedValue, NormalizedRecord, SeedLog } from "./normalized_record.js";

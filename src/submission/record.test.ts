@@ -11,7 +11,7 @@ import { stableJson } from "../core/json.js";
 import { track } from "../core/track.js";
 import { prepareCourse } from "../data/prepare.js";
 import { runSeeds } from "../eval/run_seeds.js";
-import { codeBytes } from "../train/code_bytes.js";
+import { codeBytes } from "../entry/code_bytes.js";
 import { checkRecords } from "./check.js";
 import { readRecord } from "./read_record.js";
 import { mean, sampleStd, writeRecord } from "./record.js";
@@ -29,7 +29,7 @@ test("three scored seeds become a valid record; every number comes from the runs
   const courseDir = (await prepareCourse({ dir: path.join(work, "data") })).dir;
   const entryDir = path.join(work, "entry");
   fs.cpSync(path.join(PROJECT_ROOT, "test", "entries", "ts_modes"), entryDir, { recursive: true });
-  const runs = await runSeeds({ entryDir, courseDir, track: track("cpu-10min-2mb"), seeds: [1, 2, 3], minutes: 0.05, outDir: path.join(work, "runs"), maxTargets: 8192 });
+  const runs = await runSeeds({ entryDir, courseDir, track: track("cpu-10min-2mb"), seeds: [1, 2, 3], minutes: 0.05, outDir: path.join(work, "runs") });
   const seedDirs = runs.map((r) => path.dirname(r.log));
   const out = path.join(work, "record");
   const r = writeRecord({ seedDirs, outDir: out, author: "Test Author", githubId: "tester", name: "Unigram TTT", blurb: "a test", provenance: { techniques: ["ttt"], assistance: [{ tool: "agent", how: "wrote the test", reviewed_by: "tester" }] } });

@@ -13,8 +13,8 @@ import { sha256 } from "../core/hash.js";
 import { stableJson } from "../core/json.js";
 import { track as trackByName } from "../core/track.js";
 import { runtimeVersions } from "../core/version.js";
-import { codeFiles } from "../train/code_bytes.js";
-import { readSeedRun, type SeedRunFolder } from "./seed_run.js";
+import { codeFiles, countedBytes } from "../entry/code_bytes.js";
+import { readSeedRun, recordIneligibility, type SeedRunFolder } from "./seed_run.js";
 import { assertSubmission, SUBMISSION_SCHEMA_ID, type Provenance, type SeedResult, type Submission } from "./submission_schema.js";
 
 export interface RecordOptions {
@@ -90,6 +90,10 @@ export interface WrittenRecord {
 export function writeRecord(o: RecordOptions): WrittenRecord {
   if (o.seedDirs.length === 0) throw new PgolfError("CONFIG_INVALID", "a record needs at least one seed run", { fix: "pass the seed folders to assemble" });
   const runs = o.seedDirs.map(readSeedRun);
+  for (const r of runs) {
+    const why = recordIneligibility(r);
+    if (why) throw why;
+  }
   const seeds = new Set<number>();
   for (const r of runs) {
     if (seeds.has(r.seed)) throw new PgolfError("RECORD_FILE", `seed ${r.seed} appears twice`, { file: r.dir, fix: "pass each seed once" });
@@ -103,7 +107,7 @@ export function writeRecord(o: RecordOptions): WrittenRecord {
 
   // The entry's code as counted now must be the code the runs counted.
   const files = codeFiles(entryDir);
-  const codeNow = files.reduce((a, f) => a + f.bytes, 0);
+  const codeNow = countedBytes(files);
   same(runs, "code bytes", (r) => r.bytes_code);
   if (codeNow !== runs[0].bytes_code) {
     throw new PgolfError("RECORD_FILE", `the entry's code is ${codeNow} bytes now, the runs counted ${runs[0].bytes_code}`, {
@@ -173,7 +177,7 @@ export function writeRecord(o: RecordOptions): WrittenRecord {
     runs.forEach((r, i) => put(seedResults[i].log, fs.readFileSync(r.log)));
     put("submission.json", stableJson(submission));
     put("README.md", readme(submission, runs));
-    if (codeFiles(tmp).reduce((a, f) => a + f.bytes, 0) !== codeNow) {
+    if (countedBytes(codeFiles(tmp)) !== codeNow) {
       throw new PgolfError("RECORD_FILE", "the record's code bytes differ from the entry's", { file: tmp, fix: "report this as a pgolf bug" });
     }
     // fsync the files, then swap the folder into place

@@ -22,6 +22,7 @@ export function readSeedRun(dir: string): SeedRunFolder {
   if (!fs.existsSync(metricsFile)) {
     throw new PgolfError("RECORD_FILE", "not a pgolf run folder: it has no metrics.jsonl", { file: dir, fix: "pass a seed folder written by `pgolf train` or `pgolf run` (runs/<entry>/seed_<N>)" });
   }
+  let trained: SeedRun | undefined;
   let scored: SeedRun | undefined;
   let steps = 0;
   let tokens = 0;
@@ -36,20 +37,34 @@ export function readSeedRun(dir: string): SeedRunFolder {
     } catch {
       throw new PgolfError("RECORD_FILE", `line ${i + 1} of metrics.jsonl is not JSON`, { file: metricsFile, fix: "run the seed again; the file was damaged" });
     }
-    if (m.event === "scored") scored = m as unknown as SeedRun;
-    else if (m.event === "start") {
+    if (m.source === "entry") {
+      // the entry's own per-step records: curves and counts for display, never a result
+      if (typeof m.step === "number") {
+        steps = m.step;
+        if (typeof m.tokens === "number") tokens = m.tokens;
+        if (typeof m.train_time_ms === "number") timeMs = m.train_time_ms;
+        if (typeof m.train_loss === "number") curve.push([m.step, m.train_loss]);
+      }
+      return;
+    }
+    if (m.event === "start") {
       // a fresh start (not a resume) clears what an earlier attempt in the same folder recorded
-      scored = undefined;
+      trained = scored = undefined;
       curve.length = 0;
-    } else if (typeof m.step === "number") {
-      steps = m.step;
-      if (typeof m.tokens === "number") tokens = m.tokens;
-      if (typeof m.train_time_ms === "number") timeMs = m.train_time_ms;
-      if (typeof m.train_loss === "number") curve.push([m.step, m.train_loss]);
+      steps = tokens = timeMs = 0;
+    } else if (m.event === "trained") {
+      trained = m as unknown as SeedRun;
+      scored = undefined;
+    } else if (m.event === "scored") {
+      // a score counts only as the evaluator's verdict on the harness's own training run
+      if (trained && typeof m.run === "string" && m.run === trained.run && m.artifact_sha256 === trained.artifact_sha256) scored = m as unknown as SeedRun;
     }
   });
   if (!scored) {
-    throw new PgolfError("RECORD_FILE", "this seed was not scored (no \"scored\" event in metrics.jsonl)", { file: metricsFile, fix: "finish the run: `pgolf train` scores each seed after training" });
+    throw new PgolfError("RECORD_FILE", `this seed was not scored (no "scored" event of the harness follows its "trained" event in metrics.jsonl)`, {
+      file: metricsFile,
+      fix: "finish the run: `pgolf train` scores each seed after training",
+    });
   }
   const artifact = path.join(dir, "artifact.bin");
   const log = path.join(dir, path.basename(scored.log));
@@ -62,4 +77,36 @@ export function readSeedRun(dir: string): SeedRunFolder {
     });
   }
   return { ...scored, dir, artifact, log, metrics: metricsFile, steps, train_tokens: tokens, tokens_per_s: timeMs > 0 ? tokens / (timeMs / 1000) : 0, train_curve: curve };
+}
+
+/**
+ * Why a scored seed cannot become a record, or null when it can: it must have been trained and scored
+ * in the sandbox, within the track's time and byte caps, on the whole validation split.
+ */
+export function recordIneligibility(r: SeedRunFolder): PgolfError | null {
+  if (r.confinement !== "namespaces" || r.eval_confinement !== "namespaces") {
+    return new PgolfError("RECORD_UNCONFINED", `seed ${r.seed} was ${r.confinement !== "namespaces" ? "trained" : "scored"} without the sandbox (confinement: none): its numbers are not the harness's alone`, {
+      file: r.dir,
+      fix: "train and score it on Linux with unprivileged user namespaces enabled (see README, Trust), then submit again",
+    });
+  }
+  if (Object.keys(r.config_overrides ?? {}).length > 0) {
+    return new PgolfError("RECORD_INELIGIBLE", `seed ${r.seed} was trained with config overrides (${Object.keys(r.config_overrides).join(", ")}) that are not in the entry's config.json: the record's code would not reproduce it`, {
+      file: r.dir,
+      fix: "put the settings in config.json (it counts as code) and train the seed again",
+    });
+  }
+  if (!r.within_time) {
+    return new PgolfError("RECORD_INELIGIBLE", `seed ${r.seed} trained ${r.train_seconds.toFixed(1)} s against a ${r.cap_seconds.toFixed(0)} s cap and exported for ${r.export_seconds.toFixed(1)} s against ${r.export_cap_seconds === null ? "no" : `a ${r.export_cap_seconds.toFixed(0)} s`} budget: it is over the cap`, {
+      file: r.dir,
+      fix: "stop training earlier (ctx.clock), call ctx.trainingDone() before exporting, and train the seed again",
+    });
+  }
+  if (!r.within_cap) {
+    return new PgolfError("RECORD_INELIGIBLE", `seed ${r.seed} weighs ${r.bytes_total} bytes, over the ${r.cap_bytes}-byte cap`, { file: r.dir, fix: "make the artifact or the code smaller" });
+  }
+  if (r.eval_truncated) {
+    return new PgolfError("RECORD_INELIGIBLE", `seed ${r.seed} was scored on part of the validation split only (--max-targets)`, { file: r.dir, fix: "score it on the whole split: pgolf train without --max-targets" });
+  }
+  return null;
 }

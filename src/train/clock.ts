@@ -1,6 +1,6 @@
 // The harness's wallclock for a training run: counts time while training runs, can start from the
 // time a resumed run had already used, and says when the cap is reached.
-import type { Clock } from "./entry.js";
+import type { Clock } from "../entry/contract.js";
 
 export class WallClock implements Clock {
   readonly capMs: number;

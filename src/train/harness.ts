@@ -1,32 +1,43 @@
-// The training harness: runs an entry's train(ctx) for one seed under the track's wallclock cap and
-// thread count, with the log in the reference's formats, metrics, checkpoints for resuming, and the
-// artifact written atomically. The entry sees the training shards, never the validation split.
-// Process entries (config.json "train_command", any language) are trained by process_entry.ts into
-// the same seed folder: same log lines, metrics and result.
+// The training harness: trains one seed of an entry under the track's caps and owns every number of
+// the run. The entry runs in the sandbox (entry/sandbox.ts) from a sealed copy (entry/seal.ts), sees
+// the training view and nothing else, and can write nothing that outlives its process. Everything it
+// produces reaches the harness over frames (train_child.ts): the harness writes the log (entry lines
+// filtered, entry_output.ts), metrics.jsonl (entry metrics tagged), the checkpoint with the time used
+// by its own clock (the resume ledger), and the artifact; the entry's folder of outputs is the
+// harness's alone. Process entries (config.json "train_command", any language) are trained by
+// process_entry.ts into the same seed folder.
+//
+// Time: the harness's clock starts when it hands the entry its job, before the entry's module is
+// loaded. The training cap covers the training loop, up to the entry's ctx.trainingDone() (or, without
+// it, until the artifact arrives); quantization, compression and serialization after it run on the
+// track's export budget. A run over either keeps its artifact and is scored, marked over the cap
+// (within_time: false), and cannot become a record. Only a run still going HARD_KILL_EXTRA_MS past
+// both is killed (ENTRY_TIMEOUT): it never produced an artifact.
+import { randomUUID } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { writeFileAtomic } from "../core/atomic.js";
-import { PgolfError, type ErrorCode } from "../core/error.js";
+import { ERROR_CODES, PgolfError, type ErrorCode } from "../core/error.js";
 import type { Track } from "../core/track.js";
 import { VERSION } from "../core/version.js";
-import { courseTokenizer, type Course } from "../data/course.js";
-import { TokenStream } from "../data/token_stream.js";
-import { setBackend, setThreads } from "../engine/backend.js";
-import { MANIFEST_NAME } from "../data/manifest.js";
-import { WallClock } from "./clock.js";
-import type { Confinement } from "./confine.js";
-import type { TrainContext } from "./entry.js";
-import { readEntryConfig } from "./entry_config.js";
-import { ENTRY_MODULE, loadEntry } from "./load_entry.js";
+import type { Course } from "../data/course.js";
+import { outsidePaths } from "../entry/child_error.js";
+import { readEntryConfig } from "../entry/entry_config.js";
+import { ENTRY_MODULE } from "../entry/load_entry.js";
+import { libraryCommand } from "../entry/node_permissions.js";
+import { encodeMessage, FrameReader, kindName, MessageKind, type Message } from "../entry/protocol.js";
+import { HARD_KILL_EXTRA_MS, OVER_CAP_GRACE_MS } from "../entry/rules.js";
+import { INSIDE, planConfinement, Sandbox, SANDBOX_PATH, type Confinement } from "../entry/sandbox.js";
+import { sealEntry } from "../entry/seal.js";
+import { bindTrainingView } from "../entry/training_view.js";
+import type { TrainJob } from "./train_child.js";
 import { trainProcessSeed } from "./process_entry.js";
 import { RunLog } from "./run_log.js";
-import { distScript, spawnSandboxed } from "./sandbox.js";
-import { sealEntry } from "./seal.js";
 import { finishTrainedSeed } from "./trained_seed.js";
 
 export interface TrainSeedOptions {
-  /** The entry folder (for trainSeed) or its sealed copy (for trainSeedInProcess). */
+  /** The entry folder. */
   entryDir: string;
   course: Course;
   track: Track;
@@ -37,9 +48,9 @@ export interface TrainSeedOptions {
   minutes?: number;
   configOverrides?: Record<string, unknown>;
   echo?: boolean;
-  /** Refuse (ENTRY_CONFINEMENT) rather than run a process entry unconfined where the machine cannot confine it (verification workers). */
+  /** Refuse (ENTRY_CONFINEMENT) rather than run without the sandbox where the machine cannot provide it (scored runs, verification workers). */
   strictConfinement?: boolean;
-  /** Kill the training process this long after the cap, milliseconds (default HARD_KILL_EXTRA_MS). */
+  /** Kill the training process this long after the cap (or, once it says the loop is over, after the export budget), milliseconds (default HARD_KILL_EXTRA_MS). */
   killAfterCapMs?: number;
 }
 
@@ -50,6 +61,8 @@ export interface TrainSeedResult {
   course_manifest_sha256: string;
   track: string;
   seed: number;
+  /** This training run's id (random): the seed folder's "trained" and "scored" events carry it. */
+  run: string;
   log: string;
   metrics: string;
   artifact: string;
@@ -57,217 +70,356 @@ export interface TrainSeedResult {
   bytes_model: number;
   bytes_code: number;
   bytes_total: number;
+  /** The training loop's wallclock by the harness's clock (time before a resume included), seconds. */
   train_seconds: number;
   cap_seconds: number;
+  /** From the end of the training loop to the artifact, by the harness's clock, and its budget, seconds. */
+  export_seconds: number;
+  export_cap_seconds: number | null;
+  /** Training within the cap (+ OVER_CAP_GRACE_MS) and export within its budget: eligible for a record. */
+  within_time: boolean;
   /** The track's byte cap and whether code + artifact fit it. */
   cap_bytes: number;
   within_cap: boolean;
   resumed: boolean;
-  /** How the training process was held: Node's permission model (pgolf entries), namespaces or nothing (process entries; see confine.ts). */
-  confinement: "node-permissions" | Confinement;
-  /** What the user should know about the run (an unconfined process entry). */
+  /** How the training process was held: the namespace sandbox, or (where impossible, not strict) nothing. */
+  confinement: Confinement;
+  /** Config overrides the run was given beyond config.json (not part of the entry's counted code: such a run cannot become a record). */
+  config_overrides: Record<string, unknown>;
+  /** What the user should know about the run (no sandbox, over the cap). */
   warnings: string[];
 }
 
 const CHECKPOINT = "checkpoint.bin";
-/** Time a run may go past its cap to finish the step in progress, milliseconds. */
-export const OVER_CAP_GRACE_MS = 10_000;
-/** Checkpoint layout: magic "PGCK", version 1, uint32 LE JSON length, JSON {elapsedMs}, then the entry's state. */
-function encodeCheckpoint(elapsedMs: number, state: Uint8Array): Uint8Array {
-  const json = Buffer.from(JSON.stringify({ elapsedMs }), "utf8");
+/** How long the child may take to start (Node, the library, onnxruntime) before it says READY, milliseconds. */
+const START_TIMEOUT_MS = 60_000;
+/** Keep this much of the child's stderr for error messages, bytes. */
+const STDERR_TAIL_BYTES = 4096;
+
+/**
+ * Checkpoint layout (written by the harness only): magic "PGCK", version 2, uint32 LE JSON length,
+ * JSON {elapsedMs, run}, then the entry's state. elapsedMs is the harness's clock at the save: the
+ * resume ledger.
+ */
+function encodeCheckpoint(elapsedMs: number, run: string, state: Uint8Array): Uint8Array {
+  const json = Buffer.from(JSON.stringify({ elapsedMs, run }), "utf8");
   const head = Buffer.alloc(12);
   head.write("PGCK", 0, "latin1");
-  head.writeUInt32LE(1, 4);
+  head.writeUInt32LE(2, 4);
   head.writeUInt32LE(json.length, 8);
   return Buffer.concat([head, json, state]);
 }
 
 export function decodeCheckpoint(file: string): { elapsedMs: number; state: Uint8Array } {
   const b = fs.readFileSync(file);
-  if (b.length < 12 || b.toString("latin1", 0, 4) !== "PGCK" || b.readUInt32LE(4) !== 1 || 12 + b.readUInt32LE(8) > b.length) {
-    throw new PgolfError("FILE_READ", "not a pgolf checkpoint (or a damaged one)", { file, fix: "delete it to start the seed over" });
-  }
+  const bad = () => new PgolfError("FILE_READ", "not a pgolf checkpoint (or a damaged one)", { file, fix: "delete it to start the seed over" });
+  if (b.length < 12 || b.toString("latin1", 0, 4) !== "PGCK" || b.readUInt32LE(4) !== 2 || 12 + b.readUInt32LE(8) > b.length) throw bad();
   const n = b.readUInt32LE(8);
-  const meta = JSON.parse(b.toString("utf8", 12, 12 + n)) as { elapsedMs: number };
+  let meta: { elapsedMs?: unknown };
+  try {
+    meta = JSON.parse(b.toString("utf8", 12, 12 + n)) as { elapsedMs?: unknown };
+  } catch {
+    throw bad();
+  }
+  if (typeof meta.elapsedMs !== "number" || !(meta.elapsedMs >= 0)) throw bad();
   return { elapsedMs: meta.elapsedMs, state: b.subarray(12 + n) };
 }
 
-/**
- * Trains one seed in this process. The harness runs it inside the sandboxed child (train_child.ts)
- * on a sealed copy of the entry; `codeBytes` and `entryDir` name the original's count and folder.
- */
-export async function trainSeedInProcess(o: TrainSeedOptions & { codeBytes: number; originalEntryDir: string }): Promise<TrainSeedResult> {
-  const entry = await loadEntry(o.entryDir);
-  const config = { ...entry.config, ...(o.configOverrides ?? {}) };
-  const threads = o.track.threads ?? os.availableParallelism();
-  setBackend("ort");
-  setThreads(threads);
-  fs.mkdirSync(o.outDir, { recursive: true });
-  const checkpointFile = path.join(o.outDir, CHECKPOINT);
-  const artifactFile = path.join(o.outDir, "artifact.bin");
-  const resumedFrom = fs.existsSync(checkpointFile) ? decodeCheckpoint(checkpointFile) : undefined;
-  const logFile = path.join(o.outDir, `train_seed${o.seed}.log`);
-  if (!resumedFrom) for (const f of [logFile, path.join(o.outDir, "metrics.jsonl")]) fs.rmSync(f, { force: true });
-  const log = new RunLog(logFile, path.join(o.outDir, "metrics.jsonl"), { echo: o.echo });
-  const capMs = (o.minutes ?? (o.track.trainSeconds ?? Infinity) / 60) * 60_000;
-  const clock = new WallClock(capMs, resumedFrom?.elapsedMs ?? 0);
-
-  log.line(resumedFrom ? `resumed_from_checkpoint train_time:${resumedFrom.elapsedMs.toFixed(0)}ms` : `pgolf ${VERSION} track:${o.track.name} seed:${o.seed} threads:${threads}`);
-  log.line(`train_loader:dataset:${o.course.name} train_shards:${o.course.trainFiles.length}`);
-  log.line(`max_wallclock_seconds:${(capMs / 1000).toFixed(3)}`);
-  log.metric({ event: resumedFrom ? "resume" : "start", seed: o.seed, track: o.track.name, threads, cap_ms: capMs });
-
-  let lastTokens = 0;
-  let lastAt = performance.now();
-  const ctx: TrainContext = {
-    config,
-    seed: o.seed,
-    threads,
-    vocabSize: o.course.vocabSize,
-    tokenizer: courseTokenizer(o.course),
-    trainStream: () => new TokenStream(o.course.trainFiles, o.course.vocabSize),
-    clock,
-    log: (s) => log.line(s),
-    metric: (m) => log.metric(m),
-    progress: (p) => {
-      const now = performance.now();
-      const tps = ((p.tokens - lastTokens) / Math.max(now - lastAt, 1)) * 1000;
-      lastTokens = p.tokens;
-      lastAt = now;
-      log.status({ step: p.step, loss: p.loss, tokensPerSecond: tps, remainingMs: clock.remainingMs() });
-    },
-    saveCheckpoint: async (state) => writeFileAtomic(checkpointFile, encodeCheckpoint(clock.elapsedMs(), state)),
-    loadCheckpoint: () => resumedFrom?.state,
-  };
-
-  const artifact = await entry.module.train(ctx);
-  const trainMs = clock.elapsedMs();
-  if (!(artifact instanceof Uint8Array) || artifact.length === 0) {
-    throw new PgolfError("CONFIG_INVALID", "the entry's train() did not return artifact bytes", { file: o.entryDir, fix: "return the exported artifact as a Uint8Array" });
-  }
-  // The cap is the harness's: a run may finish the step in progress, not train on past it.
-  const overMs = trainMs - capMs;
-  if (overMs > OVER_CAP_GRACE_MS) {
-    log.line(`over_cap: train_time:${trainMs.toFixed(0)}ms cap:${capMs.toFixed(0)}ms`);
-    throw new PgolfError("CONFIG_INVALID", `the entry trained ${(overMs / 1000).toFixed(1)} s past the ${(capMs / 1000).toFixed(0)} s cap`, {
-      file: o.entryDir,
-      fix: "stop training when ctx.clock.expired() (check it every step)",
-    });
-  }
-  await writeFileAtomic(artifactFile, artifact);
-  fs.rmSync(checkpointFile, { force: true });
-  return finishTrainedSeed({
-    entryDir: o.originalEntryDir,
-    course: o.course,
-    track: o.track,
-    seed: o.seed,
-    log,
-    logFile,
-    metricsFile: log.metricsFile,
-    artifactFile,
-    artifact,
-    codeBytes: o.codeBytes,
-    trainMs,
-    capMs,
-    resumed: resumedFrom !== undefined,
-    confinement: "node-permissions",
-    warnings: [],
-  });
+/** The training cap of a run, milliseconds (Infinity: none). */
+export function capMsOf(o: Pick<TrainSeedOptions, "minutes" | "track">): number {
+  return (o.minutes ?? (o.track.trainSeconds ?? Infinity) / 60) * 60_000;
 }
 
-/** Extra wallclock past the training cap before the harness kills the child: start-up, session compile and export. */
-export const HARD_KILL_EXTRA_MS = 120_000;
+/** The export budget of a track, milliseconds (Infinity: none). */
+export function exportCapMsOf(track: Track): number {
+  return (track.exportSeconds ?? Infinity) * 1000;
+}
+
+/** Whether a run's timing is within the track's rules. */
+export function withinTime(trainMs: number, exportMs: number, capMs: number, exportCapMs: number): boolean {
+  return trainMs <= capMs + OVER_CAP_GRACE_MS && exportMs <= exportCapMs;
+}
+
+/** The name an entry goes by in messages: the folder as the user gave it. */
+export function entryName(entryDir: string): string {
+  const abs = path.resolve(entryDir);
+  const rel = path.relative(process.cwd(), abs);
+  return rel === "" ? "." : rel.startsWith("..") || path.isAbsolute(rel) ? abs : rel;
+}
 
 /**
- * Trains one seed the way the harness always does: the entry is sealed (only its counted files, see
- * seal.ts) and run in a child process that can read the training shards, the tokenizer and the
- * manifest but not the validation shards, can write only the seed's folder, and is killed when it
- * runs HARD_KILL_EXTRA_MS past the cap. Errors inside come back with their stable codes.
- * A process entry's train_command runs confined instead (process_entry.ts).
+ * Trains one seed: a pgolf entry in the sandbox through train_child.ts, a process entry through
+ * process_entry.ts. Errors come back with their stable codes, naming the user's entry folder.
  */
 export async function trainSeed(o: TrainSeedOptions): Promise<TrainSeedResult> {
-  const killAfterCapMs = o.killAfterCapMs ?? HARD_KILL_EXTRA_MS;
   const config = readEntryConfig(o.entryDir);
-  if (config.trainCommand) return trainProcessSeed(o, config, killAfterCapMs);
+  if (config.trainCommand) return trainProcessSeed(o, config, o.killAfterCapMs ?? HARD_KILL_EXTRA_MS);
   if (config.kind === "process" && !fs.existsSync(path.join(o.entryDir, ENTRY_MODULE))) {
     throw new PgolfError("CONFIG_INVALID", `the entry declares eval_command but neither train_command nor ${ENTRY_MODULE}: it can be scored (pgolf eval) but not trained`, {
       file: config.file,
       fix: 'declare how to train it: "train_command": ["python3", "train.py"] (see docs/eval-protocol.md, "Training a process entry")',
     });
   }
-  fs.mkdirSync(o.outDir, { recursive: true });
+  return trainPgolfSeed(o);
+}
+
+async function trainPgolfSeed(o: TrainSeedOptions): Promise<TrainSeedResult> {
+  const name = entryName(o.entryDir);
+  const what = `the training of ${name}`;
+  const plan = planConfinement(what, o.strictConfinement ?? false);
+  const outDir = path.resolve(o.outDir);
+  fs.mkdirSync(outDir, { recursive: true });
+  const checkpointFile = path.join(outDir, CHECKPOINT);
+  const artifactFile = path.join(outDir, "artifact.bin");
+  const logFile = path.join(outDir, `train_seed${o.seed}.log`);
+  const metricsFile = path.join(outDir, "metrics.jsonl");
+  const resumedFrom = fs.existsSync(checkpointFile) ? decodeCheckpoint(checkpointFile) : undefined;
+  if (!resumedFrom) for (const f of [logFile, metricsFile]) fs.rmSync(f, { force: true });
+  fs.rmSync(artifactFile, { force: true });
+
   const sealed = sealEntry(o.entryDir);
-  const resultFile = path.join(o.outDir, "trained.json");
-  const jobFile = path.join(o.outDir, "job.json");
+  const sb = new Sandbox(what, plan);
+  let view: ReturnType<typeof bindTrainingView> | undefined;
   try {
-    fs.rmSync(resultFile, { force: true });
-    const job: TrainChildJob = {
-      sealedDir: sealed.dir,
-      originalEntryDir: path.resolve(o.entryDir),
-      codeBytes: sealed.codeBytes,
-      courseDir: path.resolve(o.course.dir),
-      track: o.track.name,
+    sb.hide(o.course.dir);
+    for (const f of o.course.valFiles) sb.hide(path.dirname(f));
+    const entryIn = sb.bind(sealed.dir, INSIDE.entry);
+    view = bindTrainingView(sb, o.course);
+    const command = libraryCommand(sb, "train/train_child.js", [entryIn, view.dir]);
+    const run = randomUUID();
+    const threads = o.track.threads ?? os.availableParallelism();
+    const capMs = capMsOf(o);
+    const exportCapMs = exportCapMsOf(o.track);
+    const priorMs = resumedFrom?.elapsedMs ?? 0;
+    const log = new RunLog(logFile, metricsFile, run, { echo: o.echo });
+    log.line(resumedFrom ? `resumed_from_checkpoint train_time:${priorMs.toFixed(0)}ms` : `pgolf ${VERSION} track:${o.track.name} seed:${o.seed} threads:${threads}`);
+    log.line(`confinement:${plan.confinement} run:${run}`);
+    if (plan.warning) log.line(`warning: ${plan.warning}`);
+    log.line(`train_loader:dataset:${o.course.name} train_shards:${o.course.trainFiles.length}`);
+    log.line(`max_wallclock_seconds:${(capMs / 1000).toFixed(3)}`);
+    log.metric({ event: resumedFrom ? "resume" : "start", seed: o.seed, track: o.track.name, threads, cap_ms: Number.isFinite(capMs) ? capMs : null, confinement: plan.confinement });
+
+    const job: TrainJob = {
+      entry: entryIn,
       seed: o.seed,
-      outDir: path.resolve(o.outDir),
-      minutes: o.minutes,
-      configOverrides: o.configOverrides,
-      echo: o.echo,
-      resultFile,
+      threads,
+      cap_ms: Number.isFinite(capMs) ? capMs : null,
+      elapsed_ms: priorMs,
+      config: o.configOverrides ?? {},
+      vocab_size: o.course.vocabSize,
+      tokenizer: view.tokenizer,
+      train_files: view.trainFiles,
+      resumed: resumedFrom !== undefined,
     };
-    fs.writeFileSync(jobFile, JSON.stringify(job));
-    const checkpointFile = path.join(o.outDir, CHECKPOINT);
-    const usedMs = fs.existsSync(checkpointFile) ? decodeCheckpoint(checkpointFile).elapsedMs : 0;
-    const capMs = (o.minutes ?? (o.track.trainSeconds ?? Infinity) / 60) * 60_000;
-    const limitMs = Math.max(capMs - usedMs, 0) + killAfterCapMs;
-    const c = o.course;
-    const child = spawnSandboxed(distScript("train/train_child.js"), [jobFile], {
-      read: [sealed.dir, path.join(c.dir, MANIFEST_NAME), c.tokenizerFile, ...c.trainFiles],
-      write: [o.outDir],
-      stdio: ["ignore", "ignore", "inherit"],
+    const outcome = await superviseChild(sb, command, {
+      entryIn,
+      entryDir: o.entryDir,
+      job,
+      state: resumedFrom?.state,
+      log,
+      echo: o.echo ?? false,
+      // the harness's clock: the time before a resume, plus this process's time since its job
+      killAtMs: Math.max(capMs - priorMs, 0) + (o.killAfterCapMs ?? HARD_KILL_EXTRA_MS),
+      exportKillMs: exportCapMs + (o.killAfterCapMs ?? HARD_KILL_EXTRA_MS),
+      killMarginMs: o.killAfterCapMs ?? HARD_KILL_EXTRA_MS,
+      saveCheckpoint: (ms, state) => writeFileAtomic(checkpointFile, encodeCheckpoint(priorMs + ms, run, state)),
+      seed: o.seed,
     });
-    let killed = false;
-    const timer = Number.isFinite(limitMs)
-      ? setTimeout(() => {
-          killed = true;
-          child.kill("SIGKILL");
-        }, limitMs)
-      : undefined;
-    const status = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
-      child.on("error", reject);
-      child.on("exit", (code, signal) => resolve({ code, signal }));
-    }).finally(() => clearTimeout(timer));
-    if (killed) {
-      throw new PgolfError("ENTRY_TIMEOUT", `seed ${o.seed} ran ${(limitMs / 1000).toFixed(0)} s (the ${(capMs / 1000).toFixed(0)} s cap plus ${killAfterCapMs / 1000} s for start-up and export) and was killed`, {
-        file: o.entryDir,
-        fix: "stop training when ctx.clock.expired() and keep export short; `pgolf train` resumes from the last checkpoint",
-      });
-    }
-    if (!fs.existsSync(resultFile)) {
-      throw new PgolfError("ENTRY_CRASHED", `the training process for seed ${o.seed} ended (${status.signal ? `signal ${status.signal}` : `exit code ${status.code}`}) without a result`, {
-        file: o.outDir,
-        fix: "see the messages above; run again to resume from the last checkpoint",
-      });
-    }
-    const out = JSON.parse(fs.readFileSync(resultFile, "utf8")) as { result?: TrainSeedResult; error?: { code: ErrorCode; message: string; file?: string; fix?: string } };
-    if (out.error) throw new PgolfError(out.error.code, out.error.message, { file: out.error.file ?? o.entryDir, fix: out.error.fix });
-    return out.result as TrainSeedResult;
+    const trainMs = priorMs + outcome.trainMs;
+    await writeFileAtomic(artifactFile, outcome.artifact);
+    fs.rmSync(checkpointFile, { force: true });
+    return finishTrainedSeed({
+      entryDir: o.entryDir,
+      course: o.course,
+      track: o.track,
+      seed: o.seed,
+      run,
+      log,
+      logFile,
+      metricsFile,
+      artifactFile,
+      artifact: outcome.artifact,
+      codeBytes: sealed.codeBytes,
+      trainMs,
+      exportMs: outcome.exportMs,
+      capMs,
+      exportCapMs,
+      resumed: resumedFrom !== undefined,
+      confinement: plan.confinement,
+      configOverrides: o.configOverrides ?? {},
+      warnings: plan.warning ? [plan.warning] : [],
+      echo: o.echo ?? false,
+    });
   } finally {
     sealed.remove();
-    fs.rmSync(jobFile, { force: true });
+    view?.remove();
+    sb.cleanup();
   }
 }
 
-/** What the harness hands its training child (train_child.ts), as JSON. */
-export interface TrainChildJob {
-  sealedDir: string;
-  originalEntryDir: string;
-  codeBytes: number;
-  courseDir: string;
-  track: string;
+interface Supervision {
+  entryIn: string;
+  entryDir: string;
+  job: TrainJob;
+  state: Uint8Array | undefined;
+  log: RunLog;
+  echo: boolean;
+  /** Kill the child this long after its job was sent unless it says the training loop is over, milliseconds (Infinity: never). */
+  killAtMs: number;
+  /** After TRAIN_DONE: the export budget plus the margin, milliseconds. */
+  exportKillMs: number;
+  /** The margin past a budget before the kill, milliseconds. */
+  killMarginMs: number;
+  /** Stores a checkpoint taken `ms` after the job was sent. */
+  saveCheckpoint(ms: number, state: Uint8Array): Promise<void>;
   seed: number;
-  outDir: string;
-  minutes?: number;
-  configOverrides?: Record<string, unknown>;
-  echo?: boolean;
-  resultFile: string;
+}
+
+/** What the harness measured of one training process. */
+interface ChildOutcome {
+  artifact: Uint8Array;
+  /** From the job to the end of the training loop (TRAIN_DONE, or the artifact), milliseconds. */
+  trainMs: number;
+  /** From the end of the training loop to the artifact, milliseconds. */
+  exportMs: number;
+}
+
+/** Runs the training child to its artifact, answering its frames; the child's every message is untrusted. */
+function superviseChild(sb: Sandbox, command: string[], s: Supervision): Promise<ChildOutcome> {
+  const child = sb.spawn(command, { cwd: s.entryIn, env: { PATH: SANDBOX_PATH, ...sb.scratchEnv(), LANG: "C.UTF-8" }, stdio: ["pipe", "pipe", "pipe"] });
+  const reader = new FrameReader(1 << 30, `the training process of ${entryName(s.entryDir)}`);
+  let jobAt: number | undefined;
+  let doneAt: number | undefined;
+  let artifact: { bytes: Uint8Array; at: number } | undefined;
+  let childError: PgolfError | undefined;
+  let stderrTail = "";
+  let lastTokens = 0;
+  let lastAt = performance.now();
+  let chain = Promise.resolve();
+  const reply = (kind: MessageKind) => {
+    if (child.stdin!.writable) child.stdin!.write(encodeMessage(kind, {}));
+  };
+  return new Promise<ChildOutcome>((resolve, reject) => {
+    let settled = false;
+    const finish = (e?: Error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(startTimer);
+      clearTimeout(killTimer);
+      if (e) {
+        child.kill("SIGKILL");
+        reject(e);
+      }
+    };
+    const fail = (e: Error) => finish(e);
+    let killTimer: NodeJS.Timeout | undefined;
+    /** (Re)sets the hard kill at `ms` after the job was sent. */
+    const armKill = (ms: number) => {
+      clearTimeout(killTimer);
+      if (!Number.isFinite(ms) || jobAt === undefined) return;
+      const late = ms;
+      killTimer = setTimeout(() => {
+        fail(
+          new PgolfError("ENTRY_TIMEOUT", `seed ${s.seed} was still ${doneAt === undefined ? "training" : "exporting"} ${(late / 1000).toFixed(0)} s after it started (${doneAt === undefined ? "past the training cap" : "past the export budget"} by ${(s.killMarginMs / 1000).toFixed(0)} s) and was stopped without an artifact`, {
+            file: s.entryDir,
+            fix: "stop training when ctx.clock.expired(), call ctx.trainingDone(), export and return; `pgolf train` resumes from the last checkpoint",
+          }),
+        );
+      }, Math.max(late - (performance.now() - jobAt), 0));
+    };
+    const startTimer = setTimeout(() => fail(new PgolfError("ENTRY_CRASHED", `the training process did not start within ${START_TIMEOUT_MS / 1000} s`, { file: s.entryDir, fix: "the machine may be overloaded; run again" })), START_TIMEOUT_MS);
+    const handle = async (m: Message) => {
+      const now = performance.now();
+      switch (m.kind) {
+        case MessageKind.READY: {
+          if (jobAt !== undefined) throw protocolError(`READY twice`);
+          clearTimeout(startTimer);
+          jobAt = now;
+          child.stdin!.write(encodeMessage(MessageKind.TRAIN_JOB, s.job as unknown as Record<string, unknown>, s.state));
+          armKill(s.killAtMs);
+          return;
+        }
+        case MessageKind.TRAIN_LOG:
+          s.log.entryLine(String(m.header.line ?? ""));
+          return;
+        case MessageKind.TRAIN_METRIC:
+          s.log.entryMetric(m.header.metric);
+          return;
+        case MessageKind.TRAIN_PROGRESS: {
+          const tokens = Number(m.header.tokens) || 0;
+          const tps = ((tokens - lastTokens) / Math.max(now - lastAt, 1)) * 1000;
+          lastTokens = tokens;
+          lastAt = now;
+          const cap = s.job.cap_ms ?? Infinity;
+          s.log.status({ step: Number(m.header.step) || 0, loss: Number(m.header.loss) || 0, tokensPerSecond: tps, remainingMs: Math.max(cap - s.job.elapsed_ms - (now - (jobAt ?? now)), 0) });
+          return;
+        }
+        case MessageKind.TRAIN_CHECKPOINT:
+          if (jobAt === undefined) throw protocolError("a checkpoint before the job");
+          // a checkpoint after the training loop would carry export-phase time as training: keep the loop's end
+          await s.saveCheckpoint((doneAt ?? now) - jobAt, m.payload);
+          reply(MessageKind.OK);
+          return;
+        case MessageKind.TRAIN_DONE:
+          if (doneAt === undefined && jobAt !== undefined) {
+            doneAt = now;
+            // from here the export budget runs: the kill moves to its end (plus the same margin)
+            armKill(now - jobAt + s.exportKillMs);
+          }
+          return;
+        case MessageKind.TRAIN_ARTIFACT:
+          if (jobAt === undefined) throw protocolError("an artifact before the job");
+          artifact ??= { bytes: new Uint8Array(m.payload), at: now };
+          reply(MessageKind.OK);
+          return;
+        case MessageKind.ERROR: {
+          const code = typeof m.header.code === "string" && m.header.code in ERROR_CODES ? (m.header.code as ErrorCode) : "ENTRY_CRASHED";
+          const file = typeof m.header.file === "string" ? outsidePaths(m.header.file, s.entryDir) : s.entryDir;
+          childError = new PgolfError(code, outsidePaths(String(m.header.message ?? "the training process gave up"), s.entryDir), { file, fix: typeof m.header.fix === "string" ? m.header.fix : "fix the error in the entry's code" });
+          return;
+        }
+        default:
+          throw protocolError(`message ${kindName(m.kind)}`);
+      }
+    };
+    const protocolError = (what: string) => new PgolfError("EVAL_PROTOCOL", `the training process sent ${what}, which the training protocol does not allow`, { file: s.entryDir, fix: "train through ctx (log, metric, saveCheckpoint) and return the artifact; do not write to stdout's file descriptor directly" });
+    child.stdout!.on("data", (d: Buffer) => {
+      try {
+        reader.push(d);
+        for (let m = reader.next(); m; m = reader.next()) {
+          const msg = m;
+          chain = chain.then(() => handle(msg)).catch((e: Error) => fail(e));
+        }
+      } catch (e) {
+        fail(e as Error);
+      }
+    });
+    child.stderr!.on("data", (d: Buffer) => {
+      if (s.echo) process.stderr.write(outsidePaths(d.toString("utf8"), s.entryDir));
+      stderrTail = (stderrTail + d.toString("utf8")).slice(-STDERR_TAIL_BYTES);
+    });
+    child.stdin!.on("error", () => {
+      // the child went away; "close" reports it
+    });
+    child.on("error", (e) => fail(new PgolfError("ENTRY_CRASHED", `the training process could not start: ${e.message}`, { file: s.entryDir, fix: "check that Node and util-linux are installed", cause: e })));
+    child.on("close", (code, signal) => {
+      void chain.then(() => {
+        if (settled) return;
+        if (artifact && jobAt !== undefined && code === 0) {
+          const end = doneAt !== undefined && doneAt <= artifact.at ? doneAt : artifact.at;
+          finish();
+          resolve({ artifact: artifact.bytes, trainMs: end - jobAt, exportMs: artifact.at - end });
+          return;
+        }
+        if (childError) return fail(childError);
+        const words = outsidePaths(stderrTail.trim().split("\n").slice(-6).join(" | "), s.entryDir);
+        fail(
+          new PgolfError("ENTRY_CRASHED", `the training process for seed ${s.seed} ended (${signal ? `signal ${signal}` : `exit code ${code}`}) without an artifact${words ? `; its last words: ${words}` : ""}`, {
+            file: s.entryDir,
+            fix: "see the messages above; run again to resume from the last checkpoint",
+          }),
+        );
+      });
+    });
+  });
 }

@@ -26,3 +26,29 @@ export async function initEntry(dir: string, opts: { template?: string; force?: 
   for (const n of names) await writeFileAtomic(path.join(dir, n), fs.readFileSync(new URL(n, src)));
   return { dir, template, files: names };
 }
+
+/** The name of the template `dir` is an unchanged copy of (every file of the template, byte for byte), or null. */
+export function pristineTemplate(dir: string): string | null {
+  for (const template of fs.readdirSync(TEMPLATES_DIR)) {
+    const src = new URL(`${template}/`, TEMPLATES_DIR);
+    const names = fs.readdirSync(src);
+    if (names.length > 0 && names.every((n) => fs.existsSync(path.join(dir, n)) && fs.readFileSync(path.join(dir, n)).equals(fs.readFileSync(new URL(n, src))))) return template;
+  }
+  return null;
+}
+
+/**
+ * An error from running an entry pgolf wrote itself and nobody changed: its fix must not tell the user
+ * to fix code they never wrote. Other errors pass through.
+ */
+export function ownEntryError(e: unknown, entryDir: string): unknown {
+  if (!(e instanceof PgolfError) || !e.code.startsWith("ENTRY_")) return e;
+  const template = pristineTemplate(entryDir);
+  if (!template) return e;
+  return new PgolfError(e.code, `${e.message} (the entry is pgolf's own "${template}" template, unchanged)`, {
+    file: e.file,
+    fix: "this is not a problem in your code: run it again (a machine busy with other work slows training), and if it persists report it with `pgolf --version` and the messages above",
+    details: e.details,
+    cause: e,
+  });
+}

@@ -7,6 +7,9 @@ export const logLines = {
     `step:${step}/${iterations} val_loss:${valLoss.toFixed(4)} val_bpb:${valBpb.toFixed(4)} train_time:${trainMs.toFixed(0)}ms step_avg:${(trainMs / Math.max(step, 1)).toFixed(2)}ms`,
   stoppingEarly: (trainMs: number, step: number, iterations: number) => `stopping_early: wallclock_cap train_time:${trainMs.toFixed(0)}ms step:${step}/${iterations}`,
   warmupStep: (i: number, n: number) => `warmup_step:${i}/${n}`,
+  /** The harness's own timing of a run (pgolf logs): the training loop, the export, their caps, and whether both were met. */
+  harnessTiming: (trainMs: number, exportMs: number, capMs: number, exportCapMs: number, within: boolean) =>
+    `pgolf_timing: train_time:${trainMs.toFixed(0)}ms export_time:${exportMs.toFixed(0)}ms cap:${Number.isFinite(capMs) ? `${capMs.toFixed(0)}ms` : "none"} export_cap:${Number.isFinite(exportCapMs) ? `${exportCapMs.toFixed(0)}ms` : "none"} within_time:${within}`,
   serialized: (bytes: number) => `Serialized model int8+zlib: ${bytes} bytes`,
   codeSize: (bytes: number) => `Code size: ${bytes} bytes`,
   totalSize: (bytes: number) => `Total submission size int8+zlib: ${bytes} bytes`,

@@ -1,45 +1,126 @@
-// The training child: run by trainSeed (harness.ts) as `node <sandbox flags> train_child.js JOB`,
-// it trains one seed of a sealed entry in-process and writes {result} or {error} to the job's
-// result file. It can read only the library, the sealed entry and the course's training files.
-import * as fs from "node:fs";
-import { track } from "../core/track.js";
-import { openCourse } from "../data/course.js";
-import { trainSeedInProcess, type TrainChildJob } from "./harness.js";
-import { describeChildError } from "./sandbox.js";
+// The training child: the process the harness (harness.ts) starts in the sandbox, as
+// `node <permission flags> train_child.js`, to train one seed of a sealed pgolf entry. It owns nothing:
+// it says READY, gets its job (TRAIN_JOB: the seed, the cap, the time already used, the data paths
+// and any checkpoint state), runs the entry's train(ctx), and sends everything the entry produces back
+// over stdout frames — log lines, metrics, progress, checkpoints, "training done" and the artifact.
+// The harness keeps the clock, filters and writes every file, and decides what the run was. The
+// entry's clock here is a read-only view: it starts from the harness's figure at the job's arrival.
+// stdout carries frames only: everything the entry prints goes to stderr.
+import { setBackend, setThreads } from "../engine/backend.js";
+import { TokenStream } from "../data/token_stream.js";
+import { loadTokenizer } from "../data/tokenizer/load.js";
+import { describeChildError } from "../entry/child_error.js";
+import type { TrainContext } from "../entry/contract.js";
+import { loadEntry } from "../entry/load_entry.js";
+import { encodeMessageParts, FrameReader, MessageKind, type Message } from "../entry/protocol.js";
+import { WallClock } from "./clock.js";
 
-// If the harness dies (killed, crashed), this process must not train on alone: watch the parent.
-const parent = process.ppid;
-setInterval(() => {
-  if (process.ppid !== parent) process.exit(1);
-}, 100).unref();
+const out = process.stdout.write.bind(process.stdout);
+process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
+console.log = console.error;
+console.info = console.error;
 
-async function main(): Promise<number> {
-  const job = JSON.parse(fs.readFileSync(process.argv[2], "utf8")) as TrainChildJob;
+function send(kind: MessageKind, header: Record<string, unknown>, payload?: Uint8Array): Promise<void> {
+  const [head, body] = encodeMessageParts(kind, header, payload);
+  out(head);
+  return new Promise((resolve) => {
+    if (out(body)) resolve();
+    else process.stdout.once("drain", () => resolve());
+  });
+}
+
+/** What the harness sends in TRAIN_JOB's header. */
+export interface TrainJob {
+  /** The sealed entry, as this process sees it. */
+  entry: string;
+  seed: number;
+  threads: number;
+  cap_ms: number | null;
+  /** Training time already used (a resume), by the harness's clock, milliseconds. */
+  elapsed_ms: number;
+  config: Record<string, unknown>;
+  vocab_size: number;
+  tokenizer: string;
+  train_files: string[];
+  resumed: boolean;
+}
+
+const reader = new FrameReader(1 << 30, "the harness");
+const inbox: Message[] = [];
+const waiting: ((m: Message) => void)[] = [];
+process.stdin.on("data", (d: Buffer) => {
+  reader.push(d);
+  for (let m = reader.next(); m; m = reader.next()) {
+    const w = waiting.shift();
+    if (w) w(m);
+    else inbox.push(m);
+  }
+});
+// the harness is gone: nothing to train for
+process.stdin.on("end", () => process.exit(1));
+
+function receive(): Promise<Message> {
+  const m = inbox.shift();
+  return m ? Promise.resolve(m) : new Promise((resolve) => waiting.push(resolve));
+}
+
+async function expectOk(): Promise<void> {
+  const m = await receive();
+  if (m.kind !== MessageKind.OK) throw new Error(`the harness answered with message kind ${m.kind}`);
+}
+
+async function main(): Promise<void> {
+  await send(MessageKind.READY, {});
+  const jobMsg = await receive();
+  if (jobMsg.kind !== MessageKind.TRAIN_JOB) throw new Error(`expected TRAIN_JOB, got message kind ${jobMsg.kind}`);
+  const job = jobMsg.header as unknown as TrainJob;
+  const state = jobMsg.payload.byteLength > 0 ? new Uint8Array(jobMsg.payload) : undefined;
+  const clock = new WallClock(job.cap_ms ?? Infinity, job.elapsed_ms);
   try {
-    const result = await trainSeedInProcess({
-      entryDir: job.sealedDir,
-      originalEntryDir: job.originalEntryDir,
-      codeBytes: job.codeBytes,
-      course: openCourse(job.courseDir),
-      track: track(job.track),
+    const entry = await loadEntry(job.entry);
+    setBackend("ort");
+    setThreads(job.threads);
+    let pending: Promise<void> = Promise.resolve();
+    // log lines and metrics are sent in order, without making the entry wait for each
+    const queue = (kind: MessageKind, header: Record<string, unknown>) => {
+      pending = pending.then(() => send(kind, header));
+    };
+    const ctx: TrainContext = {
+      config: { ...entry.config, ...job.config },
       seed: job.seed,
-      outDir: job.outDir,
-      minutes: job.minutes,
-      configOverrides: job.configOverrides,
-      echo: job.echo,
-    });
-    fs.writeFileSync(job.resultFile, JSON.stringify({ result }));
-    return 0;
+      threads: job.threads,
+      vocabSize: job.vocab_size,
+      tokenizer: loadTokenizer(job.tokenizer),
+      trainStream: () => new TokenStream(job.train_files, job.vocab_size),
+      clock,
+      log: (line) => queue(MessageKind.TRAIN_LOG, { line: String(line) }),
+      metric: (m) => queue(MessageKind.TRAIN_METRIC, { metric: m }),
+      progress: (p) => queue(MessageKind.TRAIN_PROGRESS, { step: p.step, loss: p.loss, tokens: p.tokens }),
+      trainingDone: () => queue(MessageKind.TRAIN_DONE, {}),
+      saveCheckpoint: async (s) => {
+        await pending;
+        await send(MessageKind.TRAIN_CHECKPOINT, {}, s);
+        await expectOk();
+      },
+      loadCheckpoint: () => state,
+    };
+    const artifact = await entry.module.train(ctx);
+    await pending;
+    if (!(artifact instanceof Uint8Array) || artifact.length === 0) {
+      await send(MessageKind.ERROR, { code: "CONFIG_INVALID", message: "the entry's train() did not return artifact bytes", fix: "return the exported artifact as a Uint8Array" });
+      process.exit(1);
+    }
+    await send(MessageKind.TRAIN_ARTIFACT, {}, artifact);
+    await expectOk();
+    process.exit(0);
   } catch (e) {
-    fs.writeFileSync(job.resultFile, JSON.stringify({ error: describeChildError(e, job.sealedDir) }));
-    return 1;
+    const d = describeChildError(e, job.entry);
+    await send(MessageKind.ERROR, { ...d });
+    process.exit(1);
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (e) => {
-    process.stderr.write(`${(e as Error)?.stack ?? String(e)}\n`);
-    process.exit(1);
-  },
-);
+main().catch(async (e: unknown) => {
+  await send(MessageKind.ERROR, { code: "ENTRY_CRASHED", message: (e as Error)?.stack ?? String(e) });
+  process.exit(1);
+});

@@ -14,3 +14,16 @@ export async function api(base: string, method: string, p: string, token: string
   const res = await fetch(base + p, { method, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { "content-type": "application/json" } : {}) }, body: body ? JSON.stringify(body) : undefined });
   return { status: res.status, json: res.status === 204 ? null : await res.json() };
 }
+
+/** The public courses tests play on ranked tracks: the embedded course and the original contest's FineWeb. */
+export const PUBLIC_TEST_COURSES = ["sotu-sp1024", "fineweb-sp1024"];
+
+/**
+ * Declares the courses' validation splits private to the server (the contest rule
+ * private_validation_courses), as its admin. Ranked-track tests that upload records on the public
+ * courses need it: otherwise the course rule refuses them (course_rule.ts).
+ */
+export async function declarePrivateValidation(base: string, adminToken: string, courses: string[] = PUBLIC_TEST_COURSES): Promise<void> {
+  const r = await api(base, "PATCH", "/api/admin/contest", adminToken, { private_validation_courses: courses });
+  if (r.status !== 200) throw new Error(`declaring ${courses.join(", ")} private failed: ${r.status} ${JSON.stringify(r.json)}`);
+}

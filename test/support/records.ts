@@ -15,6 +15,7 @@ export function seedLog(name: string, seed: number | null, bpb: number, extra: P
     bytesModel: { value: 15_850_000, evidence: { file: name, line: 88 } },
     bytesCode: { value: 50_000, evidence: { file: name, line: 89 } },
     trainSeconds: { value: 600.2, evidence: { file: name, line: 80 } },
+    postStopTraining: [],
     evalSeconds: null,
     steps: 1000,
     trainCurve: [],

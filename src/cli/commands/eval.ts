@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { accountSize } from "../../artifact/size_rule.js";
+import { accountSize } from "../../entry/size_rule.js";
 import { unpack } from "../../artifact/pack.js";
 import { PgolfError } from "../../core/error.js";
 import { Progress } from "../../core/progress.js";
@@ -77,7 +77,8 @@ export default defineCommand({
       `val_bpb ${r.val_bpb.toFixed(8)}  val_loss ${r.val_loss.toFixed(8)}${r.truncated ? "  (TRUNCATED: not a comparable score)" : ""}`,
       `  ${r.targets.toLocaleString("en-US")} targets, ${r.bytes.toLocaleString("en-US")} bytes, ${r.chunks} chunks, ${r.eval_seconds.toFixed(1)} s (${r.model} model)`,
       `  distributions: ${r.checks.distributions.rows.toLocaleString("en-US")} rows, max |sum - 1| ${r.checks.distributions.max_sum_error.toExponential(2)} (tolerance ${r.checks.distributions.tolerance})`,
-      `  causality: ${r.checks.causality.probes} probes, ${r.checks.causality.rows_compared.toLocaleString("en-US")} rows compared, max L1 ${r.checks.causality.max_l1.toExponential(2)} (tolerance ${r.checks.causality.tolerance}, seed ${r.checks.causality.seed})`,
+      `  causality: ${r.checks.causality.probes} probes answered by a fresh instance, ${r.checks.causality.rows_compared.toLocaleString("en-US")} rows compared exactly, ${r.checks.causality.mismatched_rows} differ (seed ${r.checks.causality.seed})`,
+      `  verdicts: ${Object.entries(r.verdicts).map(([k, v]) => `${k} ${v.pass ? "pass" : "FAIL"}`).join(", ")}`,
       `  bytes: table total ${r.checks.bytes.table_total.toLocaleString("en-US")} = manifest ${r.checks.bytes.manifest_table?.toLocaleString("en-US") ?? "(not recorded)"}; raw UTF-8 ${r.checks.bytes.raw_utf8?.toLocaleString("en-US") ?? "(not recorded)"}`,
       `size: ${r.bytes_total.toLocaleString("en-US")} = code ${r.bytes_code.toLocaleString("en-US")} + model ${r.bytes_model.toLocaleString("en-US")}: ${r.within_cap ? "within" : "OVER"} the ${r.cap_bytes.toLocaleString("en-US")}-byte cap of ${r.track}`,
       ...r.warnings.map((w) => `warning: ${w}`),

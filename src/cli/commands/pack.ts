@@ -1,5 +1,5 @@
 import * as path from "node:path";
-import { accountSize } from "../../artifact/size_rule.js";
+import { accountSize } from "../../entry/size_rule.js";
 import { writePack } from "../../artifact/pack.js";
 import { DEFAULT_TRACK, track } from "../../core/track.js";
 import { PgolfError } from "../../core/error.js";
@@ -24,7 +24,7 @@ export default defineCommand({
   },
   human: (r) =>
     [
-      ...r.files.map((f) => `  code  ${f.bytes.toLocaleString("en-US").padStart(12)}  ${f.path}`),
+      ...r.files.map((f) => `  code  ${(f.bytes + f.path_bytes).toLocaleString("en-US").padStart(12)}  ${f.path}`),
       `  model ${r.bytes_model.toLocaleString("en-US").padStart(12)}  artifact (sha256 ${r.artifact_sha256.slice(0, 16)}…)`,
       `  total ${r.bytes_total.toLocaleString("en-US").padStart(12)}  ${r.within_cap ? "within" : "OVER"} the ${r.cap_bytes.toLocaleString("en-US")}-byte cap of ${r.track} (${r.headroom >= 0 ? `${r.headroom.toLocaleString("en-US")} bytes to spare` : `${(-r.headroom).toLocaleString("en-US")} bytes over`})`,
       ...(r.pack ? [`pack ${r.pack} (${r.pack_bytes!.toLocaleString("en-US")} bytes)`] : []),

@@ -3,10 +3,11 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { DEFAULT_TRACK, track } from "../../core/track.js";
 import { DEFAULT_COURSE } from "../../data/courses.js";
+import { courseSafety, safetyOn } from "../../data/course_safety.js";
 import { prepareCourse } from "../../data/prepare.js";
 import { runSeeds } from "../../eval/run_seeds.js";
 import { writeRecord } from "../../submission/record.js";
-import { readSeedRun } from "../../submission/seed_run.js";
+import { readSeedRun, recordIneligibility } from "../../submission/seed_run.js";
 import { initEntry } from "../../train/init_entry.js";
 import { defineCommand, str } from "../command.js";
 import { describeCourse } from "./data-prepare.js";
@@ -29,10 +30,16 @@ export default defineCommand({
   async run(v, _p, io) {
     const course = await prepareCourse({ dir: str(v, "dir") });
     if (!io.json) io.stderr.write(describeCourse(course) + "\n");
+    const t = track(DEFAULT_TRACK);
+    // whether the course's validation split fits under the track's cap (an entry could carry it)
+    const safety = safetyOn(await courseSafety(course.dir, { tracks: [t] }), t.name);
+    const practice = safety.safe
+      ? null
+      : `${DEFAULT_COURSE} is a practice course on ${t.name}: its validation split compresses to ${safety.bound_bytes.toLocaleString("en-US")} bytes, under the ${safety.cap_bytes.toLocaleString("en-US")}-byte cap, so an entry could carry it; scores here are for practice, not ranked play (README, Course safety)`;
+    if (practice && !io.json) io.stderr.write(`note: ${practice}\n`);
     const entryDir = str(v, "entry") ?? path.join("entries", "baseline");
     // a folder with neither entry.ts nor config.json (a process entry's declaration) gets the baseline
     if (!fs.existsSync(path.join(entryDir, "entry.ts")) && !fs.existsSync(path.join(entryDir, "config.json"))) await initEntry(entryDir);
-    const t = track(DEFAULT_TRACK);
     const outDir = str(v, "out") ?? path.join("runs", path.basename(path.resolve(entryDir)));
     const runs = await runSeeds({
       entryDir,
@@ -44,23 +51,26 @@ export default defineCommand({
       echo: !io.json,
     });
     const seedDirs = runs.map((r) => path.dirname(r.log));
-    const record = writeRecord({
-      seedDirs,
-      outDir: path.join(outDir, "record"),
-      author: str(v, "author") ?? os.userInfo().username,
-      name: `${path.basename(path.resolve(entryDir))} on ${DEFAULT_COURSE}`,
-      blurb: `pgolf run: the entry in ${entryDir} trained on the ${t.name} track (${t.summary}) and scored by the trusted evaluator.`,
-      replace: true,
-    });
+    const folders = seedDirs.map((d) => readSeedRun(d));
+    // a run over the caps, or without the sandbox, keeps its score; it just cannot become a record
+    const ineligible = folders.map(recordIneligibility).find((x) => x !== null) ?? null;
+    const record = ineligible
+      ? null
+      : writeRecord({
+          seedDirs,
+          outDir: path.join(outDir, "record"),
+          author: str(v, "author") ?? os.userInfo().username,
+          name: `${path.basename(path.resolve(entryDir))} on ${DEFAULT_COURSE}`,
+          blurb: `pgolf run: the entry in ${entryDir} trained on the ${t.name} track (${t.summary}) and scored by the trusted evaluator.`,
+          replace: true,
+        });
     return {
-      course: { name: DEFAULT_COURSE, dir: course.dir },
+      course: { name: DEFAULT_COURSE, dir: course.dir, safety, practice },
       track: t.name,
       entry: entryDir,
-      record: record.dir,
-      runs: seedDirs.map((d) => {
-        const { train_curve: _curve, ...r } = readSeedRun(d);
-        return r;
-      }),
+      record: record?.dir ?? null,
+      record_skipped: ineligible ? `${ineligible.code}: ${ineligible.message}` : null,
+      runs: folders.map(({ train_curve: _curve, ...r }) => r),
     };
   },
   human: (r) =>
@@ -70,10 +80,13 @@ export default defineCommand({
           `pgolf run (${r.track}, entry ${r.entry}, seed ${s.seed})`,
           `  val_bpb ${s.val_bpb.toFixed(4)}  (val_loss ${s.val_loss.toFixed(4)} nats, ${s.eval_targets.toLocaleString("en-US")} targets, ${s.eval_bytes.toLocaleString("en-US")} bytes)`,
           `  bytes ${s.bytes_total.toLocaleString("en-US")} = model ${s.bytes_model.toLocaleString("en-US")} + code ${s.bytes_code.toLocaleString("en-US")} (${s.within_cap ? "within" : "OVER"} the ${s.cap_bytes.toLocaleString("en-US")}-byte cap)`,
-          `  steps ${s.steps}, ${s.train_tokens.toLocaleString("en-US")} tokens in ${s.train_seconds.toFixed(0)} s (${s.tokens_per_s.toFixed(0)} tokens/s), eval ${s.eval_seconds.toFixed(1)} s`,
+          `  steps ${s.steps}, ${s.train_tokens.toLocaleString("en-US")} tokens in ${s.train_seconds.toFixed(0)} s (${s.tokens_per_s.toFixed(0)} tokens/s), export ${s.export_seconds.toFixed(1)} s, eval ${s.eval_seconds.toFixed(1)} s${s.within_time ? "" : "  (OVER the time cap: not eligible for a record)"}`,
+          `  sandbox: training ${s.confinement}, evaluation ${s.eval_confinement}; ${Object.entries(s.eval_verdicts).map(([k, x]) => `${k.split("_")[0]} ${x.pass ? "pass" : "FAIL"}`).join(", ")}`,
+          ...s.warnings.map((w) => `  warning: ${w}`),
           `  log ${s.log}`,
         ].join("\n"),
       )
-      .concat([`record ${r.record}`])
+      .concat([r.record ? `record ${r.record}` : `no record: ${r.record_skipped}`])
+      .concat(r.course.practice ? [`note: ${r.course.practice}`] : [])
       .join("\n"),
 });

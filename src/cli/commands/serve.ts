@@ -10,8 +10,9 @@ import { defineCommand, int, str, usage } from "../command.js";
 export default defineCommand({
   name: "serve",
   summary: "Run the contest web application: the live leaderboard of --records and, with --data, the contest API and pages (submit, review queue, fleet admin, audit) on PGlite or DATABASE_URL.",
-  usage: "[--records DIR] [--data DIR] [--track T] [--port 8080] [--host 127.0.0.1]",
-  options: { records: { type: "string" }, data: { type: "string" }, track: { type: "string" }, port: { type: "string" }, host: { type: "string" } },
+  usage: "[--records DIR] [--data DIR] [--track T] [--courses DIR] [--port 8080] [--host 127.0.0.1]",
+  // --courses: the server's own course copies, for the memorization bound of ranked submissions (default <data>/courses)
+  options: { records: { type: "string" }, data: { type: "string" }, track: { type: "string" }, courses: { type: "string" }, port: { type: "string" }, host: { type: "string" } },
   streams: true,
   async run(v, _p, io) {
     const records = str(v, "records");
@@ -24,7 +25,7 @@ export default defineCommand({
     const clientId = process.env.PGOLF_GITHUB_CLIENT_ID;
     const clientSecret = process.env.PGOLF_GITHUB_CLIENT_SECRET;
     const githubSignIn = clientId && clientSecret ? { clientId, clientSecret, webUrl: process.env.PGOLF_GITHUB_WEB_URL, apiUrl: process.env.PGOLF_GITHUB_API_URL, publicUrl: process.env.PGOLF_PUBLIC_URL } : undefined;
-    const s = await startContestServer({ records, data, track: str(v, "track"), github, githubSignIn });
+    const s = await startContestServer({ records, data, track: str(v, "track"), courses: str(v, "courses"), github, githubSignIn });
     const host = str(v, "host") ?? "127.0.0.1";
     await new Promise<void>((resolve) => s.server.listen(int(v, "port") ?? 8080, host, resolve));
     const addr = s.server.address();

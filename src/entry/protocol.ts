@@ -1,5 +1,6 @@
-// The evaluation protocol's framing (docs/eval-protocol.md): how the trusted evaluator and a model
-// process talk over the model's stdin/stdout. Every message is one frame (integers little-endian):
+// The framing of the entry protocol (docs/eval-protocol.md): how the harness talks to an entry's
+// process over its stdin/stdout: the trusted evaluator to a model process, and the training harness
+// to a pgolf entry's training process. Every message is one frame (integers little-endian):
 //   off  size  field
 //     0     4  magic "PGEP"
 //     4     1  u8 protocol version (1)
@@ -34,6 +35,22 @@ export const MessageKind = {
   BYE: 8,
   /** model -> evaluator: {message}: the model gives up. */
   ERROR: 9,
+  // Training a pgolf entry (train/train_child.ts <-> train/harness.ts). The child starts with READY;
+  // everything it sends is untrusted: the harness keeps the clock and writes every file.
+  /** harness -> child: {entry, seed, threads, cap_ms, elapsed_ms, config, vocab_size, tokenizer, train_files, resumed}, payload: the checkpoint state (empty: a fresh start). */
+  TRAIN_JOB: 20,
+  /** child -> harness: {line}: a line for the run's log (filtered: it cannot imitate harness lines). */
+  TRAIN_LOG: 21,
+  /** child -> harness: {metric}: a flat JSON object for metrics.jsonl (tagged as the entry's). */
+  TRAIN_METRIC: 22,
+  /** child -> harness: {step, loss, tokens}: the live status line. */
+  TRAIN_PROGRESS: 23,
+  /** child -> harness: payload: the entry's checkpoint state; the harness stores it with its own clock and answers OK. */
+  TRAIN_CHECKPOINT: 24,
+  /** child -> harness: {}: the training loop is over; the export budget runs from here. */
+  TRAIN_DONE: 25,
+  /** child -> harness: payload: the artifact; the harness answers OK. */
+  TRAIN_ARTIFACT: 26,
 } as const;
 export type MessageKind = (typeof MessageKind)[keyof typeof MessageKind];
 const KIND_NAMES = new Map(Object.entries(MessageKind).map(([k, v]) => [v as number, k]));

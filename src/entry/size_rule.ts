@@ -1,5 +1,5 @@
 // The size rule, computed by the harness and never self-reported: code bytes are the bytes of every
-// file in the entry folder except README.md, submission.json, logs and the dependency list
+// file in the entry folder, and of its relative path, except README.md, submission.json, logs and the dependency list
 // (code_bytes.ts); the harness runs an entry only from a sealed copy of exactly those files (seal.ts),
 // so any file of its own the entry reads at run time is one of them. The same holds for process
 // entries in any language: their train_command and eval_command run from the sealed copy, so their
@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import { PgolfError } from "../core/error.js";
 import { sha256 } from "../core/hash.js";
 import type { Track } from "../core/track.js";
-import { codeFiles, type CodeFile } from "../train/code_bytes.js";
+import { codeFiles, countedBytes, type CodeFile } from "./code_bytes.js";
 
 export interface SizeAccount {
   track: string;
@@ -29,7 +29,7 @@ export function accountSize(entryDir: string, artifactFile: string, track: Track
   if (!fs.existsSync(artifactFile)) throw new PgolfError("FILE_NOT_FOUND", "artifact not found", { file: artifactFile, fix: "pass the artifact a training run wrote (runs/<entry>/seed_<N>/artifact.bin)" });
   const files = codeFiles(entryDir);
   const artifact = fs.readFileSync(artifactFile);
-  const code = files.reduce((a, f) => a + f.bytes, 0);
+  const code = countedBytes(files);
   const total = code + artifact.length;
   return {
     track: track.name,

@@ -11,7 +11,11 @@ import type { Tokenizer } from "../data/tokenizer/tokenizer.js";
 export interface Clock {
   /** The training cap, milliseconds. */
   readonly capMs: number;
-  /** Training time used so far (pauses excluded), milliseconds. */
+  /**
+   * Training time used so far (time used before a resume included), milliseconds. A read-only view
+   * of the harness's clock, which runs in the harness's own process: changing this object changes
+   * nothing the harness measures.
+   */
   elapsedMs(): number;
   remainingMs(): number;
   /** True once the cap is reached: stop training and return the artifact. */
@@ -35,6 +39,12 @@ export interface TrainContext {
   metric(m: Record<string, number | string>): void;
   /** Progress for the live terminal line. */
   progress(p: { step: number; loss: number; tokens: number }): void;
+  /**
+   * Marks the end of the training loop: what follows (quantization, compression, serialization) runs
+   * on the track's export budget, not the training cap. Without it, everything until train() returns
+   * counts as training.
+   */
+  trainingDone(): void;
   /** Checkpoints: save state to resume an interrupted run; load the last one (undefined: fresh run). */
   saveCheckpoint(state: Uint8Array): Promise<void>;
   loadCheckpoint(): Uint8Array | undefined;

@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import { PgolfError } from "../core/error.js";
 import { readJsonFile } from "../core/json.js";
-import type { EntryModule } from "./entry.js";
+import type { EntryModule } from "./contract.js";
 import { readEntryConfig } from "./entry_config.js";
 
 export const ENTRY_MODULE = "entry.ts";

@@ -1,0 +1,31 @@
+// The rule constants that training, evaluation and checking share, declared once. Everything that
+// decides whether a run or a record is within the rules reads them from here (the submission layer
+// must not import the training harness to learn one number).
+
+/** Time a run may go past its training cap to finish the step in progress, milliseconds. */
+export const OVER_CAP_GRACE_MS = 10_000;
+
+/**
+ * Extra wallclock past the training cap and the export budget before the harness kills an entry's
+ * training process, milliseconds: room for a runaway loop to be told apart from a slow export.
+ */
+export const HARD_KILL_EXTRA_MS = 120_000;
+
+/**
+ * |sum of probabilities - 1| allowed per returned distribution (a sanity check: the score itself
+ * always uses the normalized row, log p - logsumexp). float32 log_softmax over a 1024..8192 vocabulary
+ * sums to 1 within about 1e-6; a row at 1.0001 or beyond was not produced by a softmax.
+ */
+export const DIST_TOLERANCE = 1e-4;
+
+/** The reference's evaluation sequence length: it fixes how many validation targets are scored. */
+export const SCORE_SEQ_LEN = 1024;
+
+/** Targets revealed to the model per chunk by the streaming evaluator. */
+export const CHUNK_TOKENS = 8192;
+
+/** Size rule: at most this many counted files in an entry. */
+export const MAX_CODE_FILES = 256;
+
+/** Size rule: at most this many folders deep (a file at the entry's root is depth 0). */
+export const MAX_CODE_DEPTH = 8;
