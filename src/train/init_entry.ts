@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { writeFileAtomic } from "../core/atomic.js";
 import { PgolfError } from "../core/error.js";
+import { codeFiles } from "../entry/code_bytes.js";
 
 export const TEMPLATES_DIR = new URL("../../templates/", import.meta.url);
 
@@ -27,12 +28,22 @@ export async function initEntry(dir: string, opts: { template?: string; force?: 
   return { dir, template, files: names };
 }
 
-/** The name of the template `dir` is an unchanged copy of (every file of the template, byte for byte), or null. */
+/**
+ * The name of the template `dir` is an unchanged copy of, or null: every counted file of the entry is
+ * one of the template's, byte for byte, and every file of the template is there.
+ */
 export function pristineTemplate(dir: string): string | null {
+  let counted: string[];
+  try {
+    counted = codeFiles(dir).map((f) => f.path);
+  } catch {
+    return null;
+  }
   for (const template of fs.readdirSync(TEMPLATES_DIR)) {
     const src = new URL(`${template}/`, TEMPLATES_DIR);
     const names = fs.readdirSync(src);
-    if (names.length > 0 && names.every((n) => fs.existsSync(path.join(dir, n)) && fs.readFileSync(path.join(dir, n)).equals(fs.readFileSync(new URL(n, src))))) return template;
+    const same = (n: string) => fs.existsSync(path.join(dir, n)) && fs.readFileSync(path.join(dir, n)).equals(fs.readFileSync(new URL(n, src)));
+    if (names.length > 0 && names.every(same) && counted.every((f) => names.includes(f))) return template;
   }
   return null;
 }

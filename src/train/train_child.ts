@@ -80,11 +80,9 @@ async function main(): Promise<void> {
     const entry = await loadEntry(job.entry);
     setBackend("ort");
     setThreads(job.threads);
-    let pending: Promise<void> = Promise.resolve();
-    // log lines and metrics are sent in order, without making the entry wait for each
-    const queue = (kind: MessageKind, header: Record<string, unknown>) => {
-      pending = pending.then(() => send(kind, header));
-    };
+    // Frames go out at once, in order: stdout on a pipe is written synchronously on Linux, so a
+    // TRAIN_DONE reaches the harness when it is called, not after an export that keeps the event loop busy.
+    const post = (kind: MessageKind, header: Record<string, unknown>) => void send(kind, header);
     const ctx: TrainContext = {
       config: { ...entry.config, ...job.config },
       seed: job.seed,
@@ -93,19 +91,17 @@ async function main(): Promise<void> {
       tokenizer: loadTokenizer(job.tokenizer),
       trainStream: () => new TokenStream(job.train_files, job.vocab_size),
       clock,
-      log: (line) => queue(MessageKind.TRAIN_LOG, { line: String(line) }),
-      metric: (m) => queue(MessageKind.TRAIN_METRIC, { metric: m }),
-      progress: (p) => queue(MessageKind.TRAIN_PROGRESS, { step: p.step, loss: p.loss, tokens: p.tokens }),
-      trainingDone: () => queue(MessageKind.TRAIN_DONE, {}),
+      log: (line) => post(MessageKind.TRAIN_LOG, { line: String(line) }),
+      metric: (m) => post(MessageKind.TRAIN_METRIC, { metric: m }),
+      progress: (p) => post(MessageKind.TRAIN_PROGRESS, { step: p.step, loss: p.loss, tokens: p.tokens }),
+      trainingDone: () => post(MessageKind.TRAIN_DONE, {}),
       saveCheckpoint: async (s) => {
-        await pending;
         await send(MessageKind.TRAIN_CHECKPOINT, {}, s);
         await expectOk();
       },
       loadCheckpoint: () => state,
     };
     const artifact = await entry.module.train(ctx);
-    await pending;
     if (!(artifact instanceof Uint8Array) || artifact.length === 0) {
       await send(MessageKind.ERROR, { code: "CONFIG_INVALID", message: "the entry's train() did not return artifact bytes", fix: "return the exported artifact as a Uint8Array" });
       process.exit(1);

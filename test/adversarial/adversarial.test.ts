@@ -171,13 +171,18 @@ test("class 6: native code shipped or written at run time is refused (ENTRY_NATI
   await rejectsWith(train(pyAttack("native_py")), "ENTRY_NATIVE_CODE", (e) => assert.match(e.message, /native code/));
 });
 
-test("class 7: a slowed clock does not slow the harness's (over the cap: RECORD_INELIGIBLE); the resume ledger cannot be written (ENTRY_ACCESS)", { ...sandboxed, timeout: 180_000 }, async () => {
+test("class 7: a slowed clock does not slow the harness's, nor does a longer --minutes lengthen the track's cap (over the cap: RECORD_INELIGIBLE); the resume ledger cannot be written (ENTRY_ACCESS)", { ...sandboxed, timeout: 180_000 }, async () => {
   const out = path.join(work, "slow-runs");
   const runs = await runSeeds({ entryDir: tsAttack("slow_clock", { slowdown: 6 }), courseDir: fx.course.dir, track: LOCAL, seeds: [1], outDir: out, minutes: 0.05, maxTargets: QUICK, strictConfinement: true });
   assert.ok(runs[0].train_seconds > 3 + 10, `the harness measured ${runs[0].train_seconds} s for a 3 s cap`);
   assert.equal(runs[0].within_time, false);
   assert.ok(Number.isFinite(runs[0].val_bpb), "the run keeps its score");
   assert.throws(() => writeRecord({ seedDirs: [path.join(out, "seed_1")], outDir: path.join(work, "slow-record"), author: "mallory", name: "slow clock" }), (e: Error & { code?: string }) => e.code === "RECORD_INELIGIBLE");
+  // a longer cap asked for (`--minutes 11` on a 10-minute track) does not lengthen the track's: a
+  // track of 2 s stands for it here, and 18 s asked for is 18 s over it
+  const longer = await trainSeed({ entryDir: tsAttack("slow_clock", { slowdown: 1 }), course: fx.course, track: { ...LOCAL, trainSeconds: 2 }, seed: 1, outDir: path.join(work, "longer-run"), minutes: 0.3, strictConfinement: true });
+  assert.ok(longer.train_seconds > 12, `trained ${longer.train_seconds} s`);
+  assert.equal(longer.within_time, false);
   const ledgerOut = path.join(work, "ledger-run");
   await rejectsWith(train(tsAttack("slow_clock", { slowdown: 1, ledger: path.join(ledgerOut, "checkpoint.bin") }), { outDir: ledgerOut, minutes: 0.02 }), "ENTRY_ACCESS");
 });
