@@ -158,8 +158,8 @@ if (fs.existsSync(model) && fs.existsSync(jsonl)) {
   results.eval = r;
   line(
     r.peer
-      ? `trusted evaluation (sotu-sp1024 val, cpu-small, 2 threads): pgolf ${r.pgolf.tokens_per_s.toFixed(0)} tokens/s vs ${r.peer.peer} forward ${r.peer.tokens_per_s.toFixed(0)} tokens/s (${r.ratio!.toFixed(2)}x)`
-      : `trusted evaluation: pgolf ${r.pgolf.tokens_per_s.toFixed(0)} tokens/s; ${r.peer_note}`,
+      ? `trusted evaluation on ${r.cpu} (sotu-sp1024 val, cpu-small, 2 threads, ${r.pgolf.probes} probes by a fresh instance): pgolf ${r.pgolf.tokens_per_s.toFixed(0)} tokens/s vs ${r.peer.peer} forward ${r.peer.tokens_per_s.toFixed(0)} tokens/s (${r.ratio!.toFixed(2)}x); the probes keep ${(100 * r.probe_ratio).toFixed(0)}% of the throughput without them`
+      : `trusted evaluation on ${r.cpu}: pgolf ${r.pgolf.tokens_per_s.toFixed(0)} tokens/s (${(100 * r.probe_ratio).toFixed(0)}% of it without probes); ${r.peer_note}`,
   );
 }
 

@@ -33,8 +33,10 @@ test("pgolf run --minutes 2 beside four CPU-bound processes writes a scored reco
     assert.ok(r.record && fs.existsSync(path.join(r.record, "submission.json")), "a record folder was written");
     assert.equal(s.within_time, true, `trained ${s.train_seconds} s, exported ${s.export_seconds} s`);
     assert.ok(s.train_seconds <= 120 + 10, `trained ${s.train_seconds} s for a 120 s cap`);
-    // learned something: below the uniform model by a margin no untrained artifact reaches
-    assert.ok(s.steps > 0 && s.val_bpb < uniform - 0.1, `val_bpb ${s.val_bpb} after ${s.steps} steps vs uniform ${uniform}`);
+    // learned something: an untrained artifact scores within 0.001 of the uniform model (3.42670 against
+    // 3.42728 on this course); on a machine this busy the baseline makes 20 to 40 steps at its warmdown
+    // learning rate, which moves it 0.007 to 0.23 below
+    assert.ok(s.steps > 0 && s.val_bpb < uniform - 0.004, `val_bpb ${s.val_bpb} after ${s.steps} steps vs uniform ${uniform}`);
   } finally {
     for (const h of hogs) h.kill("SIGKILL");
   }

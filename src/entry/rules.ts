@@ -21,8 +21,14 @@ export const DIST_TOLERANCE = 1e-4;
 /** The reference's evaluation sequence length: it fixes how many validation targets are scored. */
 export const SCORE_SEQ_LEN = 1024;
 
-/** Targets revealed to the model per chunk by the streaming evaluator. */
-export const CHUNK_TOKENS = 8192;
+/**
+ * Targets revealed to the model per chunk by the streaming evaluator. Small chunks make each causality
+ * probe cheap (a probe costs the prober one chunk) without slowing the scorer. Measured on an AMD EPYC
+ * (Zen 5, 2 threads), the baseline's whole validation split (360,448 targets), one artifact, one run:
+ * 22,962 tokens/s without probes at 8,192 per chunk; with 16 probes, 15,765 at 8,192, 20,039 at 4,096
+ * and 20,156 at 2,048; with 32 probes at 2,048, 18,211.
+ */
+export const CHUNK_TOKENS = 2048;
 
 /** Size rule: at most this many counted files in an entry. */
 export const MAX_CODE_FILES = 256;

@@ -40,6 +40,12 @@ function viewFiles(course: Course): string[] {
   return [...filesOf(course.manifest, "tokenizer"), ...filesOf(course.manifest, "vocab"), ...filesOf(course.manifest, "train")].map((f) => f.path);
 }
 
+/** Keeps the course folder and every folder holding a validation shard hidden, wherever the runtime would show them. */
+export function hideCourse(sb: Sandbox, course: Course): void {
+  sb.hide(course.dir);
+  for (const f of course.valFiles) sb.hide(path.dirname(f));
+}
+
 /** Makes the training view of `course` visible to the sandbox's process (see the top of this file). */
 export function bindTrainingView(sb: Sandbox, course: Course): TrainingView {
   const stage = fs.mkdtempSync(path.join(os.tmpdir(), "pgolf-view-"));

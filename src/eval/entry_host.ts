@@ -11,22 +11,10 @@ import { setBackend, setThreads } from "../engine/backend.js";
 import type { EntryModel, StreamingModel, WindowedModel } from "../entry/contract.js";
 import { loadEntry } from "../entry/load_entry.js";
 import { describeChildError } from "../entry/child_error.js";
-import { encodeMessageParts, FrameReader, MessageKind, payloadInt32, type Message } from "../entry/protocol.js";
+import { frameStdout } from "../entry/frame_stdout.js";
+import { FrameReader, MessageKind, payloadInt32, type Message } from "../entry/protocol.js";
 
-const out = process.stdout.write.bind(process.stdout);
-// Everything the entry prints goes to stderr, so stdout stays a clean frame stream.
-process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
-console.log = console.error;
-console.info = console.error;
-
-function send(kind: MessageKind, header: Record<string, unknown>, payload?: Uint8Array): Promise<void> {
-  const [head, body] = encodeMessageParts(kind, header, payload);
-  out(head);
-  return new Promise((resolve) => {
-    if (out(body)) resolve();
-    else process.stdout.once("drain", () => resolve());
-  });
-}
+const send = frameStdout();
 
 /** Windowed model -> distributions for `tokens` (stream positions start..start+n-1), given the history. */
 export async function windowedScore(model: WindowedModel, seqLen: number, vocab: number, history: Int32Array, tokens: Int32Array): Promise<Float32Array> {

@@ -155,7 +155,8 @@ for (const [mode, code, why] of [
     const partial = e.details?.partial as { targets_scored: number; targets_total: number };
     assert.ok(partial, "the error carries a partial result");
     assert.equal(partial.targets_total, QUICK);
-    assert.ok(partial.targets_scored < QUICK);
+    // the prober answers probes alongside the scorer, so a mismatch may surface once every chunk is tallied: still no score
+    assert.ok(partial.targets_scored <= QUICK);
     assert.match(e.message, /no score is given/);
     assert.equal((e.details as Record<string, unknown>).val_bpb, undefined);
   });

@@ -43,7 +43,7 @@ import type { ModelProcess } from "./model_process.js";
 export { CHUNK_TOKENS, DIST_TOLERANCE, SCORE_SEQ_LEN };
 
 /** Chunks probed per run (all of them when there are fewer). */
-export const DEFAULT_PROBES = 16;
+export const DEFAULT_PROBES = 32;
 
 export type ModelRole = "scorer" | "prober";
 

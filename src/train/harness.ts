@@ -13,14 +13,11 @@
 // track's export budget. A run over either keeps its artifact and is scored, marked over the cap
 // (within_time: false), and cannot become a record. Only a run still going HARD_KILL_EXTRA_MS past
 // both is killed (ENTRY_TIMEOUT): it never produced an artifact.
-import { randomUUID } from "node:crypto";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { writeFileAtomic } from "../core/atomic.js";
 import { ERROR_CODES, PgolfError, type ErrorCode } from "../core/error.js";
 import type { Track } from "../core/track.js";
-import { VERSION } from "../core/version.js";
 import type { Course } from "../data/course.js";
 import { outsidePaths } from "../entry/child_error.js";
 import { readEntryConfig } from "../entry/entry_config.js";
@@ -28,13 +25,13 @@ import { ENTRY_MODULE } from "../entry/load_entry.js";
 import { libraryCommand } from "../entry/node_permissions.js";
 import { encodeMessage, FrameReader, kindName, MessageKind, type Message } from "../entry/protocol.js";
 import { HARD_KILL_EXTRA_MS, OVER_CAP_GRACE_MS } from "../entry/rules.js";
-import { INSIDE, planConfinement, Sandbox, SANDBOX_PATH, type Confinement } from "../entry/sandbox.js";
+import { INSIDE, Sandbox, SANDBOX_PATH, type Confinement } from "../entry/sandbox.js";
 import { sealEntry } from "../entry/seal.js";
-import { bindTrainingView } from "../entry/training_view.js";
+import { bindTrainingView, hideCourse } from "../entry/training_view.js";
 import type { TrainJob } from "./train_child.js";
 import { trainProcessSeed } from "./process_entry.js";
-import { RunLog } from "./run_log.js";
-import { finishTrainedSeed } from "./trained_seed.js";
+import type { RunLog } from "./run_log.js";
+import { finishTrainedSeed, prepareSeed, startSeed } from "./trained_seed.js";
 
 export interface TrainSeedOptions {
   /** The entry folder. */
@@ -90,7 +87,6 @@ export interface TrainSeedResult {
   warnings: string[];
 }
 
-const CHECKPOINT = "checkpoint.bin";
 /** How long the child may take to start (Node, the library, onnxruntime) before it says READY, milliseconds. */
 const START_TIMEOUT_MS = 60_000;
 /** Keep this much of the child's stderr for error messages, bytes. */
@@ -166,38 +162,22 @@ export async function trainSeed(o: TrainSeedOptions): Promise<TrainSeedResult> {
 async function trainPgolfSeed(o: TrainSeedOptions): Promise<TrainSeedResult> {
   const name = entryName(o.entryDir);
   const what = `the training of ${name}`;
-  const plan = planConfinement(what, o.strictConfinement ?? false);
-  const outDir = path.resolve(o.outDir);
-  fs.mkdirSync(outDir, { recursive: true });
-  const checkpointFile = path.join(outDir, CHECKPOINT);
-  const artifactFile = path.join(outDir, "artifact.bin");
-  const logFile = path.join(outDir, `train_seed${o.seed}.log`);
-  const metricsFile = path.join(outDir, "metrics.jsonl");
-  const resumedFrom = fs.existsSync(checkpointFile) ? decodeCheckpoint(checkpointFile) : undefined;
-  if (!resumedFrom) for (const f of [logFile, metricsFile]) fs.rmSync(f, { force: true });
-  fs.rmSync(artifactFile, { force: true });
+  const { plan, files } = prepareSeed(o, what);
+  const resumedFrom = fs.existsSync(files.checkpoint) ? decodeCheckpoint(files.checkpoint) : undefined;
+  if (!resumedFrom) for (const f of [files.log, files.metrics]) fs.rmSync(f, { force: true });
+  fs.rmSync(files.artifact, { force: true });
 
   const sealed = sealEntry(o.entryDir);
   const sb = new Sandbox(what, plan);
   let view: ReturnType<typeof bindTrainingView> | undefined;
   try {
-    sb.hide(o.course.dir);
-    for (const f of o.course.valFiles) sb.hide(path.dirname(f));
+    hideCourse(sb, o.course);
     const entryIn = sb.bind(sealed.dir, INSIDE.entry);
     view = bindTrainingView(sb, o.course);
     const command = libraryCommand(sb, "train/train_child.js", [entryIn, view.dir]);
-    const run = randomUUID();
-    const threads = o.track.threads ?? os.availableParallelism();
-    const capMs = capMsOf(o);
-    const exportCapMs = exportCapMsOf(o.track);
     const priorMs = resumedFrom?.elapsedMs ?? 0;
-    const log = new RunLog(logFile, metricsFile, run, { echo: o.echo });
-    log.line(resumedFrom ? `resumed_from_checkpoint train_time:${priorMs.toFixed(0)}ms` : `pgolf ${VERSION} track:${o.track.name} seed:${o.seed} threads:${threads}`);
-    log.line(`confinement:${plan.confinement} run:${run}`);
-    if (plan.warning) log.line(`warning: ${plan.warning}`);
-    log.line(`train_loader:dataset:${o.course.name} train_shards:${o.course.trainFiles.length}`);
-    log.line(`max_wallclock_seconds:${(capMs / 1000).toFixed(3)}`);
-    log.metric({ event: resumedFrom ? "resume" : "start", seed: o.seed, track: o.track.name, threads, cap_ms: Number.isFinite(capMs) ? capMs : null, confinement: plan.confinement });
+    const start = startSeed(o, plan, files, { resumedMs: resumedFrom ? priorMs : null });
+    const { run, log, threads, capMs, exportCapMs } = start;
 
     const job: TrainJob = {
       entry: entryIn,
@@ -222,33 +202,22 @@ async function trainPgolfSeed(o: TrainSeedOptions): Promise<TrainSeedResult> {
       killAtMs: Math.max(capMs - priorMs, 0) + (o.killAfterCapMs ?? HARD_KILL_EXTRA_MS),
       exportKillMs: exportCapMs + (o.killAfterCapMs ?? HARD_KILL_EXTRA_MS),
       killMarginMs: o.killAfterCapMs ?? HARD_KILL_EXTRA_MS,
-      saveCheckpoint: (ms, state) => writeFileAtomic(checkpointFile, encodeCheckpoint(priorMs + ms, run, state)),
+      saveCheckpoint: (ms, state) => writeFileAtomic(files.checkpoint, encodeCheckpoint(priorMs + ms, run, state)),
       seed: o.seed,
     });
     const trainMs = priorMs + outcome.trainMs;
-    await writeFileAtomic(artifactFile, outcome.artifact);
-    fs.rmSync(checkpointFile, { force: true });
+    await writeFileAtomic(files.artifact, outcome.artifact);
+    fs.rmSync(files.checkpoint, { force: true });
     return finishTrainedSeed({
-      entryDir: o.entryDir,
-      course: o.course,
-      track: o.track,
-      seed: o.seed,
-      run,
-      log,
-      logFile,
-      metricsFile,
-      artifactFile,
+      options: o,
+      plan,
+      start,
+      files,
       artifact: outcome.artifact,
       codeBytes: sealed.codeBytes,
       trainMs,
       exportMs: outcome.exportMs,
-      capMs,
-      exportCapMs,
       resumed: resumedFrom !== undefined,
-      confinement: plan.confinement,
-      configOverrides: o.configOverrides ?? {},
-      warnings: plan.warning ? [plan.warning] : [],
-      echo: o.echo ?? false,
     });
   } finally {
     sealed.remove();

@@ -26,22 +26,18 @@
 // keeps its artifact and score but cannot become a record; one still running HARD_KILL_EXTRA_MS past
 // both is killed (ENTRY_TIMEOUT). A non-zero exit or a missing artifact is ENTRY_CRASHED. There are
 // no checkpoints: each run of a seed starts fresh.
-import { randomUUID } from "node:crypto";
 import { type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { PgolfError } from "../core/error.js";
-import { VERSION } from "../core/version.js";
 import { classifyLastWords, outsidePaths } from "../entry/child_error.js";
 import type { EntryConfig } from "../entry/entry_config.js";
-import { checkProgram, INSIDE, planConfinement, Sandbox, SANDBOX_PATH } from "../entry/sandbox.js";
+import { checkProgram, INSIDE, Sandbox, SANDBOX_PATH } from "../entry/sandbox.js";
 import { sealEntry } from "../entry/seal.js";
-import { bindTrainingView, type TrainingView } from "../entry/training_view.js";
-import { capMsOf, entryName, exportCapMsOf, type TrainSeedOptions, type TrainSeedResult } from "./harness.js";
+import { bindTrainingView, hideCourse, type TrainingView } from "../entry/training_view.js";
+import { entryName, type TrainSeedOptions, type TrainSeedResult } from "./harness.js";
 import { MAX_LINE } from "./entry_output.js";
-import { RunLog } from "./run_log.js";
-import { finishTrainedSeed } from "./trained_seed.js";
+import { finishTrainedSeed, prepareSeed, startSeed } from "./trained_seed.js";
 
 /** Keep this much of the process's stderr for error messages, bytes. */
 const STDERR_TAIL_BYTES = 4096;
@@ -87,38 +83,22 @@ export async function trainProcessSeed(o: TrainSeedOptions, config: EntryConfig,
   const command = config.trainCommand!;
   const name = entryName(o.entryDir);
   const what = `the train_command of ${name}`;
-  const plan = planConfinement(what, o.strictConfinement ?? false);
-  const outDir = path.resolve(o.outDir);
-  fs.mkdirSync(outDir, { recursive: true });
-  const logFile = path.join(outDir, `train_seed${o.seed}.log`);
-  const metricsFile = path.join(outDir, "metrics.jsonl");
-  const artifactFile = path.join(outDir, "artifact.bin");
-  for (const f of [logFile, metricsFile, artifactFile]) fs.rmSync(f, { force: true });
+  const { plan, files } = prepareSeed(o, what);
+  for (const f of [files.log, files.metrics, files.artifact]) fs.rmSync(f, { force: true });
 
   const sealed = sealEntry(o.entryDir, { verbatim: true });
   const sb = new Sandbox(what, plan);
   // the one folder the process may write that outlives it: only the artifact is taken from it
-  const written = fs.mkdtempSync(path.join(outDir, ".entry-out-"));
+  const written = fs.mkdtempSync(path.join(path.dirname(files.log), ".entry-out-"));
   let view: TrainingView | undefined;
   try {
     checkProgram(command[0], { entryDir: sealed.dir, confined: sb.confined, what, file: config.file });
-    sb.hide(o.course.dir);
-    for (const f of o.course.valFiles) sb.hide(path.dirname(f));
+    hideCourse(sb, o.course);
     const cwd = sb.bind(sealed.dir, INSIDE.entry);
     const outIn = sb.bind(written, INSIDE.out, { write: true });
     view = bindTrainingView(sb, o.course);
-    const run = randomUUID();
-    const threads = o.track.threads ?? os.availableParallelism();
-    const capMs = capMsOf(o);
-    const exportCapMs = exportCapMsOf(o.track);
-    const log = new RunLog(logFile, metricsFile, run, { echo: o.echo });
-    log.line(`pgolf ${VERSION} track:${o.track.name} seed:${o.seed} threads:${threads}`);
-    log.line(`confinement:${plan.confinement} run:${run}`);
-    log.line(`train_command: ${command.join(" ")}`);
-    if (plan.warning) log.line(`warning: ${plan.warning}`);
-    log.line(`train_loader:dataset:${o.course.name} train_shards:${o.course.trainFiles.length}`);
-    log.line(`max_wallclock_seconds:${(capMs / 1000).toFixed(3)}`);
-    log.metric({ event: "start", seed: o.seed, track: o.track.name, threads, cap_ms: Number.isFinite(capMs) ? capMs : null, confinement: plan.confinement });
+    const start = startSeed(o, plan, files, { resumedMs: null, extra: [`train_command: ${command.join(" ")}`] });
+    const { log, threads, capMs, exportCapMs } = start;
 
     const t = String(threads);
     const env: Record<string, string> = {
@@ -240,30 +220,19 @@ export async function trainProcessSeed(o: TrainSeedOptions, config: EntryConfig,
         fix: "write the trained artifact's bytes (a regular file, not a link) to the file named by the PGOLF_ARTIFACT environment variable",
       });
     }
-    fs.renameSync(out, artifactFile);
-    const artifact = fs.readFileSync(artifactFile);
+    fs.renameSync(out, files.artifact);
+    const artifact = fs.readFileSync(files.artifact);
     const trainEnd = doneAt ?? end;
     return finishTrainedSeed({
-      entryDir: o.entryDir,
-      course: o.course,
-      track: o.track,
-      seed: o.seed,
-      run,
-      log,
-      logFile,
-      metricsFile,
-      artifactFile,
+      options: o,
+      plan,
+      start,
+      files,
       artifact,
       codeBytes: sealed.codeBytes,
       trainMs: trainEnd - t0,
       exportMs: end - trainEnd,
-      capMs,
-      exportCapMs,
       resumed: false,
-      confinement: plan.confinement,
-      configOverrides: o.configOverrides ?? {},
-      warnings: plan.warning ? [plan.warning] : [],
-      echo: o.echo ?? false,
     });
   } finally {
     sealed.remove();

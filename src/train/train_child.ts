@@ -12,22 +12,11 @@ import { loadTokenizer } from "../data/tokenizer/load.js";
 import { describeChildError } from "../entry/child_error.js";
 import type { TrainContext } from "../entry/contract.js";
 import { loadEntry } from "../entry/load_entry.js";
-import { encodeMessageParts, FrameReader, MessageKind, type Message } from "../entry/protocol.js";
+import { frameStdout } from "../entry/frame_stdout.js";
+import { FrameReader, MessageKind, type Message } from "../entry/protocol.js";
 import { WallClock } from "./clock.js";
 
-const out = process.stdout.write.bind(process.stdout);
-process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
-console.log = console.error;
-console.info = console.error;
-
-function send(kind: MessageKind, header: Record<string, unknown>, payload?: Uint8Array): Promise<void> {
-  const [head, body] = encodeMessageParts(kind, header, payload);
-  out(head);
-  return new Promise((resolve) => {
-    if (out(body)) resolve();
-    else process.stdout.once("drain", () => resolve());
-  });
-}
+const send = frameStdout();
 
 /** What the harness sends in TRAIN_JOB's header. */
 export interface TrainJob {
