@@ -23,5 +23,12 @@ if (files.length === 0) {
   console.error("no test files matched");
   process.exit(1);
 }
-const r = spawnSync(process.execPath, ["--import", "tsx", "--test", "--test-concurrency=2", ...flags, ...files], { stdio: "inherit" });
-process.exit(r.status ?? 1);
+// Tests that load the machine on purpose (the main job beside four CPU-bound processes) run alone,
+// after the rest: the condition they test is theirs, and they would slow every test beside them.
+const ALONE = /busy_machine\.test\.ts$/;
+const together = files.filter((f) => !ALONE.test(f));
+const alone = files.filter((f) => ALONE.test(f));
+let status = 0;
+if (together.length > 0) status = spawnSync(process.execPath, ["--import", "tsx", "--test", "--test-concurrency=2", ...flags, ...together], { stdio: "inherit" }).status ?? 1;
+for (const f of alone) status = (spawnSync(process.execPath, ["--import", "tsx", "--test", ...flags, f], { stdio: "inherit" }).status ?? 1) || status;
+process.exit(status);
