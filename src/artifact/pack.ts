@@ -26,6 +26,15 @@ export const PACK_VERSION = 1;
 const HEAD = 20;
 /** Largest pack read, bytes (a 16 MB submission with room to spare). */
 export const MAX_PACK_BYTES = 256 * 1024 * 1024;
+/**
+ * What a pack may list, checked from its header before its table is parsed or a file is written: a
+ * record folder is an entry's code (at most 256 counted files, 8 folders deep), its logs, README and
+ * submission.json, so these bounds are far above any real one and far below a pack built to make a
+ * server unpack 100,000 files.
+ */
+export const MAX_PACK_FILES = 1024;
+export const MAX_PACK_DEPTH = 16;
+export const MAX_PACK_TABLE_BYTES = 1 << 20;
 /** The artifact's name inside a pack. */
 export const PACK_ARTIFACT = "artifact.bin";
 
@@ -139,6 +148,7 @@ export function decodePack(b: Buffer, file = "pack"): { table: PackTable; files:
   const j = b.readUInt32LE(8);
   const d = Number(b.readBigUInt64LE(12));
   if (HEAD + j + d + 32 !== b.length) throw new PgolfError("ARTIFACT_LENGTH", `pack header declares ${HEAD + j + d + 32} bytes, the file has ${b.length}`, { file, fix });
+  if (j > MAX_PACK_TABLE_BYTES) throw new PgolfError("ARTIFACT_TOO_LARGE", `the pack's file table is ${j} bytes, over the ${MAX_PACK_TABLE_BYTES}-byte limit`, { file, fix: `a pack lists at most ${MAX_PACK_FILES} files` });
   if (sha256(b.subarray(0, b.length - 32)) !== b.subarray(b.length - 32).toString("hex")) throw new PgolfError("ARTIFACT_CHECKSUM", "pack content does not match its checksum", { file, fix });
   let table: PackTable;
   try {
@@ -146,9 +156,13 @@ export function decodePack(b: Buffer, file = "pack"): { table: PackTable; files:
   } catch {
     throw new PgolfError("ARTIFACT_TABLE", "the pack's file table is not JSON", { file, fix });
   }
+  if (!Array.isArray(table.files)) throw new PgolfError("ARTIFACT_TABLE", "the pack's file table lists no files", { file, fix });
+  if (table.files.length > MAX_PACK_FILES) throw new PgolfError("ARTIFACT_TOO_LARGE", `the pack lists ${table.files.length} files, over the limit of ${MAX_PACK_FILES}`, { file, fix: `a record folder or an entry holds at most ${MAX_PACK_FILES} files` });
   const files = new Map<string, Uint8Array>();
   let off = HEAD + j;
-  for (const f of table.files ?? []) {
+  for (const f of table.files) {
+    if (typeof f?.path !== "string" || f.path.length === 0 || f.path.length > 1024) throw new PgolfError("ARTIFACT_TABLE", "the pack names a file without a path, or with one over 1024 characters", { file, fix });
+    if (f.path.split("/").length - 1 > MAX_PACK_DEPTH) throw new PgolfError("ARTIFACT_TABLE", `${f.path} is nested more than ${MAX_PACK_DEPTH} folders deep`, { file, fix });
     const norm = path.posix.normalize(f.path);
     if (norm.startsWith("..") || path.posix.isAbsolute(norm) || norm !== f.path || f.path.includes("\\")) {
       throw new PgolfError("ARTIFACT_TABLE", `the pack names a file outside its folder: ${JSON.stringify(f.path)}`, { file, fix });

@@ -1,53 +1,59 @@
-// The contest web application's HTTP layer (node:http): the live leaderboard and record pages from
-// the site cache (the same files as the static site), the leaderboard as JSON, and health. Routes are
-// matched here and handled by small functions; errors become JSON with stable codes (http_util.ts).
+// The contest web application's HTTP layer, on Hono (served by @hono/node-server on a node:http
+// server, so slow or idle clients are bounded by the server's timeouts): every request gets an id
+// (x-request-id), routes are small handlers mounted by their modules (the contest API, the pages,
+// sign-in, webhooks), then health, the leaderboard as JSON, and the site's pages from the site cache
+// (the same files as the static site). Errors become JSON with stable codes in one place
+// (http_util.ts errorResponse).
+import { randomUUID } from "node:crypto";
 import * as http from "node:http";
+import { getRequestListener, type HttpBindings } from "@hono/node-server";
+import { Hono, type Context } from "hono";
 import { PgolfError } from "../core/error.js";
 import { VERSION } from "../core/version.js";
-import { contentType, decodePath, sendError, sendJson } from "./http_util.js";
+import { contentType, decodePath, errorResponse, json } from "./http_util.js";
 import type { SiteCache } from "./site_cache.js";
+
+export type AppEnv = { Bindings: HttpBindings; Variables: { requestId: string } };
+export type App = Hono<AppEnv>;
 
 export interface AppOptions {
   site: SiteCache;
-  /** Extra routes (API, webhooks) tried before the site: return true when handled. */
-  routes?: ((req: http.IncomingMessage, res: http.ServerResponse, url: URL) => Promise<boolean>)[];
+  /** Mounts routes before the site's (API, pages, sign-in, webhooks). */
+  mount?: (app: App) => void;
 }
 
-function serveSite(site: SiteCache, req: http.IncomingMessage, res: http.ServerResponse, url: URL): void {
-  const p = decodePath(url.pathname);
-  const f = site.get(p);
-  if (!f) throw new PgolfError("HTTP_NOT_FOUND", `no page at ${url.pathname}`, { fix: "start from /" });
+function serveSite(site: SiteCache, c: Context<AppEnv>, p: string): Response {
+  const f = site.get(decodePath(p));
+  if (!f) throw new PgolfError("HTTP_NOT_FOUND", `no page at ${c.req.path}`, { fix: "start from /" });
   const headers = {
     "content-type": contentType(p.endsWith("/") || !p.includes(".") ? "index.html" : p),
     etag: f.etag,
     "cache-control": "no-cache",
     "x-content-type-options": "nosniff",
   };
-  if (req.headers["if-none-match"] === f.etag) {
-    res.writeHead(304, headers);
-    res.end();
-    return;
-  }
-  res.writeHead(200, { ...headers, "content-length": f.body.length });
-  res.end(req.method === "HEAD" ? undefined : f.body);
+  if (c.req.header("if-none-match") === f.etag) return c.body(null, 304, headers);
+  return c.body(new Uint8Array(f.body), 200, headers);
 }
 
-export function createApp(o: AppOptions): http.Server {
-  const server = http.createServer(async (req, res) => {
-    try {
-      const url = new URL(req.url ?? "/", "http://localhost");
-      for (const route of o.routes ?? []) if (await route(req, res, url)) return;
-      if (req.method !== "GET" && req.method !== "HEAD") throw new PgolfError("HTTP_NOT_FOUND", `no ${req.method} route at ${url.pathname}`);
-      if (url.pathname === "/healthz") return sendJson(res, 200, { ok: true, pgolf: VERSION, site_version: o.site.version });
-      // the API's leaderboard is the site's leaderboard.json, served from the same build
-      serveSite(o.site, req, res, url.pathname === "/api/leaderboard" ? new URL("/leaderboard.json", url) : url);
-    } catch (e) {
-      sendError(res, e);
-    }
+export function createApp(o: AppOptions): { app: App; server: http.Server } {
+  const app: App = new Hono<AppEnv>();
+  app.use("*", async (c, next) => {
+    const id = randomUUID();
+    c.set("requestId", id);
+    await next();
+    c.res.headers.set("x-request-id", id);
   });
+  app.onError((e, c) => errorResponse(c, e));
+  app.notFound((c) => errorResponse(c, new PgolfError("HTTP_NOT_FOUND", `no ${c.req.method} route at ${c.req.path}`, { fix: "start from /" })));
+  o.mount?.(app);
+  app.get("/healthz", (c) => json(c, 200, { ok: true, pgolf: VERSION, site_version: o.site.version }));
+  // the API's leaderboard is the site's leaderboard.json, served from the same build
+  app.get("/api/leaderboard", (c) => serveSite(o.site, c, "/leaderboard.json"));
+  app.get("*", (c) => serveSite(o.site, c, new URL(c.req.url).pathname));
+  const server = http.createServer(getRequestListener(app.fetch, { overrideGlobalObjects: false }));
   // slow or idle clients must not hold sockets forever
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;
   server.keepAliveTimeout = 5_000;
-  return server;
+  return { app, server };
 }

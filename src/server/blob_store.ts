@@ -33,6 +33,29 @@ export class BlobStore {
     return path.join(this.dir, key.slice(0, 2), key.slice(2, 4), key);
   }
 
+  /**
+   * Removes every blob that `keep` does not keep and that is older than `minAgeMs` (by its file's
+   * mtime); returns how many went. Young blobs stay: an intake in flight stores its blob before the
+   * row that names it commits.
+   */
+  async collect(keep: (key: string) => boolean, minAgeMs: number): Promise<number> {
+    let removed = 0;
+    const now = Date.now();
+    for (const a of await fsp.readdir(this.dir).catch(() => [] as string[])) {
+      for (const b of await fsp.readdir(path.join(this.dir, a)).catch(() => [] as string[])) {
+        for (const key of await fsp.readdir(path.join(this.dir, a, b)).catch(() => [] as string[])) {
+          if (!KEY.test(key) || keep(key)) continue;
+          const file = path.join(this.dir, a, b, key);
+          const st = await fsp.stat(file).catch(() => null);
+          if (!st || now - st.mtimeMs < minAgeMs) continue;
+          await fsp.rm(file, { force: true });
+          removed++;
+        }
+      }
+    }
+    return removed;
+  }
+
   /** Stores bytes; returns their key. A blob already stored intact is not written again. */
   async put(bytes: Uint8Array): Promise<string> {
     const key = sha256(bytes);

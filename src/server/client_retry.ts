@@ -18,7 +18,7 @@ export interface RetryOptions {
 
 /** Errors worth another attempt: the server unreachable or its database unavailable. */
 export function isRetryable(e: unknown): e is PgolfError {
-  return isPgolfError(e, "FETCH_UNREACHABLE") || isPgolfError(e, "DB_UNAVAILABLE") || (isPgolfError(e, "FETCH_HTTP") && [502, 503, 504].includes(Number(e.details?.status)));
+  return isPgolfError(e, "FETCH_UNREACHABLE") || isPgolfError(e, "DB_UNAVAILABLE") || isPgolfError(e, "HTTP_BUSY") || (isPgolfError(e, "FETCH_HTTP") && [502, 503, 504].includes(Number(e.details?.status)));
 }
 
 /** Runs fn until it succeeds, fails with an error that is not retryable, or the attempts run out (the last error is thrown). */

@@ -4,20 +4,20 @@
 // (artifact, seed), and an append-only audit log of every action. HTTP lives in contest_routes.ts.
 import { createHash, randomBytes } from "node:crypto";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { decodePack, packRecordFolder, unpackRecordFolder } from "../artifact/pack.js";
 import { PgolfError } from "../core/error.js";
 import { sha256 } from "../core/hash.js";
 import { track as lookupTrack } from "../core/track.js";
-import { checkRecords, type Finding } from "../submission/check.js";
-import { readRecord } from "../submission/read_record.js";
+import type { Finding } from "../submission/check.js";
 import type { BlobStore } from "./blob_store.js";
+import { inspectPack } from "./intake.js";
+import { badString } from "./request_schemas.js";
 import type { Db, Queryable } from "./db.js";
 import type { JobQueue } from "./queue.js";
 import type { Reproduction } from "../submission/reproduction.js";
 import { contestConfigOf, DEFAULT_CONTEST_CONFIG, parseContestConfigPatch, STORED_KEYS, type ContestConfig } from "./contest_config.js";
-import { checkCourseRule, submissionCourse, type CourseBounds } from "./course_rule.js";
+import { checkCourseRule, type CourseBounds } from "./course_rule.js";
 import { OPEN_SUBMISSION_STATUSES, WORKER_STATES, type ResultRow, type WorkerRow } from "./schema.js";
 import type { QueueStats } from "./queue.js";
 
@@ -183,53 +183,63 @@ export class Contest {
   async submit(user: User, pack: Buffer, source: { kind: "upload" } | { kind: "github"; repo: string; pr: number; headSha: string } = { kind: "upload" }): Promise<SubmissionView> {
     const earlier = await this.sameUpload(this.db, user, sha256(pack));
     if (earlier) return earlier;
-    // the pid in the name lets a restarted server remove what a killed one left (stale_temps.ts)
-    const work = fs.mkdtempSync(path.join(os.tmpdir(), `pgolf-intake-${process.pid}-`));
-    try {
-      const contest = (await this.db.query<{ track: string; max_open_submissions_per_author: number }>(`SELECT track, max_open_submissions_per_author FROM contests WHERE id = $1`, [this.contestId])).rows[0];
-      // the folder is placed under its track's name so the reader knows the track
-      const dir = path.join(work, `track_${contest.track}`, "submission");
-      fs.mkdirSync(dir, { recursive: true });
-      unpackRecordFolder(pack, dir, "upload");
-      const record = readRecord(dir);
-      record.track = contest.track;
-      const settings = await this.settings();
-      // ranked tracks only on courses an entry cannot carry, unless the server alone holds the split (course_rule.ts)
-      const courseRule = await checkCourseRule({ track: lookupTrack(contest.track), course: submissionCourse(record), privateCourses: settings.private_validation_courses, bounds: this.courses });
-      const [checked] = checkRecords([record]);
-      const findings = checked.findings;
-      const screening = new Set(settings.screening);
-      const status = findings.some((f) => f.severity === "error" && screening.has(f.kind)) ? "changes-requested" : "checked";
+    const contest = (await this.db.query<{ track: string; max_open_submissions_per_author: number }>(`SELECT track, max_open_submissions_per_author FROM contests WHERE id = $1`, [this.contestId])).rows[0];
+    // the author's limit first, before anything of the upload is read or stored (again in the transaction)
+    await this.checkOpenLimit(this.db, user, contest.max_open_submissions_per_author);
+    // unpacked, read and checked in a worker thread, a bounded few at a time (intake.ts)
+    const { record, checked, course } = await inspectPack(pack, contest.track);
+    const settings = await this.settings();
+    // ranked tracks only on courses an entry cannot carry, unless the server alone holds the split (course_rule.ts)
+    const courseRule = await checkCourseRule({ track: lookupTrack(contest.track), course, privateCourses: settings.private_validation_courses, bounds: this.courses });
+    const findings = checked.findings;
+    // what the database will keep of the record's own text: no NUL, no lone surrogate (a 400, not a failed INSERT)
+    const bad = badString({ name: record.name, author: record.author, findings: findings.map((f) => f.message) });
+    if (bad) throw new PgolfError("HTTP_BAD_REQUEST", `the record's text (${bad.split("/")[1]}) holds a NUL character or a lone surrogate`, { fix: "write submission.json and the logs as valid UTF-8 without NUL characters" });
+    const screening = new Set(settings.screening);
+    const status = findings.some((f) => f.severity === "error" && screening.has(f.kind)) ? "changes-requested" : "checked";
+    const claimed = { name: record.name, val_bpb: record.claims.val_bpb?.value ?? null, track: contest.track };
+    // pgolf-native records are reproduced by the fleet: one job per declared seed
+    const seeds = checked.seeds.map((x) => x.seed).filter((x): x is number => x !== null);
+    const jobs = this.jobs && status === "checked" && record.format === "pgolf" && seeds.length > 0 ? this.jobs : null;
+    return await this.db.transaction(async (tx) => {
+      // one intake at a time per author: the retry check and the limit see every earlier upload
+      await tx.query(`SELECT pg_advisory_xact_lock($1::int, $2::int)`, [INTAKE_LOCK, user.id]);
+      const again = await this.sameUpload(tx, user, sha256(pack));
+      if (again) return again;
+      await this.checkOpenLimit(tx, user, contest.max_open_submissions_per_author);
+      // stored only now that it is accepted: a refused upload leaves no blob (an INSERT that fails
+      // after this leaves one no submission names, which collectBlobs removes)
       const blob = await this.blobs.put(pack);
-      const claimed = { name: record.name, val_bpb: record.claims.val_bpb?.value ?? null, track: contest.track };
-      // pgolf-native records are reproduced by the fleet: one job per declared seed
-      const seeds = checked.seeds.map((x) => x.seed).filter((x): x is number => x !== null);
-      const jobs = this.jobs && status === "checked" && record.format === "pgolf" && seeds.length > 0 ? this.jobs : null;
-      return await this.db.transaction(async (tx) => {
-        // one intake at a time per author: the retry check and the limit see every earlier upload
-        await tx.query(`SELECT pg_advisory_xact_lock($1::int, $2::int)`, [INTAKE_LOCK, user.id]);
-        const again = await this.sameUpload(tx, user, blob);
-        if (again) return again;
-        const open = await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM submissions WHERE contest_id = $1 AND author_id = $2 AND status = ANY($3)`, [this.contestId, user.id, [...OPEN_SUBMISSION_STATUSES]]);
-        if (open.rows[0].n >= contest.max_open_submissions_per_author) {
-          throw new PgolfError("HTTP_RATE_LIMITED", `${user.handle} has ${open.rows[0].n} open submissions, the contest's limit`, { fix: "wait for a review of an open submission, or withdraw one" });
-        }
-        const r = await tx.query<{ id: string; created_at: unknown }>(
-          `INSERT INTO submissions (contest_id, author_id, source, github_repo, github_pr, github_head_sha, status, record_blob, claimed, findings)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id, created_at`,
-          [this.contestId, user.id, source.kind, source.kind === "github" ? source.repo : null, source.kind === "github" ? source.pr : null, source.kind === "github" ? source.headSha : null, jobs ? "queued" : status, blob, JSON.stringify(claimed), JSON.stringify(findings)],
-        );
-        const id = r.rows[0].id;
-        await this.audit(tx, user.handle, "submission.receive", `submission:${id}`, { status, blob, findings: findings.length, source: source.kind, course: { name: courseRule.course, rule: courseRule.allowed, ...(courseRule.allowed === "safe" ? { bound_bytes: courseRule.verdict.bound_bytes, cap_bytes: courseRule.verdict.cap_bytes } : {}) } });
-        if (jobs) {
-          for (const seed of seeds) await jobs.enqueue({ submissionId: id, seed }, { tx });
-          await this.audit(tx, "system", "verification.queue", `submission:${id}`, { seeds });
-        }
-        return { id, author: user.handle, source: source.kind, status: jobs ? "queued" : status, record_blob: blob, claimed, findings, created_at: new Date(String(r.rows[0].created_at)).toISOString(), repeated: false } as SubmissionView;
-      });
-    } finally {
-      fs.rmSync(work, { recursive: true, force: true });
+      const r = await tx.query<{ id: string; created_at: unknown }>(
+        `INSERT INTO submissions (contest_id, author_id, source, github_repo, github_pr, github_head_sha, status, record_blob, claimed, findings)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id, created_at`,
+        [this.contestId, user.id, source.kind, source.kind === "github" ? source.repo : null, source.kind === "github" ? source.pr : null, source.kind === "github" ? source.headSha : null, jobs ? "queued" : status, blob, JSON.stringify(claimed), JSON.stringify(findings)],
+      );
+      const id = r.rows[0].id;
+      await this.audit(tx, user.handle, "submission.receive", `submission:${id}`, { status, blob, findings: findings.length, source: source.kind, course: { name: courseRule.course, rule: courseRule.allowed, ...(courseRule.allowed === "safe" ? { bound_bytes: courseRule.verdict.bound_bytes, cap_bytes: courseRule.verdict.cap_bytes } : {}) } });
+      if (jobs) {
+        for (const seed of seeds) await jobs.enqueue({ submissionId: id, seed }, { tx });
+        await this.audit(tx, "system", "verification.queue", `submission:${id}`, { seeds });
+      }
+      return { id, author: user.handle, source: source.kind, status: jobs ? "queued" : status, record_blob: blob, claimed, findings, created_at: new Date(String(r.rows[0].created_at)).toISOString(), repeated: false } as SubmissionView;
+    });
+  }
+
+  /** HTTP_RATE_LIMITED when the author has as many open submissions as the contest allows. */
+  private async checkOpenLimit(q: Queryable, user: User, limit: number): Promise<void> {
+    const open = await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM submissions WHERE contest_id = $1 AND author_id = $2 AND status = ANY($3)`, [this.contestId, user.id, [...OPEN_SUBMISSION_STATUSES]]);
+    if (open.rows[0].n >= limit) {
+      throw new PgolfError("HTTP_RATE_LIMITED", `${user.handle} has ${open.rows[0].n} open submissions, the contest's limit`, { fix: "wait for a review of an open submission" });
     }
+  }
+
+  /**
+   * Removes blobs no submission names and older than `minAgeMs` (an upload whose INSERT failed after
+   * its blob was stored); returns how many. Young blobs are left for an intake in flight.
+   */
+  async collectBlobs(minAgeMs = 3_600_000): Promise<number> {
+    const named = new Set((await this.db.query<{ record_blob: string }>(`SELECT DISTINCT record_blob FROM submissions`)).rows.map((r) => r.record_blob));
+    return this.blobs.collect((key) => named.has(key), minAgeMs);
   }
 
   /** The author's submission of exactly these bytes that was not rejected, as a repeated answer; null when none. */
@@ -322,7 +332,10 @@ export class Contest {
     await this.get(id);
     const status = action === "approve" ? "approved" : action === "reject" ? "rejected" : "changes-requested";
     const repeated = await this.db.transaction(async (tx) => {
-      const current = (await tx.query<{ status: string }>(`SELECT status FROM submissions WHERE id = $1 FOR UPDATE`, [id])).rows[0].status;
+      const sub = (await tx.query<{ status: string; author_id: number }>(`SELECT status, author_id FROM submissions WHERE id = $1 FOR UPDATE`, [id])).rows[0];
+      // nobody judges their own work, admins included
+      if (sub.author_id === reviewer.id) throw new PgolfError("HTTP_FORBIDDEN", `${reviewer.handle} is the author of submission ${id} and cannot review it`, { fix: "another reviewer decides it" });
+      const current = sub.status;
       const last = (
         await tx.query<{ reviewer_id: number; handle: string; action: string; reason: string }>(
           `SELECT r.reviewer_id, u.handle, r.action, r.reason FROM reviews r JOIN users u ON u.id = r.reviewer_id WHERE r.submission_id = $1 ORDER BY r.id DESC LIMIT 1`,
@@ -519,6 +532,19 @@ export class Contest {
   }
 
   /** Changes whenever a result is recorded (results are only ever inserted): the count and the newest id. */
+  /**
+   * Who submitted each approved submission, and on what track: the board's identity comes from the
+   * contest (the account, the contest's track), never from the uploaded submission.json, whose name
+   * and author are only the author's claim.
+   */
+  async approvedIdentities(): Promise<Map<string, { author: string; track: string }>> {
+    const r = await this.db.query<{ id: string; handle: string; track: string }>(
+      `SELECT s.id, u.handle, c.track FROM submissions s JOIN users u ON u.id = s.author_id JOIN contests c ON c.id = s.contest_id WHERE s.contest_id = $1 AND s.status = 'approved'`,
+      [this.contestId],
+    );
+    return new Map(r.rows.map((x) => [x.id, { author: x.handle, track: x.track }]));
+  }
+
   async resultsVersion(): Promise<string> {
     const r = await this.db.query<{ n: number; last: string }>(`SELECT count(*)::int AS n, coalesce(max(id), 0)::text AS last FROM results`);
     return `${r.rows[0].n}:${r.rows[0].last}`;

@@ -36,7 +36,8 @@ test("upload, review queue, approval and the live leaderboard, surviving a resta
     await rejectsWith(uploadRecord(base, "pg_wrong", folder("2026-03-17_NaiveBaseline")), "HTTP_UNAUTHORIZED");
     const sub = await uploadRecord(base, alice, folder("2026-03-17_NaiveBaseline"));
     assert.equal(sub.status, "checked", JSON.stringify(sub.findings));
-    assert.equal((await api(base, "GET", `/api/submissions/${sub.id}`, null)).json.status, "checked");
+    assert.equal((await api(base, "GET", `/api/submissions/${sub.id}`, alice)).json.status, "checked");
+    assert.equal((await api(base, "GET", `/api/submissions/${sub.id}`, null)).status, 401, "reading a submission needs a session");
 
     // the queue is for reviewers
     assert.equal((await api(base, "GET", "/api/review/queue", alice)).status, 403);
@@ -160,7 +161,7 @@ test("pgolf records are queued per seed; workers lease jobs, fetch the pack and 
     assert.equal((await api(base, "POST", `/api/worker/jobs/${first.job.id}`, w1, { error: "late" })).status, 409);
     const n = await s.contest!.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM results WHERE submission_id = $1`, [sub.id]);
     assert.equal(n.rows[0].n, 3);
-    assert.equal((await api(base, "GET", `/api/submissions/${sub.id}`, null)).json.status, "verified");
+    assert.equal((await api(base, "GET", `/api/submissions/${sub.id}`, alice)).json.status, "verified");
   } finally {
     await s.close();
   }
@@ -183,7 +184,7 @@ test("pgolf worker reproduces a queued seed in an isolated run and the trusted e
     const lines: string[] = [];
     const r = await runWorker({ server: base, token: worker, workDir: path.join(work, "worker"), once: true, minutes: 0.05, say: (l) => lines.push(l) });
     assert.deepEqual(r, { jobs: 1, failed: 0 }, lines.join("\n"));
-    assert.equal((await api(base, "GET", `/api/submissions/${sub.id}`, null)).json.status, "verified");
+    assert.equal((await api(base, "GET", `/api/submissions/${sub.id}`, alice)).json.status, "verified");
     const res = await s.contest!.db.query<{ val_bpb: number; worker: string; seed: number }>(`SELECT val_bpb, worker, seed FROM results WHERE submission_id = $1`, [sub.id]);
     assert.equal(res.rows.length, 1);
     assert.equal(res.rows[0].worker, "box-1");

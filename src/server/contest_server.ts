@@ -4,6 +4,7 @@
 // --data the contest API (contest_routes.ts) and the web pages for people (ui_pages.ts: sign in,
 // submit, review, admin) are served too, on the embedded PGlite in <data>/db or the Postgres server
 // of DATABASE_URL.
+import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import * as fs from "node:fs";
 import type { Server } from "node:http";
 import * as path from "node:path";
@@ -12,9 +13,10 @@ import { isPgolfError } from "../core/error.js";
 import { track as lookupTrack, type Track } from "../core/track.js";
 import { findRecords, readRecord } from "../submission/read_record.js";
 import { createApp } from "./app.js";
+import { httpStatus } from "./http_util.js";
 import { BlobStore, blobStoreDir } from "./blob_store.js";
 import { Contest } from "./contest.js";
-import { contestRoutes } from "./contest_routes.js";
+import { mountContestApi } from "./contest_routes.js";
 import { CourseBounds } from "./course_rule.js";
 import { GitHubClient } from "./github_client.js";
 import { webhookHandler, type WebhookHandler } from "./github_webhook.js";
@@ -25,8 +27,8 @@ import { openQueue, type QueueOptions } from "./queue.js";
 import { treeSignature } from "./records_source.js";
 import { SiteCache } from "./site_cache.js";
 import { sweepServerTemps } from "./stale_temps.js";
-import { uiRoutes } from "./ui_pages.js";
-import { githubSignIn, type GitHubSignInOptions } from "./github_signin.js";
+import { mountUi } from "./ui_pages.js";
+import { mountGitHubSignIn, type GitHubSignInOptions } from "./github_signin.js";
 
 export interface ContestServerOptions {
   /** A records root to show (original or pgolf record folders). */
@@ -80,8 +82,9 @@ function githubIntake(contest: Contest, db: Db, gh: { secret: string; token: str
         try {
           await contest.submit(await contest.githubUser(ev.author), packRecordFolder(r.dir), { kind: "github", repo: ev.repo, pr: ev.number, headSha: ev.headSha });
         } catch (e) {
-          // the contest's course rule refuses a folder that passed the checks: say so on the pull request
-          if (!isPgolfError(e) || !e.code.startsWith("CONTEST_")) throw e;
+          // the contest refuses a folder that passed the checks (its course rule, its text, the author's
+          // limit): say so on the pull request; a server fault (a 5xx) is not the PR's, and is retried
+          if (!isPgolfError(e) || httpStatus(e.code) >= 500) throw e;
           const { verdict, findings } = errorFindings(e);
           const report = formatReport(findings, verdict, { record: r.intake?.checked, folder: r.intake?.folder.path, headSha: ev.headSha });
           await client.createStatus(ev.repo, ev.headSha, { ...report.status, context: STATUS_CONTEXT });
@@ -119,6 +122,8 @@ export async function startContestServer(o: ContestServerOptions): Promise<Conte
     if (!(await contest.hasAdmin())) adminToken = (await contest.addUser("admin", "admin")).token;
     contest.courses = new CourseBounds(o.courses ?? path.join(o.data, "courses"));
     contest.jobs = await openQueue(db, { expireInSeconds: leaseSeconds(lookupTrack((await contest.settings()).track)), ...o.queue });
+    // blobs of uploads whose submission never committed (a crash between the two)
+    await contest.collectBlobs();
   }
   let signature: string | null = null;
   const rebuild = async (): Promise<boolean> => {
@@ -128,7 +133,14 @@ export async function startContestServer(o: ContestServerOptions): Promise<Conte
     const sig = [...roots.map(treeSignature), contest ? await contest.resultsVersion() : ""].join("\n--\n");
     if (sig === signature) return false;
     const reproductions = contest ? await contest.reproductions() : undefined;
-    site.rebuild(roots.flatMap((r) => findRecords(r).map(readRecord)), roots.map((r) => path.resolve(r)).join(", "), undefined, reproductions);
+    const identities = contest ? await contest.approvedIdentities() : new Map<string, { author: string; track: string }>();
+    const records = roots.flatMap((r) => findRecords(r).map(readRecord));
+    for (const rec of records) {
+      // an approved submission is shown on the contest's track, under the account that submitted it
+      const who = approvedRoot && path.resolve(rec.dir).startsWith(path.resolve(approvedRoot) + path.sep) ? identities.get(rec.id) : undefined;
+      if (who) Object.assign(rec, { author: who.author, track: who.track, github_id: null });
+    }
+    site.rebuild(records, roots.map((r) => path.resolve(r)).join(", "), undefined, reproductions);
     signature = sig;
     return true;
   };
@@ -140,19 +152,22 @@ export async function startContestServer(o: ContestServerOptions): Promise<Conte
     return next;
   };
   await refresh();
-  const routes = contest ? [contestRoutes(contest, async () => void (await refresh())), uiRoutes({ github: !!o.githubSignIn })] : [];
-  if (contest && o.githubSignIn) routes.push(githubSignIn(contest, o.githubSignIn));
   let webhook: WebhookHandler | null = null;
   if (contest && db && o.github && o.data) webhook = githubIntake(contest, db, o.github, path.join(o.data, "github"));
-  if (webhook) {
-    const handler = webhook;
-    routes.push(async (req, res, url) => {
-      if (url.pathname !== "/webhooks/github") return false;
-      await handler(req, res);
-      return true;
-    });
-  }
-  const server = createApp({ site, routes });
+  const c = contest;
+  const hook = webhook;
+  const { server } = createApp({
+    site,
+    mount: (app) => {
+      if (c) {
+        mountContestApi(app, c, async () => void (await refresh()));
+        mountUi(app, { github: !!o.githubSignIn });
+        if (o.githubSignIn) mountGitHubSignIn(app, c, o.githubSignIn);
+      }
+      // the webhook handler reads and answers the node request itself (github_webhook.ts)
+      if (hook) app.all("/webhooks/github", async (ctx) => (await hook(ctx.env.incoming, ctx.env.outgoing), RESPONSE_ALREADY_SENT));
+    },
+  });
   const timer = setInterval(() => void refresh().catch(() => undefined), 2000);
   timer.unref();
   return {

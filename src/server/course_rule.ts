@@ -70,7 +70,7 @@ export class CourseBounds {
   private async measure(c: SubmissionCourse): Promise<{ safety: CourseSafety } | { missing: string }> {
     const courseDir = path.join(this.dir, c.name);
     if (!fs.existsSync(path.join(courseDir, MANIFEST_NAME))) {
-      if (COURSES[c.name]?.kind !== "built") return { missing: `the server holds no copy of ${c.name} in its course folder ${this.dir}` };
+      if (COURSES[c.name]?.kind !== "built") return { missing: `the server holds no copy of ${c.name} in its course folder` };
       // built offline and byte-identically from an npm dependency, as workers build it
       let b = this.building.get(c.name);
       if (!b) {
@@ -117,7 +117,7 @@ export async function checkCourseRule(o: { track: Track; course: SubmissionCours
   const found = o.bounds ? await o.bounds.lookup(o.course) : { missing: "the server keeps no course folder" };
   if ("missing" in found) {
     throw new PgolfError("CONTEST_COURSE_UNMEASURED", `${name} cannot be checked for ranked play on ${o.track.name}: ${found.missing}, so its memorization bound is unknown`, {
-      fix: `put the course in the server's course folder${o.bounds ? ` (${o.bounds.dir}: \`pgolf data prepare\` or \`pgolf data fetch\` with --dir ${o.bounds.dir})` : ""}, or ${declare}`,
+      fix: `an organizer puts the course in the server's course folder (\`pgolf serve --courses DIR\`, default <data>/courses: \`pgolf data prepare\` or \`pgolf data fetch\` with --dir DIR), or ${declare}`,
       details: { course: o.course, track: o.track.name, reason: found.missing },
     });
   }

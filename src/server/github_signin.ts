@@ -8,8 +8,9 @@
 // server, not in logs), where the page keeps it like a pasted token. GitHub's access token is
 // used once and dropped.
 import { createHash, randomBytes } from "node:crypto";
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Context } from "hono";
 import { PgolfError } from "../core/error.js";
+import type { App } from "./app.js";
 import type { Contest } from "./contest.js";
 
 export interface GitHubSignInOptions {
@@ -30,20 +31,19 @@ export const OAUTH_STATE_SECONDS = 600;
 
 const sha = (s: string) => createHash("sha256").update(s, "utf8").digest("hex");
 
-function redirect(res: ServerResponse, location: string): void {
-  res.writeHead(302, { location, "cache-control": "no-store", "referrer-policy": "no-referrer" });
-  res.end();
+function redirect(c: Context, location: string): Response {
+  return c.body(null, 302, { location, "cache-control": "no-store", "referrer-policy": "no-referrer" });
 }
 
 /** Answers a failed sign-in on the sign-in page (its script shows the reason from the fragment). */
-function failed(res: ServerResponse, why: string): void {
-  redirect(res, `/signin#error=${encodeURIComponent(why)}`);
+function failed(c: Context, why: string): Response {
+  return redirect(c, `/signin#error=${encodeURIComponent(why)}`);
 }
 
-export function githubSignIn(contest: Contest, o: GitHubSignInOptions) {
+export function mountGitHubSignIn(app: App, contest: Contest, o: GitHubSignInOptions): void {
   const web = (o.webUrl ?? "https://github.com").replace(/\/+$/, "");
   const api = (o.apiUrl ?? "https://api.github.com").replace(/\/+$/, "");
-  const callbackUrl = (req: IncomingMessage) => `${(o.publicUrl ?? `http://${req.headers.host ?? "localhost"}`).replace(/\/+$/, "")}/auth/github/callback`;
+  const callbackUrl = (c: Context) => `${(o.publicUrl ?? `http://${c.req.header("host") ?? "localhost"}`).replace(/\/+$/, "")}/auth/github/callback`;
 
   /** Exchanges the code for GitHub's access token and asks GitHub whose it is. */
   async function githubLogin(code: string, redirectUri: string): Promise<string> {
@@ -61,37 +61,31 @@ export function githubSignIn(contest: Contest, o: GitHubSignInOptions) {
     return uj.login;
   }
 
-  return async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> => {
-    if (req.method !== "GET") return false;
-    if (url.pathname === "/auth/github") {
-      const state = randomBytes(24).toString("hex");
-      await contest.db.query(`DELETE FROM oauth_states WHERE created_at < now() - make_interval(secs => $1)`, [OAUTH_STATE_SECONDS]);
-      await contest.db.query(`INSERT INTO oauth_states (state_sha256) VALUES ($1)`, [sha(state)]);
-      const to = new URL(`${web}/login/oauth/authorize`);
-      to.searchParams.set("client_id", o.clientId);
-      to.searchParams.set("redirect_uri", callbackUrl(req));
-      to.searchParams.set("state", state);
-      to.searchParams.set("allow_signup", "false");
-      redirect(res, to.toString());
-      return true;
+  app.get("/auth/github", async (c) => {
+    const state = randomBytes(24).toString("hex");
+    await contest.db.query(`DELETE FROM oauth_states WHERE created_at < now() - make_interval(secs => $1)`, [OAUTH_STATE_SECONDS]);
+    await contest.db.query(`INSERT INTO oauth_states (state_sha256) VALUES ($1)`, [sha(state)]);
+    const to = new URL(`${web}/login/oauth/authorize`);
+    to.searchParams.set("client_id", o.clientId);
+    to.searchParams.set("redirect_uri", callbackUrl(c));
+    to.searchParams.set("state", state);
+    to.searchParams.set("allow_signup", "false");
+    return redirect(c, to.toString());
+  });
+  app.get("/auth/github/callback", async (c) => {
+    const code = c.req.query("code") ?? "";
+    const state = c.req.query("state") ?? "";
+    // the state is used once and only within its time: a replayed or forged callback fails
+    const ok = await contest.db.query(`DELETE FROM oauth_states WHERE state_sha256 = $1 AND created_at > now() - make_interval(secs => $2) RETURNING 1`, [sha(state), OAUTH_STATE_SECONDS]);
+    if (!state || ok.rows.length === 0) return failed(c, "the sign-in expired or was already used; start again");
+    if (!code) return failed(c, c.req.query("error_description") ?? "GitHub sent no code");
+    try {
+      const login = await githubLogin(code, callbackUrl(c));
+      const user = await contest.githubUser(login);
+      const token = await contest.startSession(user, "github", o.sessionDays ?? 7);
+      return redirect(c, `/signin#token=${token}`);
+    } catch (e) {
+      return failed(c, e instanceof PgolfError ? e.message : "GitHub could not be reached");
     }
-    if (url.pathname === "/auth/github/callback") {
-      const code = url.searchParams.get("code") ?? "";
-      const state = url.searchParams.get("state") ?? "";
-      // the state is used once and only within its time: a replayed or forged callback fails
-      const ok = await contest.db.query(`DELETE FROM oauth_states WHERE state_sha256 = $1 AND created_at > now() - make_interval(secs => $2) RETURNING 1`, [sha(state), OAUTH_STATE_SECONDS]);
-      if (!state || ok.rows.length === 0) return (failed(res, "the sign-in expired or was already used; start again"), true);
-      if (!code) return (failed(res, url.searchParams.get("error_description") ?? "GitHub sent no code"), true);
-      try {
-        const login = await githubLogin(code, callbackUrl(req));
-        const user = await contest.githubUser(login);
-        const token = await contest.startSession(user, "github", o.sessionDays ?? 7);
-        redirect(res, `/signin#token=${token}`);
-      } catch (e) {
-        failed(res, e instanceof PgolfError ? e.message : "GitHub could not be reached");
-      }
-      return true;
-    }
-    return false;
-  };
+  });
 }

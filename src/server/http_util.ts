@@ -1,54 +1,17 @@
-// Small HTTP helpers for the contest server (node:http, no framework): bounded body reading, JSON
-// responses, and PgolfErrors mapped to HTTP statuses with the same JSON error shape as `--json`.
-import type { IncomingMessage, ServerResponse } from "node:http";
+// The contest server's HTTP helpers over Hono: PgolfErrors mapped to HTTP statuses with the same JSON
+// error shape as `--json`, with the request's id and without server paths; JSON answers that are never
+// cached; and bounded bodies.
+import * as os from "node:os";
+import * as path from "node:path";
+import type { Context } from "hono";
 import { isPgolfError, PgolfError, type ErrorCode } from "../core/error.js";
-
-/** Reads a request body, refusing (413) past `limit` bytes without buffering the rest. */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers["content-length"] ?? NaN);
-    if (Number.isFinite(declared) && declared > limit) {
-      reject(new PgolfError("HTTP_TOO_LARGE", `the request body is ${declared} bytes, over the ${limit}-byte limit`, { fix: "send a smaller body" }));
-      req.resume();
-      return;
-    }
-    const parts: Buffer[] = [];
-    let n = 0;
-    req.on("data", (d: Buffer) => {
-      n += d.length;
-      if (n > limit) {
-        reject(new PgolfError("HTTP_TOO_LARGE", `the request body passed the ${limit}-byte limit`, { fix: "send a smaller body" }));
-        req.destroy();
-        return;
-      }
-      parts.push(d);
-    });
-    req.on("end", () => resolve(Buffer.concat(parts)));
-    req.on("error", reject);
-  });
-}
-
-/** A percent-encoded URL path (or part of one), decoded; HTTP_BAD_REQUEST when it is not valid. */
-export function decodePath(p: string): string {
-  try {
-    return decodeURIComponent(p);
-  } catch {
-    throw new PgolfError("HTTP_BAD_REQUEST", "the path is not valid percent-encoding");
-  }
-}
-
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text), "cache-control": "no-store", ...headers });
-  res.end(text);
-}
 
 /** Seconds a client is told to wait (Retry-After) before retrying a 503. */
 export const RETRY_AFTER_SECONDS = 2;
 
 /** HTTP status of an error code: client mistakes 4xx, a database outage 503 (retry), the rest 500. */
 export function httpStatus(code: ErrorCode): number {
-  if (code === "DB_UNAVAILABLE") return 503;
+  if (code === "DB_UNAVAILABLE" || code === "HTTP_BUSY") return 503;
   if (code === "HTTP_TOO_LARGE") return 413;
   if (code === "HTTP_UNAUTHORIZED") return 401;
   if (code === "HTTP_FORBIDDEN") return 403;
@@ -61,15 +24,70 @@ export function httpStatus(code: ErrorCode): number {
   return 500;
 }
 
-export function sendError(res: ServerResponse, e: unknown): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
+/** Folders whose paths an answer never shows: the server's own layout is not the client's business. */
+const PRIVATE_ROOTS = [...new Set([os.tmpdir(), os.homedir(), process.cwd(), "/tmp", "/var", "/home", "/root", "/work", "/srv", "/opt", "/usr"])].filter((r) => r.length > 1);
+
+/** Text with every absolute path under a private root replaced by its last part. */
+export function withoutPaths(text: string): string {
+  return text.replace(/(?:file:\/\/)?(\/[^\s"'`,;:()<>[\]{}]+)/g, (m, p: string) => (PRIVATE_ROOTS.some((r) => p === r || p.startsWith(r + "/")) ? path.basename(p) : m));
+}
+
+/** A PgolfError as an answer's JSON: its code, message and fix, no server paths, and the request's id. */
+export function publicError(e: PgolfError, requestId: string): Record<string, unknown> {
+  const j = e.toJSON() as { error: Record<string, unknown> };
+  const scrub = (v: unknown) => (typeof v === "string" ? withoutPaths(v) : v);
+  return { error: { ...j.error, message: scrub(j.error.message), file: typeof j.error.file === "string" ? (path.isAbsolute(j.error.file) ? path.basename(j.error.file) : j.error.file) : null, fix: scrub(j.error.fix), request_id: requestId } };
+}
+
+export function json(c: Context, status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return c.newResponse(JSON.stringify(body), status as 200, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", ...headers });
+}
+
+/**
+ * The answer to an error: a PgolfError's status and JSON; anything else a 500 that says only
+ * "internal error" and the request's id. Every 5xx is logged with its request id, method, path and
+ * the error itself, on the server's stderr.
+ */
+export function errorResponse(c: Context, e: unknown): Response {
+  const requestId = (c.get("requestId") as string | undefined) ?? "-";
+  const status = isPgolfError(e) ? httpStatus(e.code) : 500;
+  if (status >= 500) {
+    const what = isPgolfError(e) ? e.describe() : ((e as Error)?.stack ?? String(e));
+    process.stderr.write(`pgolf serve: ${status} request ${requestId} ${c.req.method} ${c.req.path}: ${what}\n`);
   }
-  if (isPgolfError(e)) {
-    const status = httpStatus(e.code);
-    sendJson(res, status, e.toJSON(), status === 503 ? { "retry-after": String(RETRY_AFTER_SECONDS) } : {});
-  } else sendJson(res, 500, { error: { code: "PGOLF_INTERNAL", message: "internal error", file: null, fix: null } });
+  const body = isPgolfError(e) ? publicError(e, requestId) : { error: { code: "PGOLF_INTERNAL", message: `internal error (request ${requestId})`, file: null, fix: "try again; if it persists, give the organizers the request id", request_id: requestId } };
+  return json(c, status, body, { "x-request-id": requestId, ...(status === 503 ? { "retry-after": String(RETRY_AFTER_SECONDS) } : {}) });
+}
+
+/** A request body, refused (413) past `limit` bytes, read without buffering past the limit. */
+export async function readBody(c: Context, limit: number): Promise<Buffer> {
+  const declared = Number(c.req.header("content-length") ?? NaN);
+  if (Number.isFinite(declared) && declared > limit) throw new PgolfError("HTTP_TOO_LARGE", `the request body is ${declared} bytes, over the ${limit}-byte limit`, { fix: "send a smaller body" });
+  const body = c.req.raw.body;
+  if (!body) return Buffer.alloc(0);
+  const parts: Buffer[] = [];
+  let n = 0;
+  const reader = body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    n += value.byteLength;
+    if (n > limit) {
+      await reader.cancel();
+      throw new PgolfError("HTTP_TOO_LARGE", `the request body passed the ${limit}-byte limit`, { fix: "send a smaller body" });
+    }
+    parts.push(Buffer.from(value.buffer, value.byteOffset, value.byteLength));
+  }
+  return Buffer.concat(parts);
+}
+
+/** A percent-encoded URL path (or part of one), decoded; HTTP_BAD_REQUEST when it is not valid. */
+export function decodePath(p: string): string {
+  try {
+    return decodeURIComponent(p);
+  } catch {
+    throw new PgolfError("HTTP_BAD_REQUEST", "the path is not valid percent-encoding");
+  }
 }
 
 const TYPES: Record<string, string> = {

@@ -84,6 +84,8 @@ export interface JobQueue {
   fail(id: string, error: unknown): Promise<boolean>;
   /** A job of the verify queue by id (not archived ones), or null. */
   job(id: string): Promise<JobInfo | null>;
+  /** Whether workerId holds an active job of this submission (what lets it download the pack). */
+  holds(workerId: string, submissionId: string): Promise<boolean>;
   stats(): Promise<QueueStats>;
   /** Runs maintenance now: expired active jobs go to retry/failed; old ended jobs are archived. */
   maintain(): Promise<void>;
@@ -213,6 +215,11 @@ export async function openQueue(db: Db, opts: QueueOptions = {}): Promise<JobQue
       const j = await boss.getJobById<VerifyJob>(VERIFY_QUEUE, id);
       if (!j) return null;
       return { id: j.id, state: j.state, data: j.data, retryCount: j.retryCount, retryLimit: j.retryLimit, output: j.output };
+    },
+
+    async holds(workerId, submissionId) {
+      const r = await db.query(`SELECT 1 FROM ${q("job")} WHERE name = $1 AND state = 'active' AND data->>'submissionId' = $2 AND output->>'worker' = $3 LIMIT 1`, [VERIFY_QUEUE, submissionId, workerId]);
+      return r.rows.length > 0;
     },
 
     async stats() {

@@ -205,7 +205,7 @@ test("a worker process killed while it holds a job: the job is leased again afte
     const recorded = trail.filter((t) => t.action === "result.record").map((t) => (t.details as { seed: number }).seed);
     assert.deepEqual(recorded.sort(), [1, 2, 3]);
     assert.equal(trail.filter((t) => t.action === "verification.verified").length, 1);
-    assert.equal((await api(base, "GET", `/api/submissions/${sub.id}`, null)).json.status, "verified");
+    assert.equal((await api(base, "GET", `/api/submissions/${sub.id}`, admin)).json.status, "verified");
     const reports = b.events.filter((e) => e.event === "report");
     assert.ok(reports.every((e) => e.answer.recorded === true), JSON.stringify(reports));
     console.log(
@@ -271,7 +271,7 @@ test("pgolf serve killed mid-intake and restarted on its data: every upload reco
     assert.equal(new Set(done.map((d) => d.sub.id)).size, 30, "30 uploads, 30 submissions");
     for (const d of done) {
       assert.equal(d.sub.author, d.author);
-      const got = await api(base, "GET", `/api/submissions/${d.sub.id}`, null);
+      const got = await api(base, "GET", `/api/submissions/${d.sub.id}`, admin);
       assert.equal(got.status, 200);
       assert.equal(got.json.record_blob, d.sub.record_blob);
     }
@@ -488,7 +488,7 @@ test("the database dropped under load (a real Postgres server): requests fail fa
       assert.equal(out.status, 200, JSON.stringify(out.json));
     }
     const pgolfSub = uploads[0].sub!;
-    await until(async () => (await api(base, "GET", `/api/submissions/${pgolfSub.id}`, null)).json.status === "verified", "the pgolf record verified", 90_000);
+    await until(async () => (await api(base, "GET", `/api/submissions/${pgolfSub.id}`, adminToken)).json.status === "verified", "the pgolf record verified", 90_000);
     const approved = await requestWithRetry(base, "POST", `/api/submissions/${pgolfSub.id}/review`, rita, { action: "approve", reason: "" });
     assert.equal(approved.json.status, "approved");
     for (const p of procs) p.child.kill("SIGTERM");

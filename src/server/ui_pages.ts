@@ -4,9 +4,9 @@
 // with the same token a CLI user sends, so the browser can do nothing the API would not allow.
 // Record text reaches a page only through textContent, and a strict CSP allows this origin's own
 // script, style and API and nothing else.
-import type { IncomingMessage, ServerResponse } from "node:http";
 import { esc } from "../leaderboard/html.js";
 import { UI_CSS, UI_JS } from "./ui_assets.js";
+import type { App } from "./app.js";
 
 export type UiPage = "signin" | "submit" | "review" | "admin";
 
@@ -97,25 +97,22 @@ ${BODIES[page].replace("<!--github-->", o.github ? '<p><a id="github-signin" cla
 
 const PAGES: Record<string, UiPage> = { "/signin": "signin", "/submit": "submit", "/review": "review", "/admin": "admin" };
 
-/** Serves the UI's pages and its two static files; false for any other path. */
-export function uiRoutes(o: { github?: boolean } = {}) {
+/** Mounts the UI's pages and its two static files. */
+export function mountUi(app: App, o: { github?: boolean } = {}): void {
   const files = new Map<string, { type: string; body: Buffer }>([
     ["/ui/app.js", { type: "text/javascript; charset=utf-8", body: Buffer.from(UI_JS) }],
     ["/ui/ui.css", { type: "text/css; charset=utf-8", body: Buffer.from(UI_CSS) }],
     ...Object.entries(PAGES).map(([p, k]) => [p, { type: "text/html; charset=utf-8", body: Buffer.from(uiPage(k, o)) }] as const),
   ]);
-  return async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> => {
-    const f = files.get(url.pathname);
-    if (!f || (req.method !== "GET" && req.method !== "HEAD")) return false;
-    res.writeHead(200, {
-      "content-type": f.type,
-      "content-length": f.body.length,
-      "content-security-policy": CSP,
-      "x-content-type-options": "nosniff",
-      "referrer-policy": "no-referrer",
-      "cache-control": "no-cache",
-    });
-    res.end(req.method === "HEAD" ? undefined : f.body);
-    return true;
-  };
+  for (const [p, f] of files) {
+    app.get(p, (c) =>
+      c.body(new Uint8Array(f.body), 200, {
+        "content-type": f.type,
+        "content-security-policy": CSP,
+        "x-content-type-options": "nosniff",
+        "referrer-policy": "no-referrer",
+        "cache-control": "no-cache",
+      }),
+    );
+  }
 }

@@ -74,7 +74,7 @@ test("a Python process-entry record is reproduced by pgolf worker in an isolated
   const r = await runWorker({ server: base, token: worker, workDir: path.join(work, "worker"), once: true, minutes: MINUTES, say: (l) => lines.push(l) });
   const seconds = (performance.now() - t0) / 1000;
   assert.deepEqual(r, { jobs: 1, failed: 0 }, lines.join("\n"));
-  assert.equal((await api("GET", `/api/submissions/${sub.id}`, null)).status, "verified");
+  assert.equal((await api("GET", `/api/submissions/${sub.id}`, alice)).status, "verified");
   const res = await contest.contest!.db.query<{ val_bpb: number; seed: number; worker: string; artifact_sha256: string }>(`SELECT val_bpb, seed, worker, artifact_sha256 FROM results WHERE submission_id = $1`, [sub.id]);
   assert.equal(res.rows.length, 1);
   assert.deepEqual([res.rows[0].seed, res.rows[0].worker], [7, "box-1"]);

@@ -1,0 +1,945 @@
+// Issue 13, "The contest server under attack": each of the attacks that broke `pgolf serve`, made
+// again against a real server on localhost (the embedded PGlite, a real verification queue, real
+// HTTP; GitHub is a local server that speaks its API and its OAuth web flow). Each test asserts the
+// safe behaviour the issue asks for. A test whose attack still succeeds is marked `todo` with what is
+// missing: it runs and reports ("not ok ... # TODO") without failing the suite; the change that
+// closes the hole removes the mark.
+//
+// Routes that do not exist yet are named where they are used, so they can be built to the test:
+//   POST   /api/submissions/:id/withdraw   the author withdraws an open submission (audited)
+//   POST   /api/session/logout             signs the session that sends it out (revokes it)
+//   POST   /api/me/token/rotate            a new token for the caller's account; the old one stops working
+//   DELETE /api/users/:handle/token        admins: revoke an account's token
+// Errors keep the shape {error: {code, message, file, fix}} with a stable PGOLF_ code.
+//
+// Records are made in memory (no training): a pgolf-format record folder whose numbers are
+// consistent, so `pgolf check` finds nothing and the server queues one verification job per seed.
+// The "worker" here leases jobs over HTTP and reports the record's own numbers, as a deterministic
+// reproduction would.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { createHash, randomBytes, randomUUID } from "node:crypto";
+import * as fs from "node:fs";
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import { after, before, describe, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { launchChromium, NO_CHROMIUM } from "../../test/support/browser.js";
+import { listen } from "../../test/support/contest_api.js";
+import { tempDir } from "../../test/support/fixtures.js";
+import { GitHubServer, pullRequestPayload, sendWebhook } from "../../test/support/github_server.js";
+import { decodePack, packRecordFiles } from "../artifact/pack.js";
+import { startContestServer, type ContestServer } from "./contest_server.js";
+
+const work = tempDir("pgolf-attacks-");
+const DATA = path.join(work, "contest");
+const WEBHOOK_SECRET = "attack-webhook-secret";
+const REPO = "golf/parameter-golf";
+const OAUTH = { clientId: "Iv1.attacks", clientSecret: "attacks-oauth-secret" };
+const SOTU_MANIFEST = "7aec61186c6e519b6617e9119517f7fd509c07a7cdbebc62be88562bfb7994a6";
+
+// ---------- records made in memory ----------
+
+interface RecordOptions {
+  name?: string;
+  author?: string;
+  /** The track submission.json claims (the contest's is cpu-10min-2mb). */
+  track?: string;
+  seeds?: number[];
+  bpb?: number;
+  /** The artifact's sha256 (the same entry trained the same way gives the same artifact). */
+  artifact?: string;
+  /** Extra files, by path (e.g. a nested record folder, or 100,000 empty files). */
+  extra?: Record<string, string | Buffer>;
+  readme?: string;
+}
+
+const sha256 = (b: string | Buffer) => createHash("sha256").update(b).digest("hex");
+
+/**
+ * A pgolf-format record folder's files: code, one log per seed with a scored roundtrip final, and a
+ * submission.json whose numbers match the logs and the code (so `pgolf check` finds nothing).
+ */
+function recordFiles(o: RecordOptions = {}): Map<string, Buffer> {
+  const track = o.track ?? "cpu-10min-2mb";
+  const bpb = o.bpb ?? 2.93;
+  const artifact = o.artifact ?? randomBytes(32).toString("hex");
+  const code: Record<string, string> = { "entry.ts": "export default {};\n", "config.json": '{"mode": "honest"}' };
+  // a pgolf record's code bytes count each file's content and its path (entry/code_bytes.ts)
+  const bytesCode = Object.entries(code).reduce((a, [p, c]) => a + Buffer.byteLength(p) + Buffer.byteLength(c), 0);
+  const bytesModel = 14;
+  const loss = Number((bpb * 2.0224).toFixed(8));
+  const files = new Map<string, Buffer>();
+  for (const [p, c] of Object.entries(code)) files.set(p, Buffer.from(c));
+  files.set("package.json", Buffer.from('{"type": "module"}\n'));
+  files.set("README.md", Buffer.from(o.readme ?? `# ${o.name ?? "A record"}\n`));
+  const seeds = (o.seeds ?? [1]).map((seed) => {
+    const log = [
+      `pgolf 0.1.0 track:${track} seed:${seed} threads:2`,
+      `confinement:namespaces run:${randomUUID()}`,
+      "train_loader:dataset:sotu-sp1024 train_shards:1",
+      "max_wallclock_seconds:3.000",
+      "pgolf_timing: train_time:60ms export_time:0ms cap:3000ms export_cap:60000ms within_time:true",
+      `Serialized model int8+zlib: ${bytesModel} bytes`,
+      `Code size: ${bytesCode} bytes`,
+      `Total submission size int8+zlib: ${bytesCode + bytesModel} bytes`,
+      `final_int8_zlib_roundtrip val_loss:${loss.toFixed(4)} val_bpb:${bpb.toFixed(4)} eval_time:8024ms`,
+      `final_int8_zlib_roundtrip_exact val_loss:${loss.toFixed(8)} val_bpb:${bpb.toFixed(8)}`,
+      "",
+    ].join("\n");
+    files.set(`train_seed${seed}.log`, Buffer.from(log));
+    return {
+      seed,
+      val_loss: loss,
+      val_bpb: Number(bpb.toFixed(8)),
+      bytes_code: bytesCode,
+      bytes_model: bytesModel,
+      bytes_total: bytesCode + bytesModel,
+      train_seconds: 0.06,
+      eval_seconds: 8.024,
+      eval_targets: 360448,
+      eval_bytes: 1051703,
+      steps: 0,
+      train_tokens: 0,
+      artifact_sha256: artifact,
+      log: `train_seed${seed}.log`,
+      log_sha256: sha256(log),
+    };
+  });
+  const mean = (k: "val_bpb" | "val_loss") => seeds.reduce((a, s) => a + s[k], 0) / seeds.length;
+  const submission = {
+    schema: "pgolf-submission/1",
+    author: o.author ?? "someone",
+    github_id: "",
+    name: o.name ?? "A record",
+    blurb: "",
+    date: "2026-01-02T03:04:05Z",
+    track,
+    course: { name: "sotu-sp1024", manifest_sha256: SOTU_MANIFEST },
+    val_loss: mean("val_loss"),
+    val_bpb: mean("val_bpb"),
+    val_loss_std: 0,
+    val_bpb_std: 0,
+    bytes_total: bytesCode + bytesModel,
+    bytes_code: bytesCode,
+    seeds,
+    hardware: "CPU, 2 threads",
+    versions: { pgolf: "0.1.0", node: "20.20.2", onnxruntime: "1.30.0" },
+    provenance: { parents: [], techniques: [], assistance: [] },
+  };
+  files.set("submission.json", Buffer.from(JSON.stringify(submission, null, 2) + "\n"));
+  for (const [p, c] of Object.entries(o.extra ?? {})) files.set(p, Buffer.isBuffer(c) ? c : Buffer.from(c));
+  return files;
+}
+
+/** The record pack `pgolf submit --to` would upload for these files. */
+function packOf(files: Map<string, Buffer>): Buffer {
+  return packRecordFiles([...files].map(([p, data]) => ({ path: p, data })));
+}
+
+const recordPack = (o: RecordOptions = {}) => packOf(recordFiles(o));
+
+/** A record folder with 100,000 empty files besides its own (a 12.6 MB pack), made once. */
+let floodPack: Buffer | undefined;
+function hundredThousandFiles(): Buffer {
+  if (!floodPack) {
+    const extra: Record<string, string> = {};
+    for (let i = 0; i < 100_000; i++) extra[`junk/${String(i).padStart(6, "0")}.txt`] = "";
+    floodPack = recordPack({ name: "Flood", extra });
+  }
+  return floodPack;
+}
+
+// ---------- HTTP ----------
+
+interface Answer {
+  status: number;
+  json: any;
+  text: string;
+  headers: Headers;
+  ms: number;
+}
+
+/** One request with an account token (or other headers); the answer's JSON when it is JSON. */
+async function call(base: string, method: string, p: string, token: string | null, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
+  const raw = Buffer.isBuffer(body);
+  const h: Record<string, string> = { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers };
+  if (body !== undefined) h["content-type"] ??= raw ? "application/octet-stream" : "application/json";
+  const t = performance.now();
+  const res = await fetch(base + p, { method, headers: h, body: body === undefined ? undefined : raw ? new Uint8Array(body) : typeof body === "string" ? body : JSON.stringify(body), redirect: "manual" });
+  const bytes = Buffer.from(await res.arrayBuffer());
+  const binary = !/^(application\/json|text\/)/.test(res.headers.get("content-type") ?? "");
+  // a binary answer (a pack) is shown by its size, not its bytes
+  const text = binary ? `<${bytes.length} bytes of ${res.headers.get("content-type")}>` : bytes.toString("utf8");
+  let json: any = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    // not JSON
+  }
+  return { status: res.status, json, text, headers: res.headers, ms: performance.now() - t };
+}
+
+/** The answer is a 4xx whose body is a PgolfError with a stable code. */
+function assertRefused(a: Answer, statuses: number[], what: string): void {
+  assert.ok(statuses.includes(a.status), `${what}: expected ${statuses.join(" or ")}, got ${a.status} ${a.text.slice(0, 300)}`);
+  assert.match(String(a.json?.error?.code), /^PGOLF_[A-Z0-9_]+$/, `${what}: the refusal has no stable code: ${a.text.slice(0, 300)}`);
+  assert.equal(typeof a.json.error.message, "string", what);
+}
+
+/** Every file under the blob store (the content-addressed store of packs). */
+function blobFiles(): string[] {
+  const dir = path.join(DATA, "blobs");
+  if (!fs.existsSync(dir)) return [];
+  return (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(dir, f)).isFile()).sort();
+}
+
+// ---------- GitHub's OAuth web flow, for one person at a time ----------
+
+/**
+ * GitHub's OAuth web flow over real HTTP (authorize, access_token, /user), for whoever `as(login,
+ * id)` made the browser's GitHub user. Unlike test/support/github_server.ts it lets two people hold
+ * the same login at different times (a renamed account's login taken by someone else).
+ */
+class OAuthFake {
+  url = "";
+  private user = { login: "nobody", id: 1 };
+  private readonly codes = new Map<string, { login: string; id: number }>();
+  private readonly tokens = new Map<string, { login: string; id: number }>();
+  private readonly server = http.createServer((req, res) => void this.handle(req, res));
+
+  static async start(): Promise<OAuthFake> {
+    const f = new OAuthFake();
+    await new Promise<void>((r) => f.server.listen(0, "127.0.0.1", r));
+    f.url = `http://127.0.0.1:${(f.server.address() as AddressInfo).port}`;
+    return f;
+  }
+
+  as(login: string, id: number): void {
+    this.user = { login, id };
+  }
+
+  close(): Promise<void> {
+    return new Promise((r) => {
+      this.server.close(() => r());
+      this.server.closeAllConnections();
+    });
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const u = new URL(req.url ?? "/", this.url);
+    const send = (status: number, body: unknown) => {
+      res.writeHead(status, { "content-type": "application/json" });
+      res.end(JSON.stringify(body));
+    };
+    if (req.method === "GET" && u.pathname === "/login/oauth/authorize") {
+      const code = randomBytes(10).toString("hex");
+      this.codes.set(code, { ...this.user });
+      const to = new URL(u.searchParams.get("redirect_uri") ?? "");
+      to.searchParams.set("code", code);
+      to.searchParams.set("state", u.searchParams.get("state") ?? "");
+      res.writeHead(302, { location: to.toString() });
+      res.end();
+      return;
+    }
+    if (req.method === "POST" && u.pathname === "/login/oauth/access_token") {
+      const chunks: Buffer[] = [];
+      for await (const c of req) chunks.push(c as Buffer);
+      const text = Buffer.concat(chunks).toString("utf8");
+      let b: Record<string, string> = {};
+      try {
+        b = JSON.parse(text) as Record<string, string>;
+      } catch {
+        b = Object.fromEntries(new URLSearchParams(text));
+      }
+      const who = this.codes.get(b.code);
+      if (!who || b.client_id !== OAUTH.clientId || b.client_secret !== OAUTH.clientSecret) return send(200, { error: "bad_verification_code" });
+      this.codes.delete(b.code);
+      const token = `gho_${randomBytes(16).toString("hex")}`;
+      this.tokens.set(token, who);
+      return send(200, { access_token: token, token_type: "bearer", scope: "" });
+    }
+    if (req.method === "GET" && u.pathname === "/user") {
+      const who = this.tokens.get((req.headers.authorization ?? "").replace(/^(Bearer|token) /i, ""));
+      if (!who) return send(401, { message: "Bad credentials" });
+      return send(200, { login: who.login, id: who.id, type: "User" });
+    }
+    send(404, { message: "Not Found" });
+  }
+}
+
+/** A browser as far as HTTP goes: it keeps the cookies servers set, and follows no redirect by itself. */
+class CookieJar {
+  readonly cookies = new Map<string, string>();
+  /** Set-Cookie headers received, as sent. */
+  readonly setCookies: string[] = [];
+
+  header(): Record<string, string> {
+    return this.cookies.size ? { cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ") } : {};
+  }
+
+  async get(url: string): Promise<Response> {
+    const res = await fetch(url, { redirect: "manual", headers: this.header() });
+    for (const c of res.headers.getSetCookie()) {
+      this.setCookies.push(c);
+      const [pair] = c.split(";");
+      const eq = pair.indexOf("=");
+      this.cookies.set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim());
+    }
+    return res;
+  }
+}
+
+/**
+ * What a browser ends up holding after a sign-in: today, a session token in the address
+ * (/signin#token=...); once tokens leave the URL, its cookies (a session cookie the API accepts).
+ */
+interface Credential {
+  headers: Record<string, string>;
+  /** The token the sign-in put in the URL, if it did. */
+  urlToken: string | null;
+}
+
+/** The browser's credential after GitHub sent it back to the callback (`done` is the callback's answer). */
+function credentialOf(done: Response, jar: CookieJar): Credential {
+  const urlToken = /[#&?]token=(pg_[0-9a-f]+)/.exec(done.headers.get("location") ?? "")?.[1] ?? null;
+  return { headers: urlToken ? { authorization: `Bearer ${urlToken}` } : jar.header(), urlToken };
+}
+
+/** Leaves for GitHub from /auth/github and comes back: returns the callback URL GitHub sent the browser to. */
+async function toGitHubAndBack(base: string, jar: CookieJar): Promise<string> {
+  const start = await jar.get(`${base}/auth/github`);
+  assert.ok(start.status >= 300 && start.status < 400, `/auth/github should redirect to GitHub, answered ${start.status}`);
+  const back = await jar.get(new URL(start.headers.get("location")!, base).toString());
+  assert.equal(back.status, 302, "the fake GitHub sends the browser back");
+  return new URL(back.headers.get("location")!, base).toString();
+}
+
+/** Signs a browser in with GitHub as the OAuth fake's current user; its credential. */
+async function signInWithGitHub(base: string, jar: CookieJar = new CookieJar()): Promise<Credential> {
+  const callback = await toGitHubAndBack(base, jar);
+  return credentialOf(await jar.get(callback), jar);
+}
+
+async function me(base: string, cred: Credential): Promise<Answer> {
+  return call(base, "GET", "/api/me", null, undefined, cred.headers);
+}
+
+// ---------- the server and its fleet ----------
+
+let s: ContestServer;
+let base: string;
+let admin: string;
+let janitor: string;
+let reviewer: string;
+let gh: GitHubServer;
+let oauth: OAuthFake;
+
+async function account(handle: string, role = "participant", extra: Record<string, unknown> = {}): Promise<string> {
+  const r = await call(base, "POST", "/api/users", admin, { handle, role, ...extra });
+  assert.equal(r.status, 201, `creating ${handle}: ${r.text}`);
+  return r.json.token as string;
+}
+
+/**
+ * POSTs a record pack as `pgolf submit --to` does. Sent with node:http rather than fetch: a server
+ * may refuse before it has read the whole body (an account at its limit, a pack too large) and close
+ * the connection; the answer it sent is what counts.
+ */
+function upload(token: string, pack: Buffer): Promise<Answer> {
+  const t = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${base}/api/submissions`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/octet-stream", "content-length": String(pack.length) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => {
+        const text = Buffer.concat(chunks).toString("utf8");
+        let json: any = null;
+        try {
+          json = JSON.parse(text);
+        } catch {
+          // not JSON
+        }
+        const headers = new Headers();
+        for (const [k, v] of Object.entries(res.headers)) if (typeof v === "string") headers.set(k, v);
+        resolve({ status: res.statusCode ?? 0, json, text, headers, ms: performance.now() - t });
+      });
+      res.on("error", reject);
+    });
+    let answered = false;
+    req.on("response", () => (answered = true));
+    req.on("error", (e) => {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === "EPIPE" || code === "ECONNRESET") setTimeout(() => (answered ? undefined : reject(e)), 500);
+      else reject(e);
+    });
+    req.end(pack);
+  });
+}
+
+/** Uploads and expects the submission to be taken; returns its id. */
+async function submitted(token: string, pack: Buffer): Promise<string> {
+  const r = await upload(token, pack);
+  assert.equal(r.status, 201, `upload: ${r.text.slice(0, 400)}`);
+  return r.json.id as string;
+}
+
+interface Lease {
+  job: { id: string; submission_id: string; seed: number };
+}
+
+/** The seed's numbers as the record's own submission.json gives them (what a deterministic reproduction reports). */
+async function claimedResult(token: string, lease: Lease): Promise<Record<string, unknown> | null> {
+  const res = await fetch(`${base}/api/submissions/${lease.job.submission_id}/pack`, { headers: { authorization: `Bearer ${token}` } });
+  if (res.status !== 200) return null;
+  const sub = JSON.parse(Buffer.from(decodePack(Buffer.from(await res.arrayBuffer())).files.get("submission.json") ?? "{}").toString("utf8")) as { seeds?: Record<string, unknown>[] };
+  const s = sub.seeds?.find((x) => x.seed === lease.job.seed);
+  if (!s) return null;
+  return { seed: s.seed, artifact_sha256: s.artifact_sha256, val_loss: s.val_loss, val_bpb: s.val_bpb, bytes_total: s.bytes_total, train_seconds: s.train_seconds, eval_seconds: s.eval_seconds };
+}
+
+/** A worker leases every queued job and reports each seed's claimed numbers, until the queue is empty. */
+async function settleQueue(token = janitor): Promise<number> {
+  let done = 0;
+  for (let idle = 0; idle < 2; ) {
+    const l = await call(base, "POST", "/api/worker/lease", token);
+    if (l.status === 204) {
+      idle++;
+      await sleep(100);
+      continue;
+    }
+    assert.equal(l.status, 200, `lease: ${l.text}`);
+    idle = 0;
+    const lease = l.json as Lease;
+    const result = await claimedResult(token, lease);
+    const r = await call(base, "POST", `/api/worker/jobs/${lease.job.id}`, token, result ? { result } : { error: "no such seed in the pack" });
+    assert.ok(r.status === 200 || r.status === 409, `report: ${r.status} ${r.text}`);
+    done++;
+  }
+  return done;
+}
+
+/** Leases the next job (the queue must hold only the one the test made). */
+async function leaseNext(token: string): Promise<Lease> {
+  for (let i = 0; i < 50; i++) {
+    const l = await call(base, "POST", "/api/worker/lease", token);
+    if (l.status === 200) return l.json as Lease;
+    await sleep(100);
+  }
+  throw new Error("no job to lease");
+}
+
+async function status(id: string): Promise<string> {
+  return (await call(base, "GET", `/api/submissions/${id}`, admin)).json.status as string;
+}
+
+/** Rows in every table of the contest's schema (not the queue's). */
+async function publicRows(): Promise<Record<string, number>> {
+  const db = s.contest!.db;
+  const tables = await db.query<{ t: string }>(`SELECT table_name AS t FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1`);
+  const out: Record<string, number> = {};
+  for (const { t } of tables.rows) out[t] = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${t}"`)).rows[0].n;
+  return out;
+}
+
+/** A pull request adding records/track_cpu-10min-2mb/<folder>/ with these files, and its webhook payload. */
+function pullRequest(folder: string, author: string, files: Map<string, Buffer>, number: number) {
+  const changes: Record<string, { content: Buffer }> = {};
+  for (const [p, c] of files) changes[`records/track_cpu-10min-2mb/${folder}/${p}`] = { content: c };
+  const pr = gh.addPull(REPO, { number, author, changes });
+  return { pr, payload: pullRequestPayload({ repo: REPO, number: pr.number, headSha: pr.headSha, author }) };
+}
+
+async function until(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+  const t = performance.now();
+  while (!(await cond())) {
+    if (performance.now() - t > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+describe("pgolf serve under attack (issue 13)", () => {
+  before(async () => {
+    gh = await GitHubServer.start();
+    gh.addRepo(REPO, { "README.md": "# Parameter Golf\n" });
+    oauth = await OAuthFake.start();
+    s = await startContestServer({
+      data: DATA,
+      databaseUrl: "",
+      github: { secret: WEBHOOK_SECRET, token: gh.token, apiUrl: gh.url },
+      githubSignIn: { ...OAUTH, webUrl: oauth.url, apiUrl: oauth.url },
+    });
+    base = await listen(s);
+    admin = s.adminToken!;
+    // the records play on the embedded course; declared private, the ranked track takes them (course_rule.ts)
+    const r = await call(base, "PATCH", "/api/admin/contest", admin, { private_validation_courses: ["sotu-sp1024", "fineweb-sp1024"] });
+    assert.equal(r.status, 200, r.text);
+    janitor = await account("janitor", "worker");
+    reviewer = await account("rita", "reviewer");
+  });
+
+  after(async () => {
+    await s?.close();
+    await gh?.close();
+    await oauth?.close();
+  });
+
+  // ---------- 1. intake that cannot stall the server ----------
+
+  test("1. a pack listing 100,000 files is refused before it is unpacked, and /healthz answers within 50 ms meanwhile", { timeout: 120_000 }, async () => {
+    const flood = await account("flood");
+    const pack = hundredThousandFiles();
+    const blobsBefore = blobFiles();
+    // /healthz is polled from another process, so its latency is measured by an event loop the server does not hold
+    const poller = spawn(
+      process.execPath,
+      [
+        "-e",
+        `let max = 0, n = 0, stop = false, all = [];
+         let buf = "";
+         process.stdin.on("data", (d) => { buf += d; if (buf.includes("reset")) { max = 0; n = 0; all = []; buf = buf.replace("reset", ""); } if (buf.includes("stop")) stop = true; });
+         (async () => {
+           let warm = 0;
+           while (!stop) {
+             const t = performance.now();
+             try { await (await fetch(process.env.POLL_URL)).arrayBuffer(); } catch {}
+             const dt = performance.now() - t;
+             if (++warm === 3) process.stdout.write("ready\\n");
+             if (warm > 3) { n++; max = Math.max(max, dt); all.push(dt); }
+             await new Promise((r) => setTimeout(r, 5));
+           }
+           all.sort((a, b) => a - b);
+           process.stdout.write(JSON.stringify({ max, n, p95: all[Math.min(all.length - 1, Math.floor(all.length * 0.95))] ?? 0 }) + "\\n");
+           process.exit(0);
+         })();`,
+      ],
+      { env: { ...process.env, POLL_URL: `${base}/healthz` }, stdio: ["pipe", "pipe", "inherit"] },
+    );
+    let out = "";
+    poller.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    await until(() => out.includes("ready"), "the /healthz poller");
+    poller.stdin.write("reset\n");
+    const r = await upload(flood, pack);
+    poller.stdin.write("stop\n");
+    await until(() => out.includes("}"), "the poller's figures");
+    const health = JSON.parse(out.slice(out.indexOf("{"))) as { max: number; n: number; p95: number };
+    console.log(`attacks: 100,000-file pack (${(pack.length / 1e6).toFixed(1)} MB): ${r.status} in ${r.ms.toFixed(0)} ms; /healthz p95 ${health.p95.toFixed(1)} ms, slowest ${health.max.toFixed(1)} ms over ${health.n} requests meanwhile`);
+    assertRefused(r, [400, 413, 422], "a pack of 100,000 files");
+    // the figure the issue sets is p95/p99 under 50 ms (bench/serve_load.ts measures it at 200 clients);
+    // the slowest single poll is bounded too, loosely: a test machine shared with other tests has hiccups
+    assert.ok(health.p95 < 50 && health.max < 500, `/healthz p95 ${health.p95.toFixed(0)} ms, slowest ${health.max.toFixed(0)} ms while the pack was handled (${r.ms.toFixed(0)} ms)`);
+    assert.deepEqual((await call(base, "GET", "/api/submissions", flood)).json, [], "nothing was recorded");
+    assert.deepEqual(blobFiles(), blobsBefore, "nothing was stored");
+  });
+
+  test("2. a refused upload leaves no blob on disk, and an account at its limit is refused before its pack is read", { timeout: 120_000 }, async () => {
+    const hoarder = await account("hoarder");
+    for (let i = 0; i < 3; i++) await submitted(hoarder, recordPack({ name: `Open ${i}` })); // the default limit: 3 open submissions
+    const before = blobFiles();
+    const fourth = recordPack({ name: "One too many", extra: { "padding.bin": randomBytes(1 << 20) } });
+    const refused = await upload(hoarder, fourth);
+    const stored = blobFiles().filter((f) => !before.includes(f));
+    // the limit is checked first: a pack that takes seconds to unpack is refused at once
+    const heavy = await upload(hoarder, hundredThousandFiles());
+    console.log(`attacks: an account at its limit: a 1 MB pack ${refused.status} (${stored.length} blob stored); a 100,000-file pack ${heavy.status} in ${heavy.ms.toFixed(0)} ms`);
+    assertRefused(refused, [429], "a fourth open submission");
+    assert.equal(refused.json.error.code, "PGOLF_HTTP_RATE_LIMITED");
+    assert.deepEqual(stored, [], "the refused pack was stored");
+    assertRefused(heavy, [429], "a 100,000-file pack from an account at its limit");
+    assert.ok(heavy.ms < 1000, `the refusal took ${heavy.ms.toFixed(0)} ms: the pack was read before the limit was checked`);
+    assert.deepEqual(blobFiles(), before, "a refused pack was stored");
+  });
+
+  // ---------- 3. verification that ends ----------
+
+  test("3a. a re-submission of the same deterministic entry gets its own reproduction and is verified", { todo: "issue 13: results are deduplicated across submissions by (artifact, seed), so the re-submission stays verifying", timeout: 60_000 }, async () => {
+    await settleQueue();
+    const alice = await account("alice");
+    const artifact = randomBytes(32).toString("hex");
+    const first = await submitted(alice, recordPack({ name: "Unigram", artifact, seeds: [1] }));
+    await settleQueue();
+    assert.equal(await status(first), "verified");
+    assert.equal((await call(base, "POST", `/api/submissions/${first}/review`, reviewer, { action: "reject", reason: "the README does not say what the entry does" })).status, 200);
+    // the same entry, trained again the same way (same artifact and seed), with a better README
+    const again = await submitted(alice, recordPack({ name: "Unigram", artifact, seeds: [1], readme: "# Unigram\n\nA unigram model with test-time training.\n" }));
+    await settleQueue();
+    assert.equal(await status(again), "verified", "the re-submission was never reproduced");
+    const results = (await call(base, "GET", `/api/submissions/${again}/results`, alice)).json as { verified: number[]; runs: unknown[] };
+    assert.deepEqual(results.verified, [1]);
+    assert.equal(results.runs.length, 1, "its reproduction (its own, or the earlier one copied with its provenance)");
+  });
+
+  // POST /api/submissions/:id/withdraw (to build): the author withdraws an open submission; audited
+  test("3b. an author can withdraw an open submission (the 429 says to), and no one else can", { todo: "issue 13: there is no withdraw route", timeout: 60_000 }, async () => {
+    const bea = await account("bea");
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push(await submitted(bea, recordPack({ name: `Bea ${i}` })));
+    const limited = await upload(bea, recordPack({ name: "Bea 3" }));
+    assert.equal(limited.status, 429);
+    assert.match(limited.json.error.fix, /withdraw/);
+    const w = await call(base, "POST", `/api/submissions/${ids[0]}/withdraw`, bea, {});
+    assert.equal(w.status, 200, `withdraw: ${w.status} ${w.text.slice(0, 300)}`);
+    assert.equal(await status(ids[0]), "withdrawn");
+    const other = await account("mallet");
+    assertRefused(await call(base, "POST", `/api/submissions/${ids[1]}/withdraw`, other, {}), [403], "withdrawing someone else's submission");
+    assert.notEqual(await status(ids[1]), "withdrawn");
+    assert.equal((await upload(bea, recordPack({ name: "Bea 3" }))).status, 201, "a withdrawn submission no longer counts against the limit");
+    const audit = (await call(base, "GET", `/api/submissions/${ids[0]}/audit`, reviewer)).json as { actor: string; action: string }[];
+    assert.ok(audit.some((a) => a.actor === "bea" && /withdraw/.test(a.action)), JSON.stringify(audit));
+  });
+
+  // ---------- 4. reviews that cannot be gamed ----------
+
+  test("4a. a reviewer cannot approve her own submission: 403 with a stable code", { timeout: 60_000 }, async () => {
+    const vera = await account("vera", "reviewer");
+    const id = await submitted(vera, recordPack({ name: "Vera's own" }));
+    await settleQueue();
+    assert.equal(await status(id), "verified");
+    const own = await call(base, "POST", `/api/submissions/${id}/review`, vera, { action: "approve" });
+    assertRefused(own, [403], "approving one's own submission");
+    assert.equal(own.json.error.code, "PGOLF_HTTP_FORBIDDEN");
+    assert.equal(await status(id), "verified");
+    assert.equal((await call(base, "POST", `/api/submissions/${id}/review`, reviewer, { action: "approve" })).status, 200, "another reviewer can");
+  });
+
+  test("4b. a submission cannot be approved before every seed was reproduced, and is not ranked on its claim", { todo: "issue 13: approval does not wait for the reproduction", timeout: 60_000 }, async () => {
+    await settleQueue();
+    const eager = await account("eager");
+    const id = await submitted(eager, recordPack({ name: "Trust me", seeds: [1, 2], bpb: 1.1 }));
+    assert.equal(await status(id), "queued");
+    const early = await call(base, "POST", `/api/submissions/${id}/review`, reviewer, { action: "approve" });
+    assertRefused(early, [409, 422], "approving before the reproduction");
+    assert.equal(await status(id), "queued");
+    await s.refresh();
+    const board = (await call(base, "GET", "/api/leaderboard", null)).json as { tracks: { records: { id: string; folder: string }[] }[] };
+    assert.ok(!board.tracks.some((t) => t.records.some((r) => r.id === id || r.folder.includes(id))), "the unreproduced claim is on the board");
+  });
+
+  test("4c. one upload holding nested record folders is refused at intake (it would be several leaderboard rows)", { timeout: 60_000 }, async () => {
+    const nester = await account("nester");
+    const fake = recordFiles({ name: "Fake top record", bpb: 0.5 });
+    const extra: Record<string, Buffer> = {};
+    for (const [p, c] of fake) extra[`inner/${p}`] = c;
+    const before = blobFiles();
+    const r = await upload(nester, recordPack({ name: "Honest outer record", extra }));
+    assertRefused(r, [400, 422], "a pack holding a second record folder");
+    assert.deepEqual((await call(base, "GET", "/api/submissions", nester)).json, [], "nothing was recorded");
+    assert.deepEqual(blobFiles(), before, "nothing was stored");
+  });
+
+  // ---------- 5. identity on the board ----------
+
+  test("5. the board shows the contest's track and the submitting account, not what submission.json says", { timeout: 60_000 }, async () => {
+    const carol = await account("carol");
+    const id = await submitted(carol, recordPack({ name: "Borrowed fame", author: "famous-golfer", track: "10min-16mb" }));
+    await settleQueue();
+    assert.equal(await status(id), "verified");
+    assert.equal((await call(base, "POST", `/api/submissions/${id}/review`, reviewer, { action: "approve" })).status, 200);
+    await s.refresh();
+    const board = (await call(base, "GET", "/api/leaderboard", null)).json as { tracks: { name: string; records: { id: string; folder: string; author: string | null; track: string }[] }[] };
+    const rows = board.tracks.flatMap((t) => t.records.filter((r) => r.id === id || r.folder.includes(id)).map((r) => ({ board: t.name, track: r.track, author: r.author })));
+    assert.deepEqual(rows, [{ board: "cpu-10min-2mb", track: "cpu-10min-2mb", author: "carol" }]);
+  });
+
+  // ---------- 6. login CSRF ----------
+
+  test("6a. a GitHub sign-in callback only signs in the browser that started it (state bound to an HttpOnly, SameSite=Lax cookie)", { todo: "issue 13: the OAuth state is not bound to the browser", timeout: 60_000 }, async () => {
+    oauth.as("mallory-gh", 6601);
+    const attacker = new CookieJar();
+    // the attacker starts a sign-in in her own browser and stops at the callback GitHub sends her to
+    const callback = await toGitHubAndBack(base, attacker);
+    // ...and gets the victim's browser to open it (a link, an image, a form)
+    const victim = new CookieJar();
+    const opened = await victim.get(callback);
+    const cred = credentialOf(opened, victim);
+    assert.equal(cred.urlToken, null, `the victim's browser was handed a session token: ${opened.headers.get("location")}`);
+    assert.equal((await me(base, cred)).status, 401, "the victim's browser is signed in as the attacker");
+    const stateCookie = attacker.setCookies.find((c) => /httponly/i.test(c) && /samesite=lax/i.test(c));
+    assert.ok(stateCookie, `/auth/github set no HttpOnly, SameSite=Lax cookie: ${JSON.stringify(attacker.setCookies)}`);
+    // the browser that started a sign-in still completes it
+    const own = await signInWithGitHub(base, new CookieJar());
+    assert.equal((await me(base, own)).json?.handle, "mallory-gh");
+  });
+
+  test("6b. a /signin#token= link does not sign a browser in", { todo: "issue 13: the sign-in page takes a token from the URL fragment", skip: NO_CHROMIUM, timeout: 60_000 }, async () => {
+    const attackerToken = await account("mallory");
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      const sent: string[] = [];
+      page.on("request", (req) => {
+        const h = req.headers();
+        if ((h.authorization ?? "").includes(attackerToken) || (h.cookie ?? "").includes(attackerToken)) sent.push(`${req.method()} ${req.url()}`);
+      });
+      // the victim follows the attacker's link, then goes on to submit a record
+      await page.goto(`${base}/signin#token=${attackerToken}`);
+      await page.waitForLoadState("networkidle");
+      await page.goto(`${base}/submit`);
+      await page.waitForLoadState("networkidle");
+      const who = (await page.textContent("#who").catch(() => null)) ?? "";
+      assert.doesNotMatch(who, /mallory/, "the page says the victim is signed in as the attacker");
+      assert.deepEqual(sent, [], "the browser sends the attacker's token");
+    } finally {
+      await browser.close();
+    }
+  });
+
+  // ---------- 7. durability ----------
+
+  test("7. the embedded database runs with fsync on (a power loss cannot lose confirmed rows)", { todo: "issue 13: PGlite runs with fsync off", timeout: 30_000 }, async () => {
+    const db = s.contest!.db;
+    assert.equal(db.kind, "pglite");
+    const setting = async (name: string) => (await db.query<{ v: string }>(`SELECT setting AS v FROM pg_settings WHERE name = $1`, [name])).rows[0]?.v;
+    assert.deepEqual({ fsync: await setting("fsync"), synchronous_commit: await setting("synchronous_commit") }, { fsync: "on", synchronous_commit: "on" });
+  });
+
+  // ---------- 8. bad input and error handling ----------
+
+  test("8a. bad input gives a 4xx with a stable code, never a 500: NUL characters, lone surrogates, non-uuid ids, non-integer byte counts, a bad date in a heartbeat", { timeout: 60_000 }, async () => {
+    await settleQueue();
+    const nadia = await account("nadia");
+    const box = await account("box-8a", "worker");
+    const id = await submitted(nadia, recordPack({ name: "Target" }));
+    const lease = await leaseNext(box);
+    assert.equal(lease.job.submission_id, id);
+    const result = (await claimedResult(box, lease))!;
+    const beat = { instance: "inst-8a-000001", host: "rack-1", version: "0.1.0", started_at: new Date().toISOString(), state: "idle", job: null, cpus: 2, memory_bytes: 1 << 30, isolation: true, jobs_done: 0, jobs_failed: 0 };
+    const NOT_A_UUID = "-".repeat(36); // 36 characters of [0-9a-f-], as the id pattern allows, but no uuid
+    const cases: [string, () => Promise<Answer>][] = [
+      ["a NUL in a review's reason", () => call(base, "POST", `/api/submissions/${id}/review`, reviewer, { action: "request-changes", reason: "bad\u0000reason" })],
+      ["a lone surrogate in a review's reason", () => call(base, "POST", `/api/submissions/${id}/review`, reviewer, { action: "request-changes", reason: "bad\ud800reason" })],
+      ["a NUL in a heartbeat's host", () => call(base, "POST", "/api/worker/heartbeat", box, { ...beat, host: "rack\u00001" })],
+      ["a lone surrogate in a heartbeat's host (raw JSON)", () => call(base, "POST", "/api/worker/heartbeat", box, `{"instance":"inst-8a-000002","host":"rack\\udc00","version":"0.1.0","started_at":"${beat.started_at}","state":"idle","job":null,"cpus":2,"memory_bytes":1,"isolation":true,"jobs_done":0,"jobs_failed":0}`)],
+      ["a bad date in a heartbeat", () => call(base, "POST", "/api/worker/heartbeat", box, { ...beat, started_at: "yesterday-ish" })],
+      ["a non-uuid submission id", () => call(base, "GET", `/api/submissions/${NOT_A_UUID}`, admin)],
+      ["a non-uuid submission id (results)", () => call(base, "GET", `/api/submissions/${NOT_A_UUID}/results`, admin)],
+      ["a non-uuid submission id (pack)", () => call(base, "GET", `/api/submissions/${NOT_A_UUID}/pack`, admin)],
+      ["a non-uuid job id", () => call(base, "POST", "/api/worker/jobs/not-a-job-id", box, { result })],
+      ["a non-integer byte count", () => call(base, "POST", `/api/worker/jobs/${lease.job.id}`, box, { result: { ...result, bytes_total: 2080.5 } })],
+      ["a byte count past any integer column", () => call(base, "POST", `/api/worker/jobs/${lease.job.id}`, box, { result: { ...result, bytes_total: 1e300 } })],
+      ["a record whose name holds a NUL", () => upload(nadia, recordPack({ name: "nul\u0000name" }))],
+    ];
+    const bad: string[] = [];
+    for (const [what, run] of cases) {
+      const a = await run();
+      const stable = /^PGOLF_[A-Z0-9_]+$/.test(String(a.json?.error?.code));
+      // a record with a NUL in its name may also be taken (201); everything else here is refused
+      const ok = (a.status >= 400 && a.status < 500 && stable) || (what.startsWith("a record") && a.status === 201);
+      if (!ok) bad.push(`${what}: ${a.status} ${a.text.slice(0, 160)}`);
+    }
+    assert.deepEqual(bad, []);
+  });
+
+  test("8b. a pull request whose record cannot be submitted (a NUL in its name) is not told it passed", { timeout: 60_000 }, async () => {
+    const { pr, payload } = pullRequest("nul-name", "octo-nul", recordFiles({ name: "nul\u0000name" }), 81);
+    const sent = await sendWebhook(`${base}/webhooks/github`, { secret: WEBHOOK_SECRET, event: "pull_request", payload });
+    assert.equal(sent.status, 202);
+    await until(() => gh.statuses.some((x) => x.sha === pr.headSha && x.body.state !== "pending"), "a final commit status");
+    await sleep(1500); // the intake goes on after the status (the submission itself)
+    const queue = (await call(base, "GET", "/api/review/queue", reviewer)).json as { author: string }[];
+    const taken = queue.some((q) => q.author === "octo-nul");
+    const last = gh.statuses.filter((x) => x.sha === pr.headSha).at(-1)!.body as { state: string; description: string };
+    assert.ok(taken || last.state !== "success", `the pull request was told "${last.state}: ${last.description}", but no submission was recorded`);
+  });
+
+  test("8c. every 5xx is logged with a request id the client is given", { timeout: 30_000 }, async () => {
+    const db = s.contest!.db;
+    const box = await account("box-8c", "worker");
+    // a fault no input can cause: the workers table refuses every write
+    await db.query(`CREATE OR REPLACE FUNCTION attacks_fault() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected fault'; END $$`);
+    await db.query(`CREATE TRIGGER attacks_fault BEFORE INSERT OR UPDATE ON workers FOR EACH ROW EXECUTE FUNCTION attacks_fault()`);
+    const logged: string[] = [];
+    const out = process.stdout.write.bind(process.stdout);
+    const err = process.stderr.write.bind(process.stderr);
+    const tap =
+      (w: typeof out) =>
+      (chunk: unknown, ...rest: unknown[]): boolean => {
+        logged.push(typeof chunk === "string" ? chunk : Buffer.from(chunk as Uint8Array).toString("utf8"));
+        return (w as (c: unknown, ...r: unknown[]) => boolean)(chunk, ...rest);
+      };
+    let a: Answer;
+    try {
+      process.stdout.write = tap(out) as typeof process.stdout.write;
+      process.stderr.write = tap(err) as typeof process.stderr.write;
+      a = await call(base, "POST", "/api/worker/heartbeat", box, { instance: "inst-8c-000001", host: "rack-1", version: "0.1.0", started_at: new Date().toISOString(), state: "idle", job: null, cpus: 2, memory_bytes: 1, isolation: true, jobs_done: 0, jobs_failed: 0 });
+      await sleep(100);
+    } finally {
+      process.stdout.write = out;
+      process.stderr.write = err;
+      await db.query(`DROP TRIGGER attacks_fault ON workers`);
+      await db.query(`DROP FUNCTION attacks_fault()`);
+    }
+    assert.equal(a.status, 500, a.text);
+    assert.equal(a.json?.error?.code, "PGOLF_INTERNAL");
+    const requestId = a.headers.get("x-request-id") ?? a.json?.error?.request_id;
+    assert.ok(requestId, `the 500 names no request id: ${a.text}`);
+    assert.ok(
+      logged.some((l) => l.includes(requestId) && /injected fault/.test(l)),
+      `no log line names request ${requestId} and its cause; logged: ${JSON.stringify(logged.slice(0, 5))}`,
+    );
+  });
+
+  test("8d. errors name no server paths", { timeout: 30_000 }, async () => {
+    const pat = await account("pat");
+    const answers = [
+      await upload(pat, packOf(new Map([["README.md", Buffer.from("# not a record\n")]]))), // no submission.json, no log
+      await upload(pat, packOf(new Map([["notes/README.md", Buffer.from("# deeper\n")]]))),
+      await upload(pat, Buffer.from("PGPK not really a pack")),
+    ];
+    const paths = [os.tmpdir() + path.sep, DATA, work, process.cwd()];
+    for (const a of answers) {
+      assert.ok(a.status >= 400 && a.status < 500, `${a.status} ${a.text}`);
+      for (const p of paths) assert.ok(!a.text.includes(p), `the error names ${p}: ${a.text}`);
+      assert.doesNotMatch(a.text, /pgolf-intake-/, a.text);
+    }
+  });
+
+  test("8e. a webhook body replayed under a new delivery id is not processed again", { todo: "issue 13: deliveries are deduplicated by their id only", timeout: 60_000 }, async () => {
+    const { pr, payload } = pullRequest("replayed", "octo-replay", recordFiles({ name: "Replayed" }), 82);
+    const body = Buffer.from(JSON.stringify(payload));
+    const first = await sendWebhook(`${base}/webhooks/github`, { secret: WEBHOOK_SECRET, event: "pull_request", body });
+    assert.equal(first.status, 202);
+    await until(() => gh.comments.some((c) => c.number === pr.number), "the pull request's comment");
+    await sleep(1000);
+    const seen = gh.requests.length;
+    const comments = gh.comments.length;
+    // the same signed body, captured, sent again with a delivery id of the attacker's choosing
+    const replay = await sendWebhook(`${base}/webhooks/github`, { secret: WEBHOOK_SECRET, event: "pull_request", body });
+    assert.ok(replay.status >= 200 && replay.status < 300, `${replay.status} ${replay.text}`);
+    await sleep(2000);
+    assert.equal(gh.comments.length, comments, "the pull request was commented on again");
+    assert.deepEqual(gh.requests.slice(seen), [], "GitHub's API was called again");
+  });
+
+  test("8f. a worker result of val_bpb -3 is refused, and nothing is recorded", { timeout: 60_000 }, async () => {
+    await settleQueue();
+    const owen = await account("owen");
+    const box = await account("box-8f", "worker");
+    const id = await submitted(owen, recordPack({ name: "Honest" }));
+    const lease = await leaseNext(box);
+    assert.equal(lease.job.submission_id, id);
+    const result = (await claimedResult(box, lease))!;
+    const r = await call(base, "POST", `/api/worker/jobs/${lease.job.id}`, box, { result: { ...result, val_bpb: -3 } });
+    assertRefused(r, [400, 422], "val_bpb -3");
+    assert.deepEqual(((await call(base, "GET", `/api/submissions/${id}/results`, owen)).json as { runs: unknown[] }).runs, []);
+    // the job is still the worker's to report properly
+    const ok = await call(base, "POST", `/api/worker/jobs/${lease.job.id}`, box, { result });
+    assert.equal(ok.status, 200, ok.text);
+    assert.equal(ok.json.recorded, true);
+  });
+
+  test("8g. GET /api/submissions/:id and its results without a session are 401", { timeout: 30_000 }, async () => {
+    const quinn = await account("quinn");
+    const id = await submitted(quinn, recordPack({ name: "Private until approved" }));
+    assert.equal((await call(base, "GET", `/api/submissions/${id}`, quinn)).status, 200);
+    for (const p of [`/api/submissions/${id}`, `/api/submissions/${id}/results`]) {
+      const a = await call(base, "GET", p, null);
+      assertRefused(a, [401], `GET ${p} without a token`);
+      assert.equal(a.json.error.code, "PGOLF_HTTP_UNAUTHORIZED");
+    }
+  });
+
+  // ---------- 9. found by reading ----------
+
+  // POST /api/session/logout (to build): revokes the session that sends it
+  test("9a. sign out revokes the session", { todo: "issue 13: there is no sign-out; a session stays valid for 7 days", timeout: 30_000 }, async () => {
+    oauth.as("octo-leaver", 9101);
+    const cred = await signInWithGitHub(base);
+    assert.equal((await me(base, cred)).json?.handle, "octo-leaver");
+    const out = await call(base, "POST", "/api/session/logout", null, {}, cred.headers);
+    assert.ok(out.status === 200 || out.status === 204, `sign out: ${out.status} ${out.text.slice(0, 200)}`);
+    assert.equal((await me(base, cred)).status, 401, "the session still works after signing out");
+  });
+
+  // POST /api/me/token/rotate and DELETE /api/users/:handle/token (to build)
+  test("9b. tokens can be rotated (the first admin's too) and revoked", { todo: "issue 13: no token rotation or revocation", timeout: 30_000 }, async () => {
+    const old = admin;
+    const rotated = await call(base, "POST", "/api/me/token/rotate", old, {});
+    assert.equal(rotated.status, 200, `rotate: ${rotated.status} ${rotated.text.slice(0, 200)}`);
+    const fresh = rotated.json.token as string;
+    assert.match(fresh, /^pg_[0-9a-f]{48}$/);
+    admin = fresh;
+    assert.equal((await call(base, "GET", "/api/me", old)).status, 401, "the old token still works");
+    assert.equal((await call(base, "GET", "/api/me", fresh)).json.role, "admin");
+    const dora = await account("dora");
+    assert.equal((await call(base, "GET", "/api/me", dora)).status, 200);
+    const revoked = await call(base, "DELETE", "/api/users/dora/token", admin);
+    assert.ok(revoked.status === 200 || revoked.status === 204, `revoke: ${revoked.status} ${revoked.text.slice(0, 200)}`);
+    assert.equal((await call(base, "GET", "/api/me", dora)).status, 401, "the revoked token still works");
+  });
+
+  test("9c. a GitHub identity is keyed by its numeric id: whoever takes a renamed account's login does not get the account", { todo: "issue 13: GitHub accounts are found by their (mutable) login", timeout: 30_000 }, async () => {
+    await account("gina", "reviewer", { github_login: "octo-gina" });
+    oauth.as("octo-gina", 4242);
+    const first = (await me(base, await signInWithGitHub(base))).json as { handle?: string; role?: string } | null;
+    assert.deepEqual([first?.handle, first?.role], ["gina", "reviewer"]);
+    // gina renames her GitHub account; someone else (another id) registers her old login
+    oauth.as("octo-gina", 6666);
+    const squatter = (await me(base, await signInWithGitHub(base))).json as { handle?: string; role?: string } | null;
+    assert.notEqual(squatter?.handle, "gina", "the new owner of the login signed in as gina, a reviewer");
+    // gina, under her new login (same id), is still gina
+    oauth.as("gina-renamed", 4242);
+    assert.equal((await me(base, await signInWithGitHub(base))).json?.handle, "gina");
+  });
+
+  test("9d. /auth/github does not add a row per anonymous request", { todo: "issue 13: every anonymous /auth/github inserts an oauth_states row", timeout: 30_000 }, async () => {
+    const before = await publicRows();
+    for (let i = 0; i < 100; i++) await fetch(`${base}/auth/github`, { redirect: "manual" }).then((r) => r.arrayBuffer());
+    const after = await publicRows();
+    const grown = Object.entries(after).filter(([t, n]) => n > (before[t] ?? 0)).map(([t, n]) => `${t} +${n - (before[t] ?? 0)}`);
+    // a rate limit may let a few through; 100 anonymous requests must not make 100 rows
+    const added = Object.entries(after).reduce((a, [t, n]) => a + Math.max(0, n - (before[t] ?? 0)), 0);
+    assert.ok(added <= 10, `100 anonymous requests added rows: ${grown.join(", ")}`);
+  });
+
+  test("9e. a worker can download only the packs of jobs it has leased", { timeout: 60_000 }, async () => {
+    await settleQueue();
+    const uma = await account("uma");
+    const nosy = await account("box-nosy", "worker");
+    const id = await submitted(uma, recordPack({ name: "Not yours to read" }));
+    assertRefused(await call(base, "GET", `/api/submissions/${id}/pack`, nosy), [403], "a worker downloading a pack it has not leased");
+    assert.equal((await call(base, "GET", `/api/submissions/${id}/pack`, reviewer)).status, 200, "reviewers read packs");
+    const lease = await leaseNext(nosy);
+    assert.equal(lease.job.submission_id, id);
+    assert.equal((await call(base, "GET", `/api/submissions/${id}/pack`, nosy)).status, 200, "once leased, the worker downloads it");
+  });
+
+  test("9f. results, reviews and submissions are append-only in the schema: UPDATE and DELETE through the db fail", { todo: "issue 13: only the audit log is append-only", timeout: 60_000 }, async () => {
+    await settleQueue();
+    const vic = await account("vic");
+    const reproduced = await submitted(vic, recordPack({ name: "Reproduced" }));
+    await settleQueue();
+    assert.equal((await call(base, "POST", `/api/submissions/${reproduced}/review`, reviewer, { action: "request-changes", reason: "say more" })).status, 200);
+    const fresh = await submitted(vic, recordPack({ name: "Fresh" }));
+    const db = s.contest!.db;
+    const statements: [string, string][] = [
+      [`UPDATE results SET val_bpb = 0.1 WHERE submission_id = $1`, reproduced],
+      [`DELETE FROM results WHERE submission_id = $1`, reproduced],
+      [`UPDATE reviews SET reason = 'never mind', action = 'approve' WHERE submission_id = $1`, reproduced],
+      [`DELETE FROM reviews WHERE submission_id = $1`, reproduced],
+      [`UPDATE submissions SET claimed = '{"name": "rewritten"}'::jsonb WHERE id = $1`, fresh],
+      [`DELETE FROM submissions WHERE id = $1`, fresh],
+    ];
+    // the rows the statements aim at exist
+    for (const [table, column, id] of [["results", "submission_id", reproduced], ["reviews", "submission_id", reproduced], ["submissions", "id", fresh]]) {
+      assert.ok((await db.query(`SELECT 1 FROM ${table} WHERE ${column} = $1`, [id])).rows.length > 0, `no ${table} row for ${id}`);
+    }
+    const allowed: string[] = [];
+    class Rollback extends Error {}
+    for (const [sql, id] of statements) {
+      try {
+        await db.transaction(async (tx) => {
+          // a statement that changes a row went through: undo it, and report it (a rule that does nothing instead is a refusal too)
+          if ((await tx.query(sql, [id])).affectedRows > 0) throw new Rollback();
+        });
+      } catch (e) {
+        if (e instanceof Rollback) allowed.push(sql);
+        // the database refused it; a missing table or column would be the test's mistake, not a refusal
+        else if (["42P01", "42703"].includes(String((e as { code?: unknown }).code))) throw e;
+      }
+    }
+    assert.deepEqual(allowed, []);
+  });
+});
