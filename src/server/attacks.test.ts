@@ -28,6 +28,7 @@ import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { launchChromium, NO_CHROMIUM } from "../../test/support/browser.js";
 import { listen } from "../../test/support/contest_api.js";
+import { CookieJar } from "../../test/support/cookie_jar.js";
 import { tempDir } from "../../test/support/fixtures.js";
 import { GitHubServer, pullRequestPayload, sendWebhook } from "../../test/support/github_server.js";
 import { decodePack, packRecordFiles } from "../artifact/pack.js";
@@ -271,27 +272,6 @@ class OAuthFake {
 }
 
 /** A browser as far as HTTP goes: it keeps the cookies servers set, and follows no redirect by itself. */
-class CookieJar {
-  readonly cookies = new Map<string, string>();
-  /** Set-Cookie headers received, as sent. */
-  readonly setCookies: string[] = [];
-
-  header(): Record<string, string> {
-    return this.cookies.size ? { cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ") } : {};
-  }
-
-  async get(url: string): Promise<Response> {
-    const res = await fetch(url, { redirect: "manual", headers: this.header() });
-    for (const c of res.headers.getSetCookie()) {
-      this.setCookies.push(c);
-      const [pair] = c.split(";");
-      const eq = pair.indexOf("=");
-      this.cookies.set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim());
-    }
-    return res;
-  }
-}
-
 /**
  * What a browser ends up holding after a sign-in: today, a session token in the address
  * (/signin#token=...); once tokens leave the URL, its cookies (a session cookie the API accepts).
@@ -554,7 +534,7 @@ describe("pgolf serve under attack (issue 13)", () => {
 
   // ---------- 3. verification that ends ----------
 
-  test("3a. a re-submission of the same deterministic entry gets its own reproduction and is verified", { todo: "issue 13: results are deduplicated across submissions by (artifact, seed), so the re-submission stays verifying", timeout: 60_000 }, async () => {
+  test("3a. a re-submission of the same deterministic entry gets its own reproduction and is verified", { timeout: 60_000 }, async () => {
     await settleQueue();
     const alice = await account("alice");
     const artifact = randomBytes(32).toString("hex");
@@ -572,7 +552,7 @@ describe("pgolf serve under attack (issue 13)", () => {
   });
 
   // POST /api/submissions/:id/withdraw (to build): the author withdraws an open submission; audited
-  test("3b. an author can withdraw an open submission (the 429 says to), and no one else can", { todo: "issue 13: there is no withdraw route", timeout: 60_000 }, async () => {
+  test("3b. an author can withdraw an open submission (the 429 says to), and no one else can", { timeout: 60_000 }, async () => {
     const bea = await account("bea");
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) ids.push(await submitted(bea, recordPack({ name: `Bea ${i}` })));
@@ -604,7 +584,7 @@ describe("pgolf serve under attack (issue 13)", () => {
     assert.equal((await call(base, "POST", `/api/submissions/${id}/review`, reviewer, { action: "approve" })).status, 200, "another reviewer can");
   });
 
-  test("4b. a submission cannot be approved before every seed was reproduced, and is not ranked on its claim", { todo: "issue 13: approval does not wait for the reproduction", timeout: 60_000 }, async () => {
+  test("4b. a submission cannot be approved before every seed was reproduced, and is not ranked on its claim", { timeout: 60_000 }, async () => {
     await settleQueue();
     const eager = await account("eager");
     const id = await submitted(eager, recordPack({ name: "Trust me", seeds: [1, 2], bpb: 1.1 }));
@@ -645,7 +625,7 @@ describe("pgolf serve under attack (issue 13)", () => {
 
   // ---------- 6. login CSRF ----------
 
-  test("6a. a GitHub sign-in callback only signs in the browser that started it (state bound to an HttpOnly, SameSite=Lax cookie)", { todo: "issue 13: the OAuth state is not bound to the browser", timeout: 60_000 }, async () => {
+  test("6a. a GitHub sign-in callback only signs in the browser that started it (state bound to an HttpOnly, SameSite=Lax cookie)", { timeout: 60_000 }, async () => {
     oauth.as("mallory-gh", 6601);
     const attacker = new CookieJar();
     // the attacker starts a sign-in in her own browser and stops at the callback GitHub sends her to
@@ -663,7 +643,7 @@ describe("pgolf serve under attack (issue 13)", () => {
     assert.equal((await me(base, own)).json?.handle, "mallory-gh");
   });
 
-  test("6b. a /signin#token= link does not sign a browser in", { todo: "issue 13: the sign-in page takes a token from the URL fragment", skip: NO_CHROMIUM, timeout: 60_000 }, async () => {
+  test("6b. a /signin#token= link does not sign a browser in", { skip: NO_CHROMIUM, timeout: 60_000 }, async () => {
     const attackerToken = await account("mallory");
     const browser = await launchChromium();
     try {
@@ -688,7 +668,7 @@ describe("pgolf serve under attack (issue 13)", () => {
 
   // ---------- 7. durability ----------
 
-  test("7. the embedded database runs with fsync on (a power loss cannot lose confirmed rows)", { todo: "issue 13: PGlite runs with fsync off", timeout: 30_000 }, async () => {
+  test("7. the embedded database runs with fsync on (a power loss cannot lose confirmed rows)", { timeout: 30_000 }, async () => {
     const db = s.contest!.db;
     assert.equal(db.kind, "pglite");
     const setting = async (name: string) => (await db.query<{ v: string }>(`SELECT setting AS v FROM pg_settings WHERE name = $1`, [name])).rows[0]?.v;
@@ -796,7 +776,7 @@ describe("pgolf serve under attack (issue 13)", () => {
     }
   });
 
-  test("8e. a webhook body replayed under a new delivery id is not processed again", { todo: "issue 13: deliveries are deduplicated by their id only", timeout: 60_000 }, async () => {
+  test("8e. a webhook body replayed under a new delivery id is not processed again", { timeout: 60_000 }, async () => {
     const { pr, payload } = pullRequest("replayed", "octo-replay", recordFiles({ name: "Replayed" }), 82);
     const body = Buffer.from(JSON.stringify(payload));
     const first = await sendWebhook(`${base}/webhooks/github`, { secret: WEBHOOK_SECRET, event: "pull_request", body });
@@ -844,7 +824,7 @@ describe("pgolf serve under attack (issue 13)", () => {
   // ---------- 9. found by reading ----------
 
   // POST /api/session/logout (to build): revokes the session that sends it
-  test("9a. sign out revokes the session", { todo: "issue 13: there is no sign-out; a session stays valid for 7 days", timeout: 30_000 }, async () => {
+  test("9a. sign out revokes the session", { timeout: 30_000 }, async () => {
     oauth.as("octo-leaver", 9101);
     const cred = await signInWithGitHub(base);
     assert.equal((await me(base, cred)).json?.handle, "octo-leaver");
@@ -854,7 +834,7 @@ describe("pgolf serve under attack (issue 13)", () => {
   });
 
   // POST /api/me/token/rotate and DELETE /api/users/:handle/token (to build)
-  test("9b. tokens can be rotated (the first admin's too) and revoked", { todo: "issue 13: no token rotation or revocation", timeout: 30_000 }, async () => {
+  test("9b. tokens can be rotated (the first admin's too) and revoked", { timeout: 30_000 }, async () => {
     const old = admin;
     const rotated = await call(base, "POST", "/api/me/token/rotate", old, {});
     assert.equal(rotated.status, 200, `rotate: ${rotated.status} ${rotated.text.slice(0, 200)}`);
@@ -870,7 +850,7 @@ describe("pgolf serve under attack (issue 13)", () => {
     assert.equal((await call(base, "GET", "/api/me", dora)).status, 401, "the revoked token still works");
   });
 
-  test("9c. a GitHub identity is keyed by its numeric id: whoever takes a renamed account's login does not get the account", { todo: "issue 13: GitHub accounts are found by their (mutable) login", timeout: 30_000 }, async () => {
+  test("9c. a GitHub identity is keyed by its numeric id: whoever takes a renamed account's login does not get the account", { timeout: 30_000 }, async () => {
     await account("gina", "reviewer", { github_login: "octo-gina" });
     oauth.as("octo-gina", 4242);
     const first = (await me(base, await signInWithGitHub(base))).json as { handle?: string; role?: string } | null;
@@ -884,7 +864,23 @@ describe("pgolf serve under attack (issue 13)", () => {
     assert.equal((await me(base, await signInWithGitHub(base))).json?.handle, "gina");
   });
 
-  test("9d. /auth/github does not add a row per anonymous request", { todo: "issue 13: every anonymous /auth/github inserts an oauth_states row", timeout: 30_000 }, async () => {
+  test("9d. another site cannot act with a browser's session cookie (CSRF); a malformed Origin is refused, not a crash", { timeout: 30_000 }, async () => {
+    oauth.as("octo-browser", 9202);
+    const cred = await signInWithGitHub(base);
+    assert.ok(cred.headers.cookie, "the sign-in set a session cookie");
+    for (const origin of ["https://evil.example", "null", "not a url", `http://${new URL(base).host}.evil.example`]) {
+      const out = await call(base, "POST", "/api/me/token/rotate", null, {}, { ...cred.headers, origin });
+      assertRefused(out, [403], `a cookie-borne POST from Origin ${origin}`);
+    }
+    assert.equal((await me(base, cred)).json?.handle, "octo-browser", "the refused requests changed nothing");
+    // the site's own pages may act with it
+    const own = await call(base, "POST", "/api/session/logout", null, {}, { ...cred.headers, origin: base });
+    assert.equal(own.status, 204, own.text);
+    // a signed-out page asks who it is and gets 200 {user: null}, not an error
+    assert.deepEqual((await call(base, "GET", "/api/session", null, undefined, cred.headers)).json, { user: null });
+  });
+
+  test("9e. /auth/github does not add a row per anonymous request", { timeout: 30_000 }, async () => {
     const before = await publicRows();
     for (let i = 0; i < 100; i++) await fetch(`${base}/auth/github`, { redirect: "manual" }).then((r) => r.arrayBuffer());
     const after = await publicRows();
@@ -894,7 +890,7 @@ describe("pgolf serve under attack (issue 13)", () => {
     assert.ok(added <= 10, `100 anonymous requests added rows: ${grown.join(", ")}`);
   });
 
-  test("9e. a worker can download only the packs of jobs it has leased", { timeout: 60_000 }, async () => {
+  test("9f. a worker can download only the packs of jobs it has leased", { timeout: 60_000 }, async () => {
     await settleQueue();
     const uma = await account("uma");
     const nosy = await account("box-nosy", "worker");
@@ -906,7 +902,7 @@ describe("pgolf serve under attack (issue 13)", () => {
     assert.equal((await call(base, "GET", `/api/submissions/${id}/pack`, nosy)).status, 200, "once leased, the worker downloads it");
   });
 
-  test("9f. results, reviews and submissions are append-only in the schema: UPDATE and DELETE through the db fail", { todo: "issue 13: only the audit log is append-only", timeout: 60_000 }, async () => {
+  test("9g. results, reviews and submissions are append-only in the schema: UPDATE and DELETE through the db fail", { timeout: 60_000 }, async () => {
     await settleQueue();
     const vic = await account("vic");
     const reproduced = await submitted(vic, recordPack({ name: "Reproduced" }));

@@ -10,7 +10,7 @@ import { FIXTURES, needsFixtures, tempDir } from "../../test/support/fixtures.js
 import { postgresSkipReason, startPostgresServer, type PostgresServer } from "../../test/support/postgres_server.js";
 import { packRecordFolder } from "../artifact/pack.js";
 import { BlobStore } from "./blob_store.js";
-import { Contest } from "./contest.js";
+import { Contest, type User } from "./contest.js";
 import type { Db } from "./db.js";
 import { openDb } from "./open_db.js";
 
@@ -22,11 +22,12 @@ function suite(name: string, open: () => Promise<Db>, skip: string | false) {
   describe(name, { skip: skip || fx.skip }, () => {
     let db: Db;
     let contest: Contest;
+    let admin: User;
     before(async () => {
       db = await open();
       contest = await Contest.open(db, new BlobStore(fs.mkdtempSync(path.join(work, "blobs-"))), { id: "main", name: "Parameter Golf", track: "10min-16mb", maxOpenPerAuthor: 2 });
       // a ranked track with no course copies: the course rule takes FineWeb records only as private (course_rule.ts)
-      const { user: admin } = await contest.addUser("admin", "admin");
+      ({ user: admin } = await contest.addUser("admin", "admin"));
       await contest.configure(admin, { private_validation_courses: ["fineweb-sp1024"] });
     });
     after(async () => db?.close());
@@ -64,10 +65,14 @@ function suite(name: string, open: () => Promise<Db>, skip: string | false) {
       const n = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM results WHERE submission_id = $1`, [clean.id]);
       assert.equal(n.rows[0].n, 1);
 
-      const approved = await contest.review(rita, clean.id, "approve", "");
+      // approval waits for the fleet's reproduction; only an admin may override it, with a reason
+      await rejectsWith(contest.review(rita, clean.id, "approve", ""), "HTTP_CONFLICT");
+      await rejectsWith(contest.review(rita, clean.id, "approve", "trusted", { override: true }), "HTTP_FORBIDDEN");
+      await rejectsWith(contest.review(admin, clean.id, "approve", " ", { override: true }), "HTTP_BAD_REQUEST");
+      const approved = await contest.review(admin, clean.id, "approve", "reproduced by hand on the organizers' machine", { override: true });
       assert.equal(approved.status, "approved");
       const trail = await contest.auditTrail(`submission:${clean.id}`);
-      assert.deepEqual(trail.map((t) => `${t.actor} ${t.action}`), ["alice submission.receive", "worker-1 result.record", "rita review.approve"]);
+      assert.deepEqual(trail.map((t) => `${t.actor} ${t.action}`), ["alice submission.receive", "worker-1 result.record", "admin review.approve-override"]);
       // the stored pack is the uploaded folder, by its sha256
       assert.ok(await contest.blobs.has(clean.record_blob));
       await rejectsWith(contest.get("00000000-0000-0000-0000-000000000000"), "HTTP_NOT_FOUND");

@@ -9,7 +9,7 @@ import { decodePack, packRecordFolder, unpackRecordFolder } from "../artifact/pa
 import { PgolfError } from "../core/error.js";
 import { sha256 } from "../core/hash.js";
 import { track as lookupTrack } from "../core/track.js";
-import type { Finding } from "../submission/check.js";
+import { REPRODUCTION_TOLERANCE_BPB, type Finding } from "../submission/check.js";
 import type { BlobStore } from "./blob_store.js";
 import { inspectPack } from "./intake.js";
 import { badString } from "./request_schemas.js";
@@ -141,16 +141,21 @@ export class Contest {
     return { user, token };
   }
 
-  async authenticate(authorization: string | undefined): Promise<User> {
+  /**
+   * The account a request acts for: an `Authorization: Bearer` token (an account's, or a sign-in
+   * session's), else the session cookie the GitHub sign-in set (github_signin.ts).
+   */
+  async authenticate(authorization: string | undefined, sessionCookie?: string): Promise<User> {
     const m = /^Bearer (\S+)$/.exec(authorization ?? "");
-    if (!m) throw new PgolfError("HTTP_UNAUTHORIZED", "no token: send Authorization: Bearer <token>", { fix: "ask the organizers for an account token" });
-    // an account token, or the token of an unexpired sign-in session (github_signin.ts)
+    const token = m?.[1] ?? sessionCookie;
+    if (!token) throw new PgolfError("HTTP_UNAUTHORIZED", "no token: send Authorization: Bearer <token>, or sign in", { fix: "ask the organizers for an account token, or sign in with GitHub" });
+    // an account token, or the token of an unexpired sign-in session
     const r = await this.db.query<User>(
       `SELECT id, handle, role FROM users WHERE token_sha256 = $1
        UNION ALL SELECT u.id, u.handle, u.role FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_sha256 = $1 AND s.expires_at > now()`,
-      [tokenHash(m[1])],
+      [tokenHash(token)],
     );
-    if (r.rows.length === 0) throw new PgolfError("HTTP_UNAUTHORIZED", "the token is not valid (or its sign-in expired)", { fix: "check the token, sign in again, or ask for a new one" });
+    if (r.rows.length === 0) throw new PgolfError("HTTP_UNAUTHORIZED", "the token is not valid (or its sign-in expired, was signed out, or was revoked)", { fix: "check the token, sign in again, or ask for a new one" });
     return r.rows[0];
   }
 
@@ -163,6 +168,38 @@ export class Contest {
       await this.audit(tx, user.handle, "session.start", `user:${user.handle}`, { via, days });
     });
     return token;
+  }
+
+  /** Signs a session out: its token stops working at once. False when the token is not a session's (an account token is rotated instead). */
+  async endSession(user: User, token: string): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const r = await tx.query(`DELETE FROM sessions WHERE token_sha256 = $1 AND user_id = $2`, [tokenHash(token), user.id]);
+      if (r.affectedRows === 0) return false;
+      await this.audit(tx, user.handle, "session.end", `user:${user.handle}`);
+      return true;
+    });
+  }
+
+  /** A new account token for the caller (the first admin's too); the old one stops working. Returned once. */
+  async rotateToken(user: User): Promise<string> {
+    const token = `pg_${randomBytes(24).toString("hex")}`;
+    await this.db.transaction(async (tx) => {
+      await tx.query(`UPDATE users SET token_sha256 = $2 WHERE id = $1`, [user.id, tokenHash(token)]);
+      await this.audit(tx, user.handle, "token.rotate", `user:${user.handle}`);
+    });
+    return token;
+  }
+
+  /** Admins: an account's token and every sign-in session of it stop working. */
+  async revokeToken(admin: User, handle: string): Promise<void> {
+    this.requireRole(admin, ["admin"]);
+    await this.db.transaction(async (tx) => {
+      const u = (await tx.query<{ id: number; handle: string }>(`SELECT id, handle FROM users WHERE lower(handle) = lower($1)`, [handle])).rows[0];
+      if (!u) throw new PgolfError("HTTP_NOT_FOUND", `no account ${JSON.stringify(handle)}`);
+      await tx.query(`UPDATE users SET token_sha256 = NULL WHERE id = $1`, [u.id]);
+      await tx.query(`DELETE FROM sessions WHERE user_id = $1`, [u.id]);
+      await this.audit(tx, admin.handle, "token.revoke", `user:${u.handle}`);
+    });
   }
 
   requireRole(user: User, roles: Role[]): void {
@@ -229,8 +266,28 @@ export class Contest {
   private async checkOpenLimit(q: Queryable, user: User, limit: number): Promise<void> {
     const open = await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM submissions WHERE contest_id = $1 AND author_id = $2 AND status = ANY($3)`, [this.contestId, user.id, [...OPEN_SUBMISSION_STATUSES]]);
     if (open.rows[0].n >= limit) {
-      throw new PgolfError("HTTP_RATE_LIMITED", `${user.handle} has ${open.rows[0].n} open submissions, the contest's limit`, { fix: "wait for a review of an open submission" });
+      throw new PgolfError("HTTP_RATE_LIMITED", `${user.handle} has ${open.rows[0].n} open submissions, the contest's limit`, { fix: "wait for a review of an open submission, or withdraw one (POST /api/submissions/:id/withdraw)" });
     }
+  }
+
+  /**
+   * The author takes an open submission back: it stops counting against the limit, its waiting
+   * verification jobs are cancelled, and it can no longer be reviewed. Audited. Withdrawing again
+   * is `repeated`.
+   */
+  async withdraw(user: User, id: string): Promise<SubmissionView> {
+    const repeated = await this.db.transaction(async (tx) => {
+      const sub = (await tx.query<{ status: string; author_id: number }>(`SELECT status, author_id FROM submissions WHERE id = $1 AND contest_id = $2 FOR UPDATE`, [id, this.contestId])).rows[0];
+      if (!sub) throw new PgolfError("HTTP_NOT_FOUND", `no submission ${id}`);
+      if (sub.author_id !== user.id) throw new PgolfError("HTTP_FORBIDDEN", `${user.handle} is not the author of submission ${id}`, { fix: "only its author can withdraw a submission" });
+      if (sub.status === "withdrawn") return true;
+      if (!(OPEN_SUBMISSION_STATUSES as readonly string[]).includes(sub.status)) throw new PgolfError("HTTP_CONFLICT", `submission ${id} is ${sub.status} and can no longer be withdrawn`, { fix: "a decided submission stays decided" });
+      await tx.query(`UPDATE submissions SET status = 'withdrawn', updated_at = now() WHERE id = $1`, [id]);
+      await this.audit(tx, user.handle, "submission.withdraw", `submission:${id}`, { from: sub.status });
+      return false;
+    });
+    if (!repeated) await this.jobs?.cancelSubmission(id);
+    return { ...(await this.get(id)), repeated };
   }
 
   /**
@@ -325,8 +382,15 @@ export class Contest {
    * whose answer was lost: it records nothing and returns the submission with `repeated: true`.
    * Any other review of an approved or rejected submission is HTTP_CONFLICT.
    */
-  async review(reviewer: User, id: string, action: ReviewAction, reason: string): Promise<SubmissionView> {
+  /**
+   * A review. Approval needs every declared seed reproduced by the fleet (status "verified") with a
+   * mean within REPRODUCTION_TOLERANCE_BPB of the claim; otherwise only an admin may approve, with
+   * `override` and a reason: an explicit, audited decision the board shows as "not reproduced".
+   */
+  async review(reviewer: User, id: string, action: ReviewAction, reason: string, opts: { override?: boolean } = {}): Promise<SubmissionView> {
     this.requireRole(reviewer, ["reviewer", "admin"]);
+    if (opts.override && (action !== "approve" || reviewer.role !== "admin")) throw new PgolfError("HTTP_FORBIDDEN", "only an admin's approval can override the reproduction", { fix: "approve without override once every seed is reproduced" });
+    if (opts.override && !reason.trim()) throw new PgolfError("HTTP_BAD_REQUEST", "an override needs a reason", { fix: "say why the submission is approved without its reproduction" });
     if (!["approve", "reject", "request-changes"].includes(action)) throw new PgolfError("HTTP_BAD_REQUEST", `unknown review action "${action}"`, { fix: "use approve, reject or request-changes" });
     if (action !== "approve" && !reason.trim()) throw new PgolfError("HTTP_BAD_REQUEST", `${action} needs a reason`, { fix: "say why, for the author" });
     await this.get(id);
@@ -343,19 +407,34 @@ export class Contest {
         )
       ).rows[0];
       if (last && current === status && last.reviewer_id === reviewer.id && last.action === action && last.reason === reason) return true;
-      if (current === "approved" || current === "rejected") {
+      if (current === "approved" || current === "rejected" || current === "withdrawn") {
         throw new PgolfError("HTTP_CONFLICT", `submission ${id} is already ${current}${last ? ` (${last.action} by ${last.handle})` : ""}`, { fix: "a decided submission stays decided; the author can submit a new version" });
+      }
+      if (action === "approve" && !opts.override) {
+        const why = await this.notReproduced(tx, id, current);
+        if (why) throw new PgolfError("HTTP_CONFLICT", `submission ${id} cannot be approved yet: ${why}`, { fix: "wait for the fleet's reproduction; an admin can approve with override and a reason" });
       }
       await tx.query(`INSERT INTO reviews (submission_id, reviewer_id, action, reason) VALUES ($1, $2, $3, $4)`, [id, reviewer.id, action, reason]);
       await tx.query(`UPDATE submissions SET status = $2, updated_at = now() WHERE id = $1`, [id, status]);
-      await this.audit(tx, reviewer.handle, `review.${action}`, `submission:${id}`, { reason, from: current, to: status });
+      await this.audit(tx, reviewer.handle, opts.override ? "review.approve-override" : `review.${action}`, `submission:${id}`, { reason, from: current, to: status, ...(opts.override ? { override: true } : {}) });
       return false;
     });
     return { ...(await this.get(id)), repeated };
   }
 
+  /** Why a submission's score is not (yet) the fleet's, or null when every seed was reproduced within tolerance of the claim. */
+  private async notReproduced(tx: Queryable, id: string, status: string): Promise<string | null> {
+    if (status !== "verified") return status === "queued" || status === "verifying" ? "not every seed has been reproduced by the fleet" : "the fleet has not reproduced it (no verification was queued)";
+    const claim = (await tx.query<{ claimed: { val_bpb: number | null } }>(`SELECT claimed FROM submissions WHERE id = $1`, [id])).rows[0].claimed.val_bpb;
+    const runs = (await tx.query<{ val_bpb: number }>(`SELECT val_bpb FROM results WHERE submission_id = $1`, [id])).rows;
+    if (runs.length === 0) return "the fleet recorded no result";
+    const mean = runs.reduce((a, r) => a + r.val_bpb, 0) / runs.length;
+    if (claim !== null && mean - claim > REPRODUCTION_TOLERANCE_BPB) return `the fleet reproduced val_bpb ${mean.toFixed(5)}, ${(mean - claim).toFixed(5)} above the claimed ${claim.toFixed(5)} (tolerance ${REPRODUCTION_TOLERANCE_BPB})`;
+    return null;
+  }
+
   /**
-   * A verified result, recorded once per seed of a submission (and once per (artifact, seed))
+   * A verified result, recorded once per seed of a submission
    * however often a job runs or its report is retried; the submission's verification status
    * follows in the same transaction. Returns whether the result was new.
    */
@@ -364,11 +443,10 @@ export class Contest {
       // the submission's row is locked: reports of its seeds take turns, so each sees the others
       const sub = await tx.query(`SELECT 1 FROM submissions WHERE id = $1 FOR UPDATE`, [submissionId]);
       if (sub.rows.length === 0) throw new PgolfError("HTTP_NOT_FOUND", `no submission ${submissionId}`);
-      const seen = await tx.query(`SELECT 1 FROM results WHERE seed = $2 AND (submission_id = $1 OR artifact_sha256 = $3) LIMIT 1`, [submissionId, r.seed, r.artifact_sha256]);
-      if (seen.rows.length > 0) return false;
+      // once per submission and seed: a re-submission of the same artifact gets its own reproduction
       const ins = await tx.query(
         `INSERT INTO results (submission_id, seed, artifact_sha256, val_loss, val_bpb, bytes_total, train_seconds, eval_seconds, worker)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (artifact_sha256, seed) DO NOTHING`,
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (submission_id, seed) DO NOTHING`,
         [submissionId, r.seed, r.artifact_sha256, r.val_loss, r.val_bpb, r.bytes_total, r.train_seconds, r.eval_seconds, worker],
       );
       if (ins.affectedRows === 0) return false;
@@ -378,16 +456,47 @@ export class Contest {
     });
   }
 
-  /** The participant account of a GitHub login, made on first sight (no token: GitHub is its sign-in). */
-  async githubUser(login: string): Promise<User> {
-    const found = await this.db.query<User>(`SELECT id, handle, role FROM users WHERE lower(github_login) = lower($1)`, [login]);
-    if (found.rows.length > 0) return found.rows[0];
-    const free = async (h: string) => (await this.db.query(`SELECT 1 FROM users WHERE lower(handle) = lower($1)`, [h])).rows.length === 0;
-    let handle = login.replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 30) || "github-user";
-    for (let i = 2; !(await free(handle)); i++) handle = `${handle.replace(/-gh\d+$/, "")}-gh${i}`;
+  /**
+   * The account of a GitHub identity, keyed by GitHub's numeric user id, which never changes (a
+   * login can be renamed and taken by someone else): the account bound to the id; else an account an
+   * admin made for the login and not yet bound, which is bound now; else a new participant account.
+   * A login whose account is bound to another id is stale (renamed away): it is released, and the
+   * newcomer gets an account of their own, never the old one. Without an id (an old webhook), the
+   * login alone finds an account, and a new one is made unbound.
+   */
+  async githubUser(who: { login: string; id: number | null }): Promise<User> {
+    const { login, id } = who;
     return this.db.transaction(async (tx) => {
-      const r = await tx.query<User>(`INSERT INTO users (handle, role, github_login) VALUES ($1, 'participant', $2) RETURNING id, handle, role`, [handle, login]);
-      await this.audit(tx, "github", "user.add", `user:${handle}`, { github_login: login });
+      if (id !== null) {
+        const bound = await tx.query<User & { github_login: string | null }>(`SELECT id, handle, role, github_login FROM users WHERE github_id = $1`, [id]);
+        if (bound.rows.length > 0) {
+          const u = bound.rows[0];
+          if ((u.github_login ?? "").toLowerCase() !== login.toLowerCase()) {
+            await tx.query(`UPDATE users SET github_login = NULL WHERE lower(github_login) = lower($1) AND id <> $2`, [login, u.id]);
+            await tx.query(`UPDATE users SET github_login = $2 WHERE id = $1`, [u.id, login]);
+            await this.audit(tx, "github", "user.github_login", `user:${u.handle}`, { github_id: id, from: u.github_login, to: login });
+          }
+          return { id: u.id, handle: u.handle, role: u.role };
+        }
+      }
+      const named = (await tx.query<User & { github_id: string | null }>(`SELECT id, handle, role, github_id FROM users WHERE lower(github_login) = lower($1)`, [login])).rows[0];
+      if (named && (id === null || named.github_id === null)) {
+        if (id !== null) {
+          await tx.query(`UPDATE users SET github_id = $2 WHERE id = $1`, [named.id, id]);
+          await this.audit(tx, "github", "user.github_bind", `user:${named.handle}`, { github_login: login, github_id: id });
+        }
+        return { id: named.id, handle: named.handle, role: named.role };
+      }
+      if (named) {
+        // the login now belongs to someone else on GitHub: the old account keeps its id, not the login
+        await tx.query(`UPDATE users SET github_login = NULL WHERE id = $1`, [named.id]);
+        await this.audit(tx, "github", "user.github_login", `user:${named.handle}`, { github_id: Number(named.github_id), from: login, to: null, reason: "the login was taken by another GitHub account" });
+      }
+      const free = async (h: string) => (await tx.query(`SELECT 1 FROM users WHERE lower(handle) = lower($1)`, [h])).rows.length === 0;
+      let handle = login.replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 30) || "github-user";
+      for (let i = 2; !(await free(handle)); i++) handle = `${handle.replace(/-gh\d+$/, "")}-gh${i}`;
+      const r = await tx.query<User>(`INSERT INTO users (handle, role, github_login, github_id) VALUES ($1, 'participant', $2, $3) RETURNING id, handle, role`, [handle, login, id]);
+      await this.audit(tx, "github", "user.add", `user:${handle}`, { github_login: login, github_id: id });
       return r.rows[0];
     });
   }

@@ -8,8 +8,15 @@
 //   GET  /api/submissions/:id/files     the author, reviewers and admins: its files (path, bytes, sha256)
 //   GET  /api/submissions/:id/files/:p  one of them, as text/plain
 //   GET  /api/me                        the caller's account {handle, role}
+//   GET  /api/session                   {user: {handle, role}} when signed in, else {user: null} (always 200)
+//   POST /api/session/logout            ends the caller's sign-in session (its token stops working)
+//   POST /api/me/token/rotate           a new account token for the caller (shown once); the old one stops working
+//   DELETE /api/users/:handle/token     admins: revoke an account's token and every session of it
 //   GET  /api/review/queue              reviewers: submissions waiting, oldest first
-//   POST /api/submissions/:id/review    reviewers: {action: approve|reject|request-changes, reason}
+//   POST /api/submissions/:id/review    reviewers: {action: approve|reject|request-changes, reason}; approval
+//                                       once every seed is reproduced within tolerance, or by an admin
+//                                       with {override: true, reason} (audited, shown as not reproduced)
+//   POST /api/submissions/:id/withdraw  its author: takes an open submission back (audited)
 //   GET  /api/submissions/:id/audit     reviewers: the submission's audit trail
 //   POST /api/users                     admins: {handle, role, github_login?} -> the account and its
 //                                       token (shown once); with a GitHub login it can also sign in with GitHub
@@ -21,6 +28,8 @@
 //   GET  /api/admin/fleet               reviewers and admins: the workers and the queue's counts
 //   GET  /api/admin/contest             reviewers and admins: the contest's rules (contest_config.ts)
 //   PATCH /api/admin/contest            admins: change some of them (audited)
+// Credentials: a token as `Authorization: Bearer`, or the HttpOnly session cookie that "Sign in with
+// GitHub" sets (github_signin.ts).
 // Every JSON body is checked against its schema (request_schemas.ts) and every id in a path is a
 // UUID before a handler runs, so bad input is a 4xx with a stable code and never reaches SQL.
 // After a review the live leaderboard is rebuilt from the approved records.
@@ -28,9 +37,11 @@
 // records nothing new and answers 200 with `repeated: true`. While the database is unreachable,
 // requests fail with 503 and PGOLF_DB_UNAVAILABLE (Retry-After: 2).
 import type { Context } from "hono";
+import { deleteCookie, getCookie } from "hono/cookie";
 import { packRecordFiles } from "../artifact/pack.js";
 import { PgolfError } from "../core/error.js";
 import type { App, AppEnv } from "./app.js";
+import { SESSION_COOKIE } from "./github_signin.js";
 import type { Contest, Heartbeat, ResultInput, ReviewAction, Role, User } from "./contest.js";
 import { decodePath, json, readBody } from "./http_util.js";
 import { parseBody, uuidParam, type SchemaName } from "./request_schemas.js";
@@ -45,13 +56,33 @@ async function body<T>(c: Context<AppEnv>, schema: SchemaName, limit = MAX_JSON_
   return parseBody<T>((await readBody(c, limit)).toString("utf8"), schema);
 }
 
+/** An Origin header's host, or null when it is not a URL (a sandboxed frame sends "null"): never the site's own. */
+function originHost(origin: string): string | null {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return null;
+  }
+}
+
 export function mountContestApi(app: App, contest: Contest, onChange: () => Promise<void> = async () => {}): void {
-  /** The caller's account (401 without a valid token), held to `roles` when given (403). */
+  /**
+   * The caller's account (401 without a valid token or session cookie), held to `roles` when given
+   * (403). A request that changes something on the strength of the session cookie alone must come
+   * from this site's own pages: a browser's Origin header, when it sends one, must be this host.
+   */
   const signedIn = async (c: Context<AppEnv>, roles?: Role[]): Promise<User> => {
-    const user = await contest.authenticate(c.req.header("authorization"));
+    const bearer = c.req.header("authorization");
+    if (!bearer && c.req.method !== "GET" && c.req.method !== "HEAD") {
+      const origin = c.req.header("origin");
+      if (origin && originHost(origin) !== c.req.header("host")) throw new PgolfError("HTTP_FORBIDDEN", `a request from ${origin} may not act with this site's session`, { fix: "use the contest's own pages, or send a token" });
+    }
+    const user = await contest.authenticate(bearer, bearer ? undefined : getCookie(c, SESSION_COOKIE));
     if (roles) contest.requireRole(user, roles);
     return user;
   };
+  /** The token the request was authenticated with (Bearer, else the session cookie). */
+  const presented = (c: Context<AppEnv>) => /^Bearer (\S+)$/.exec(c.req.header("authorization") ?? "")?.[1] ?? getCookie(c, SESSION_COOKIE) ?? "";
   const submissionId = (c: Context<AppEnv>) => uuidParam(c.req.param("id") ?? "", "submission");
 
   app.post("/api/worker/lease", async (c) => {
@@ -107,9 +138,34 @@ export function mountContestApi(app: App, contest: Contest, onChange: () => Prom
     return json(c, 200, await contest.configure(user, await body<unknown>(c, "object")));
   });
 
+  // the page's "who is this": 200 either way, so a signed-out visitor's browser logs no error
+  app.get("/api/session", async (c) => {
+    try {
+      const user = await signedIn(c);
+      return json(c, 200, { user: { handle: user.handle, role: user.role } });
+    } catch (e) {
+      if (e instanceof PgolfError && e.code === "HTTP_UNAUTHORIZED") return json(c, 200, { user: null });
+      throw e;
+    }
+  });
   app.get("/api/me", async (c) => {
     const user = await signedIn(c);
     return json(c, 200, { handle: user.handle, role: user.role });
+  });
+  app.post("/api/session/logout", async (c) => {
+    const user = await signedIn(c);
+    if (!(await contest.endSession(user, presented(c)))) throw new PgolfError("HTTP_BAD_REQUEST", "this is an account token, not a sign-in session", { fix: "rotate an account token instead (POST /api/me/token/rotate)" });
+    deleteCookie(c, SESSION_COOKIE, { path: "/" });
+    return c.body(null, 204);
+  });
+  app.post("/api/me/token/rotate", async (c) => {
+    const user = await signedIn(c);
+    return json(c, 200, { handle: user.handle, token: await contest.rotateToken(user) });
+  });
+  app.delete("/api/users/:handle/token", async (c) => {
+    const admin = await signedIn(c, ["admin"]);
+    await contest.revokeToken(admin, c.req.param("handle"));
+    return c.body(null, 204);
   });
 
   app.get("/api/submissions", async (c) => json(c, 200, await contest.mine(await signedIn(c))));
@@ -149,11 +205,18 @@ export function mountContestApi(app: App, contest: Contest, onChange: () => Prom
     const pack = await contest.pack(id);
     return c.body(new Uint8Array(pack), 200, { "content-type": "application/octet-stream" });
   });
+  app.post("/api/submissions/:id/withdraw", async (c) => {
+    const user = await signedIn(c);
+    const id = submissionId(c);
+    const s = await contest.withdraw(user, id);
+    await onChange();
+    return json(c, 200, s);
+  });
   app.post("/api/submissions/:id/review", async (c) => {
     const user = await signedIn(c);
     const id = submissionId(c);
-    const b = await body<{ action: ReviewAction; reason?: string }>(c, "review");
-    const s = await contest.review(user, id, b.action, b.reason ?? "");
+    const b = await body<{ action: ReviewAction; reason?: string; override?: boolean }>(c, "review");
+    const s = await contest.review(user, id, b.action, b.reason ?? "", { override: b.override === true });
     await onChange();
     return json(c, 200, s);
   });

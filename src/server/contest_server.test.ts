@@ -44,7 +44,9 @@ test("upload, review queue, approval and the live leaderboard, surviving a resta
     const queue = (await api(base, "GET", "/api/review/queue", rita)).json as { id: string }[];
     assert.deepEqual(queue.map((q) => q.id), [sub.id]);
     assert.equal((await api(base, "POST", `/api/submissions/${sub.id}/review`, rita, { action: "reject" })).status, 400, "a rejection needs a reason");
-    const approved = await api(base, "POST", `/api/submissions/${sub.id}/review`, rita, { action: "approve", reason: "" });
+    // approval waits for the fleet's reproduction (none is queued for a plain record folder); an admin may override it with a reason
+    assert.equal((await api(base, "POST", `/api/submissions/${sub.id}/review`, rita, { action: "approve", reason: "" })).status, 409);
+    const approved = await api(base, "POST", `/api/submissions/${sub.id}/review`, admin, { action: "approve", reason: "the published baseline", override: true });
     assert.equal(approved.json.status, "approved");
 
     // the approved record is on the live leaderboard, with its page
@@ -54,7 +56,7 @@ test("upload, review queue, approval and the live leaderboard, surviving a resta
     assert.equal((await fetch(`${base}/records/${sub.id}.html`)).status, 200);
 
     const audit = (await api(base, "GET", `/api/submissions/${sub.id}/audit`, rita)).json as { actor: string; action: string }[];
-    assert.deepEqual(audit.map((a) => `${a.actor} ${a.action}`), ["alice submission.receive", "rita review.approve"]);
+    assert.deepEqual(audit.map((a) => `${a.actor} ${a.action}`), ["alice submission.receive", "admin review.approve-override"]);
   } finally {
     await s.close();
   }

@@ -72,7 +72,8 @@ function githubIntake(contest: Contest, db: Db, gh: { secret: string; token: str
   const client = new GitHubClient({ token: gh.token, baseUrl: gh.apiUrl });
   return webhookHandler({
     secret: gh.secret,
-    seenDelivery: async (id) => (await db.query(`INSERT INTO webhook_deliveries (delivery_id, event) VALUES ($1, 'pull_request') ON CONFLICT DO NOTHING`, [id])).affectedRows === 0,
+    // a conflict on the delivery id or on the body's sha256 (migration 6): seen before
+    seenDelivery: async (id, bodySha256) => (await db.query(`INSERT INTO webhook_deliveries (delivery_id, event, body_sha256) VALUES ($1, 'pull_request', $2) ON CONFLICT DO NOTHING`, [id, bodySha256])).affectedRows === 0,
     onPullRequest: async (ev) => {
       const r = await reviewPullRequest(client, ev, { workDir });
       if (!r.dir) return;
@@ -80,7 +81,7 @@ function githubIntake(contest: Contest, db: Db, gh: { secret: string; token: str
         const dup = await db.query(`SELECT 1 FROM submissions WHERE github_repo = $1 AND github_pr = $2 AND github_head_sha = $3`, [ev.repo, ev.number, ev.headSha]);
         if (dup.rows.length > 0) return;
         try {
-          await contest.submit(await contest.githubUser(ev.author), packRecordFolder(r.dir), { kind: "github", repo: ev.repo, pr: ev.number, headSha: ev.headSha });
+          await contest.submit(await contest.githubUser({ login: ev.author, id: ev.authorId }), packRecordFolder(r.dir), { kind: "github", repo: ev.repo, pr: ev.number, headSha: ev.headSha });
         } catch (e) {
           // the contest refuses a folder that passed the checks (its course rule, its text, the author's
           // limit): say so on the pull request; a server fault (a 5xx) is not the PR's, and is retried

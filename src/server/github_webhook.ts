@@ -4,7 +4,7 @@
 // limit, checks the signature in constant time, records the delivery id (a replay is answered but not
 // acted on), answers 202 at once and hands pull_request opened/synchronize/reopened events to
 // deps.onPullRequest in the background. Everything it needs comes in through `deps`: no database here.
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import { PgolfError } from "../core/error.js";
 
@@ -77,8 +77,9 @@ export interface PullRequestEvent {
   /** "owner/name" of the head repository (a fork), when given. */
   headRepo: string | null;
   baseRef: string | null;
-  /** GitHub login of the pull request's author. */
+  /** GitHub login of the pull request's author, and GitHub's numeric id of that account (null when the payload has none). */
   author: string;
+  authorId: number | null;
   title: string | null;
   htmlUrl: string | null;
 }
@@ -109,6 +110,7 @@ export function pullRequestEvent(d: Delivery): PullRequestEvent {
     headRepo: str(obj(obj(pr.head).repo).full_name),
     baseRef: str(obj(pr.base).ref),
     author,
+    authorId: Number.isSafeInteger(obj(pr.user).id) && obj(pr.user).id > 0 ? (obj(pr.user).id as number) : null,
     title: str(pr.title),
     htmlUrl: str(pr.html_url),
   };
@@ -116,8 +118,8 @@ export function pullRequestEvent(d: Delivery): PullRequestEvent {
 
 export interface WebhookDeps {
   secret: string;
-  /** Records the delivery id; resolves true when it was recorded before (a replay). Must be atomic (INSERT ... ON CONFLICT DO NOTHING). */
-  seenDelivery(deliveryId: string): Promise<boolean>;
+  /** Records the delivery by its id and its body's sha256; resolves true when either was recorded before (a replay). Must be atomic (INSERT ... ON CONFLICT DO NOTHING). */
+  seenDelivery(deliveryId: string, bodySha256: string): Promise<boolean>;
   /** Starts the intake of a pull request; runs after the 202 is sent. Should itself be idempotent per (repo, number, headSha). */
   onPullRequest(event: PullRequestEvent): Promise<void>;
   /** Errors of onPullRequest and of bad deliveries (default: console.error). */
@@ -209,7 +211,8 @@ export function webhookHandler(deps: WebhookDeps): WebhookHandler {
     }
     let seen: boolean;
     try {
-      seen = await deps.seenDelivery(delivery.deliveryId);
+      // a delivery is known by its id and by its signed body: a captured body sent again under a new id is the same delivery
+      seen = await deps.seenDelivery(delivery.deliveryId, createHash("sha256").update(raw).digest("hex"));
     } catch (e) {
       // Not recorded: GitHub shows the failure and the delivery can be redelivered.
       onError(e, { deliveryId: delivery.deliveryId, stage: "record" });

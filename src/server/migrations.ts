@@ -5,7 +5,7 @@
 import { PgolfError } from "../core/error.js";
 import { sha256 } from "../core/hash.js";
 import type { Db, Queryable } from "./db.js";
-import { SCHEMA_V1, SCHEMA_V3_FLEET, SCHEMA_V4_SESSIONS } from "./schema.js";
+import { SCHEMA_V1, SCHEMA_V3_FLEET, SCHEMA_V4_SESSIONS, SCHEMA_V5_APPEND_ONLY, SCHEMA_V6_IDENTITIES } from "./schema.js";
 
 export interface Migration {
   /** 1, 2, 3...: strictly increasing. */
@@ -28,6 +28,8 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   { version: 3, name: "worker fleet", statements: SCHEMA_V3_FLEET },
   { version: 4, name: "sign-in sessions", statements: SCHEMA_V4_SESSIONS },
+  { version: 5, name: "append-only results, reviews and submissions", statements: SCHEMA_V5_APPEND_ONLY },
+  { version: 6, name: "GitHub ids, webhook bodies, results per submission", statements: SCHEMA_V6_IDENTITIES },
 ];
 
 export interface MigrateResult {

@@ -123,6 +123,77 @@ for (const backend of [pglite, postgres]) {
       });
     });
 
+    describe("results, reviews and submissions are append-only", () => {
+      let ids: { userId: number; submissionId: string };
+      let reviewerId: number;
+      before(async () => {
+        await open();
+        await migrate(db);
+        ids = await db.transaction(async (tx) => seed(tx));
+        const r = await db.query<{ id: number }>("INSERT INTO users (handle, role, token_sha256) VALUES ('grace', 'reviewer', $1) RETURNING id", [SHA_B]);
+        reviewerId = r.rows[0].id;
+        await db.query(
+          `INSERT INTO results (submission_id, seed, artifact_sha256, val_loss, val_bpb, bytes_total, train_seconds, eval_seconds, worker)
+           VALUES ($1, 42, $2, 2.5, 1.2, 15000000, 590.5, 60, 'w1')`,
+          [ids.submissionId, SHA_A],
+        );
+        await db.query("INSERT INTO reviews (submission_id, reviewer_id, action, reason) VALUES ($1, $2, 'request-changes', 'add the log')", [ids.submissionId, reviewerId]);
+      });
+      after(close);
+
+      /** The statement is refused by the database (42501) with a message matching `message`. */
+      const refused = (sql: string, params: unknown[], message: RegExp) =>
+        assert.rejects(db.query(sql, params), (e: { code?: string; message: string }) => e.code === "42501" && message.test(e.message), sql);
+      const row = async (table: string) => (await db.query(`SELECT * FROM ${table}`)).rows;
+
+      test("a result is never changed or removed", async () => {
+        const before = await row("results");
+        await refused("UPDATE results SET val_bpb = 0.5 WHERE submission_id = $1", [ids.submissionId], /^results is append-only: UPDATE is not allowed/);
+        await refused("UPDATE results SET worker = worker", [], /results is append-only: UPDATE/);
+        await refused("DELETE FROM results WHERE submission_id = $1", [ids.submissionId], /results is append-only: DELETE is not allowed/);
+        await refused("TRUNCATE results", [], /results is append-only: TRUNCATE/);
+        assert.deepEqual(await row("results"), before);
+      });
+
+      test("a review is never changed or removed", async () => {
+        const before = await row("reviews");
+        await refused("UPDATE reviews SET action = 'approve', reason = ''", [], /^reviews is append-only: UPDATE is not allowed/);
+        await refused("DELETE FROM reviews WHERE reviewer_id = $1", [reviewerId], /^reviews is append-only: DELETE is not allowed/);
+        await refused("TRUNCATE reviews", [], /reviews is append-only: TRUNCATE/);
+        assert.deepEqual(await row("reviews"), before);
+      });
+
+      test("a submission keeps its author, pack, claim, findings and times, and is never removed", async () => {
+        const before = await row("submissions");
+        const id = [ids.submissionId];
+        await refused("UPDATE submissions SET author_id = $2 WHERE id = $1", [...id, reviewerId], /^submissions are append-only but for status: author_id may not change/);
+        await refused("UPDATE submissions SET record_blob = $2 WHERE id = $1", [...id, SHA_A], /: record_blob may not change/);
+        await refused("UPDATE submissions SET claimed = '{\"val_bpb\": 0.1}', findings = '[]' WHERE id = $1", id, /: claimed may not change/);
+        await refused("UPDATE submissions SET created_at = now() - interval '1 day', status = 'approved' WHERE id = $1", id, /: created_at may not change/);
+        await refused("UPDATE submissions SET source = 'github', github_repo = 'a/b', github_pr = 1, github_head_sha = $2 WHERE id = $1", [...id, "c".repeat(40)], /: github_head_sha, github_pr, github_repo, source may not change/);
+        await refused("UPDATE submissions SET id = gen_random_uuid() WHERE id = $1", id, /: id may not change/);
+        await refused("DELETE FROM submissions WHERE id = $1", id, /^submissions is append-only: DELETE is not allowed/);
+        await refused("TRUNCATE submissions, results, reviews", [], /is append-only: TRUNCATE/);
+        assert.deepEqual(await row("submissions"), before, "nothing changed, the status included");
+      });
+
+      test("its status changes, as reviews and verification change it", async () => {
+        const { rows } = await db.query<{ updated_at: Date }>("SELECT updated_at FROM submissions WHERE id = $1", [ids.submissionId]);
+        for (const status of ["checked", "queued", "verifying", "verified", "changes-requested", "approved"]) {
+          // the statement contest.ts runs
+          const r = await db.query("UPDATE submissions SET status = $2, updated_at = now() WHERE id = $1", [ids.submissionId, status]);
+          assert.equal(r.affectedRows, 1, status);
+        }
+        const after = await db.query<{ status: string; updated_at: Date }>("SELECT status, updated_at FROM submissions WHERE id = $1", [ids.submissionId]);
+        assert.equal(after.rows[0].status, "approved");
+        assert.ok(after.rows[0].updated_at.getTime() > rows[0].updated_at.getTime());
+        // setting a fixed column to the value it has is no change
+        assert.equal((await db.query("UPDATE submissions SET author_id = author_id, status = 'rejected' WHERE id = $1", [ids.submissionId])).affectedRows, 1);
+        // row locks are not updates
+        await db.transaction(async (tx) => void (await tx.query("SELECT 1 FROM submissions WHERE id = $1 FOR UPDATE", [ids.submissionId])));
+      });
+    });
+
     describe("queries and transactions", () => {
       before(async () => {
         await open();
@@ -206,12 +277,12 @@ for (const backend of [pglite, postgres]) {
         await rejectsWith(leaked!.query("SELECT 1"), "DB_TRANSACTION");
       });
 
-      test("UNIQUE (artifact_sha256, seed): a second result is a no-op with ON CONFLICT DO NOTHING", async () => {
+      test("UNIQUE (submission_id, seed): a second result of a seed is a no-op with ON CONFLICT DO NOTHING", async () => {
         const { rows } = await db.query<{ id: string }>("SELECT id FROM submissions LIMIT 1");
         const insert = () =>
           db.query(
             `INSERT INTO results (submission_id, seed, artifact_sha256, val_loss, val_bpb, bytes_total, train_seconds, eval_seconds, worker)
-             VALUES ($1, 42, $2, 2.5, 1.2, 15000000, 590.5, 60, 'w1') ON CONFLICT (artifact_sha256, seed) DO NOTHING RETURNING id`,
+             VALUES ($1, 42, $2, 2.5, 1.2, 15000000, 590.5, 60, 'w1') ON CONFLICT (submission_id, seed) DO NOTHING RETURNING id`,
             [rows[0].id, SHA_A],
           );
         const first = await insert();
@@ -249,10 +320,7 @@ for (const backend of [pglite, postgres]) {
           db.query("INSERT INTO reviews (submission_id, reviewer_id, action) VALUES ($1, $2, 'reject')", [s.id, s.author_id]),
           (e: { code?: string }) => e.code === "23514",
         );
-        const u = await db.query<{ updated_at: Date }>("UPDATE submissions SET status = 'checked', findings = $2 WHERE id = $1 RETURNING updated_at", [
-          s.id,
-          JSON.stringify([{ level: "ok" }]),
-        ]);
+        const u = await db.query<{ updated_at: Date }>("UPDATE submissions SET status = 'checked' WHERE id = $1 RETURNING updated_at", [s.id]);
         assert.ok(u.rows[0].updated_at.getTime() > s.updated_at.getTime());
       });
 

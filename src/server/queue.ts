@@ -86,6 +86,8 @@ export interface JobQueue {
   job(id: string): Promise<JobInfo | null>;
   /** Whether workerId holds an active job of this submission (what lets it download the pack). */
   holds(workerId: string, submissionId: string): Promise<boolean>;
+  /** Cancels the jobs of a submission that no worker has started (a withdrawn submission); returns how many. */
+  cancelSubmission(submissionId: string): Promise<number>;
   stats(): Promise<QueueStats>;
   /** Runs maintenance now: expired active jobs go to retry/failed; old ended jobs are archived. */
   maintain(): Promise<void>;
@@ -220,6 +222,11 @@ export async function openQueue(db: Db, opts: QueueOptions = {}): Promise<JobQue
     async holds(workerId, submissionId) {
       const r = await db.query(`SELECT 1 FROM ${q("job")} WHERE name = $1 AND state = 'active' AND data->>'submissionId' = $2 AND output->>'worker' = $3 LIMIT 1`, [VERIFY_QUEUE, submissionId, workerId]);
       return r.rows.length > 0;
+    },
+
+    async cancelSubmission(submissionId) {
+      const r = await db.query(`UPDATE ${q("job")} SET state = 'cancelled', completed_on = now() WHERE name = $1 AND data->>'submissionId' = $2 AND state IN ('created', 'retry')`, [VERIFY_QUEUE, submissionId]);
+      return r.affectedRows;
     },
 
     async stats() {

@@ -15,7 +15,7 @@ export const SCHEMAS = {
     type: "object",
     additionalProperties: false,
     required: ["action"],
-    properties: { action: { enum: ["approve", "reject", "request-changes"] }, reason: { type: "string", maxLength: 4000 } },
+    properties: { action: { enum: ["approve", "reject", "request-changes"] }, reason: { type: "string", maxLength: 4000 }, override: { type: "boolean" } },
   },
   user: {
     type: "object",

@@ -22,7 +22,10 @@ export const SUBMISSION_SOURCES = ["upload", "github"] as const;
 export type SubmissionSource = (typeof SUBMISSION_SOURCES)[number];
 
 /** received -> checked -> queued -> verifying -> verified -> approved; rejected / changes-requested on the way. */
-export const SUBMISSION_STATUSES = ["received", "checked", "queued", "verifying", "verified", "rejected", "changes-requested", "approved"] as const;
+/** The statuses version 1 of the schema allows (frozen: the migration's text, and so its checksum, must not change). */
+const V1_SUBMISSION_STATUSES = ["received", "checked", "queued", "verifying", "verified", "rejected", "changes-requested", "approved"] as const;
+/** Version 6 adds "withdrawn": the author took an open submission back. */
+export const SUBMISSION_STATUSES = [...V1_SUBMISSION_STATUSES, "withdrawn"] as const;
 export type SubmissionStatus = (typeof SUBMISSION_STATUSES)[number];
 
 /** Statuses that count against a contest's per-author open-submission limit. */
@@ -48,6 +51,8 @@ export interface UserRow {
   /** sha256 hex of the user's API token; null for users without one. */
   token_sha256: string | null;
   github_login: string | null;
+  /** GitHub's numeric user id, once the account has signed in with GitHub (version 6). */
+  github_id: number | null;
   created_at: Date;
 }
 
@@ -146,7 +151,7 @@ export const SCHEMA_V1: readonly string[] = [
     github_repo text,
     github_pr integer CHECK (github_pr > 0),
     github_head_sha text CHECK (github_head_sha ~ '^[0-9a-f]{40}$'),
-    status text NOT NULL DEFAULT 'received' CHECK (status IN (${list(SUBMISSION_STATUSES)})),
+    status text NOT NULL DEFAULT 'received' CHECK (status IN (${list(V1_SUBMISSION_STATUSES)})),
     record_blob text NOT NULL CHECK (record_blob ~ ${HEX64}),
     claimed jsonb NOT NULL DEFAULT '{}'::jsonb,
     findings jsonb NOT NULL DEFAULT '[]'::jsonb,
@@ -289,4 +294,71 @@ export const SCHEMA_V4_SESSIONS: readonly string[] = [
     state_sha256 text PRIMARY KEY CHECK (state_sha256 ~ ${HEX64}),
     created_at timestamptz NOT NULL DEFAULT now()
   )`,
+];
+
+/**
+ * Migration 5: results, reviews and submissions are append-only, as audit_log is. A result and a
+ * review are never changed or removed. A submission is never removed, and after intake only its
+ * status (review decisions and verification, contest.ts) and updated_at (set by a trigger on every
+ * change) change: its author, pack, claim, findings, source, GitHub fields and created_at stay as
+ * received, and so does any column added later, since the check compares whole rows. A refusal
+ * raises insufficient_privilege (SQLSTATE 42501) naming the table and what was refused. To let
+ * another column change, a later migration replaces pgolf_submissions_update_check (this SQL is
+ * applied and checksummed: it is never edited).
+ */
+export const SCHEMA_V5_APPEND_ONLY: readonly string[] = [
+  `CREATE FUNCTION pgolf_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    RAISE EXCEPTION '% is append-only: % is not allowed', TG_TABLE_NAME, TG_OP
+      USING ERRCODE = 'insufficient_privilege';
+  END
+  $$`,
+  `CREATE TRIGGER results_append_only BEFORE UPDATE OR DELETE ON results
+    FOR EACH ROW EXECUTE FUNCTION pgolf_append_only()`,
+  `CREATE TRIGGER results_no_truncate BEFORE TRUNCATE ON results
+    FOR EACH STATEMENT EXECUTE FUNCTION pgolf_append_only()`,
+  `CREATE TRIGGER reviews_append_only BEFORE UPDATE OR DELETE ON reviews
+    FOR EACH ROW EXECUTE FUNCTION pgolf_append_only()`,
+  `CREATE TRIGGER reviews_no_truncate BEFORE TRUNCATE ON reviews
+    FOR EACH STATEMENT EXECUTE FUNCTION pgolf_append_only()`,
+  `CREATE TRIGGER submissions_no_delete BEFORE DELETE ON submissions
+    FOR EACH ROW EXECUTE FUNCTION pgolf_append_only()`,
+  `CREATE TRIGGER submissions_no_truncate BEFORE TRUNCATE ON submissions
+    FOR EACH STATEMENT EXECUTE FUNCTION pgolf_append_only()`,
+  `CREATE FUNCTION pgolf_submissions_update_check() RETURNS trigger LANGUAGE plpgsql AS $$
+  DECLARE
+    changed text;
+  BEGIN
+    SELECT string_agg(n.key, ', ' ORDER BY n.key) INTO changed
+      FROM jsonb_each(to_jsonb(NEW)) AS n
+      WHERE n.key NOT IN ('status', 'updated_at')
+        AND n.value IS DISTINCT FROM to_jsonb(OLD) -> n.key;
+    IF changed IS NOT NULL THEN
+      RAISE EXCEPTION 'submissions are append-only but for status: % may not change', changed
+        USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN NEW;
+  END
+  $$`,
+  `CREATE TRIGGER submissions_append_only BEFORE UPDATE ON submissions
+    FOR EACH ROW EXECUTE FUNCTION pgolf_submissions_update_check()`,
+];
+
+/**
+ * Version 6, identities: a GitHub account is known by GitHub's numeric user id, which never changes
+ * (a login can be renamed and then taken by someone else); a webhook delivery by the sha256 of its
+ * signed body as well as its id (a captured body replayed under a new delivery id is the same
+ * delivery); a result by its submission and seed, so a re-submission of the same deterministic
+ * entry gets its own reproduction instead of waiting for one that was recorded for another; and a
+ * submission may be "withdrawn" by its author.
+ */
+export const SCHEMA_V6_IDENTITIES: readonly string[] = [
+  `ALTER TABLE submissions DROP CONSTRAINT submissions_status_check`,
+  `ALTER TABLE submissions ADD CONSTRAINT submissions_status_check CHECK (status IN (${list([...V1_SUBMISSION_STATUSES, "withdrawn"])}))`,
+  `ALTER TABLE results DROP CONSTRAINT results_artifact_sha256_seed_key`,
+  `CREATE UNIQUE INDEX results_submission_seed_key ON results (submission_id, seed)`,
+  `ALTER TABLE users ADD COLUMN github_id bigint CHECK (github_id > 0)`,
+  `CREATE UNIQUE INDEX users_github_id_key ON users (github_id) WHERE github_id IS NOT NULL`,
+  `ALTER TABLE webhook_deliveries ADD COLUMN body_sha256 text CHECK (body_sha256 ~ ${HEX64})`,
+  `CREATE UNIQUE INDEX webhook_deliveries_body_key ON webhook_deliveries (body_sha256) WHERE body_sha256 IS NOT NULL`,
 ];

@@ -15,6 +15,7 @@ import { FIXTURES, tempDir } from "../../test/support/fixtures.js";
 import { api, declarePrivateValidation, listen } from "../../test/support/contest_api.js";
 import { fastRecord } from "../../test/support/fast_record.js";
 import { startContestServer } from "./contest_server.js";
+import { CookieJar } from "../../test/support/cookie_jar.js";
 import { GitHubServer } from "../../test/support/github_server.js";
 import { isolationSupport } from "./isolation.js";
 import { UI_JS } from "./ui_assets.js";
@@ -232,29 +233,36 @@ test("Sign in with GitHub: a reviewer made with a GitHub login signs in through 
     await page.goto(`${base}/review`);
     await waitText(page, "#queue tbody", /Nothing is waiting for review/);
     const audit = await s.contest!.auditTrail("user:rita");
-    assert.deepEqual(audit.map((a) => a.action), ["user.add", "session.start"]);
+    assert.deepEqual(audit.map((a) => a.action), ["user.add", "user.github_bind", "session.start"], "the first sign-in binds the account to the GitHub id");
 
-    // the callback GitHub sent is good once: replaying it (same state) fails, as does a made-up state
+    // the callback GitHub sent is good once, and only in the browser that started it: replaying it
+    // fails, as does a made-up state, and so does the same URL opened in another browser
     const callback = gh.requests.filter((r) => r.url.startsWith("/login/oauth/authorize")).length;
     assert.equal(callback, 1);
-    const start = await fetch(`${base}/auth/github`, { redirect: "manual" });
-    const authorize = new URL(start.headers.get("location")!);
-    const back = await fetch(authorize, { redirect: "manual" });
+    const jar = new CookieJar();
+    const start = await jar.get(`${base}/auth/github`);
+    assert.match(start.headers.getSetCookie().join("\n"), /pgolf_oauth_state=[0-9a-f]{48}; .*HttpOnly/i, "the state is bound to the browser by an HttpOnly cookie");
+    const back = await jar.get(start.headers.get("location")!);
     const callbackUrl = back.headers.get("location")!;
-    const first = await fetch(callbackUrl, { redirect: "manual" });
-    assert.match(first.headers.get("location")!, /^\/signin#token=pg_[0-9a-f]{48}$/);
-    const again = await fetch(callbackUrl, { redirect: "manual" });
+    const elsewhere = await new CookieJar().get(callbackUrl);
+    assert.match(decodeURIComponent(elsewhere.headers.get("location")!), /not started in this browser/);
+    const first = await jar.get(callbackUrl);
+    assert.equal(first.headers.get("location"), "/signin#signed-in", "no token in the address");
+    assert.match(first.headers.getSetCookie().join("\n"), /pgolf_session=pg_[0-9a-f]{48}; .*HttpOnly/i);
+    const again = await jar.get(callbackUrl);
     assert.match(again.headers.get("location")!, /^\/signin#error=/);
-    const forged = await fetch(`${base}/auth/github/callback?code=abc&state=${"0".repeat(48)}`, { redirect: "manual" });
-    assert.match(decodeURIComponent(forged.headers.get("location")!), /expired or was already used/);
+    const forged = await jar.get(`${base}/auth/github/callback?code=abc&state=${"0".repeat(48)}`);
+    assert.match(decodeURIComponent(forged.headers.get("location")!), /not started in this browser/);
 
-    // someone new on GitHub becomes a participant; the session token works on the API
+    // someone new on GitHub becomes a participant; the session cookie works on the API, and signing out ends it
     gh.signIn("newcomer");
-    const st = new URL((await fetch(`${base}/auth/github`, { redirect: "manual" })).headers.get("location")!);
-    const cb = (await fetch(st, { redirect: "manual" })).headers.get("location")!;
-    const token = /token=(pg_[0-9a-f]+)/.exec((await fetch(cb, { redirect: "manual" })).headers.get("location")!)![1];
-    assert.deepEqual((await api(base, "GET", "/api/me", token)).json, { handle: "newcomer", role: "participant" });
-    assert.equal((await api(base, "GET", "/api/review/queue", token)).status, 403);
+    const nj = new CookieJar();
+    await nj.get((await nj.get((await nj.get(`${base}/auth/github`)).headers.get("location")!)).headers.get("location")!);
+    const me = await fetch(`${base}/api/me`, { headers: nj.header() });
+    assert.deepEqual(await me.json(), { handle: "newcomer", role: "participant" });
+    assert.equal((await fetch(`${base}/api/review/queue`, { headers: nj.header() })).status, 403);
+    assert.equal((await fetch(`${base}/api/session/logout`, { method: "POST", headers: nj.header() })).status, 204);
+    assert.equal((await fetch(`${base}/api/me`, { headers: nj.header() })).status, 401, "signed out means the session is gone");
   } finally {
     await browser.close();
     await s.close();

@@ -93,19 +93,25 @@ export const UI_JS = `"use strict";
     cell.className = v && v.runs.length > 0 ? "repro" : "repro none";
   }
 
+  // signed in by a pasted token (kept in localStorage) or by GitHub (an HttpOnly session cookie the
+  // page never sees; the API takes it): ask the server who this is
   function who() {
     var w = $("#who");
-    if (!token()) { w.textContent = "not signed in"; return Promise.resolve(null); }
-    return api("GET", "/api/me").then(function (me) { w.textContent = "signed in as " + me.handle + " (" + me.role + ")"; return me; }, function (e) { w.textContent = e.message; return null; });
+    return api("GET", "/api/session").then(function (s) {
+      var me = s && s.user;
+      w.textContent = me ? "signed in as " + me.handle + " (" + me.role + ")" : "not signed in";
+      return me || null;
+    }, function () { w.textContent = "not signed in"; return null; });
   }
 
   // ---- sign in ----
   function signin() {
-    // back from GitHub: the session token (or why it failed) is in the fragment, never sent to a server
+    // back from GitHub: the session is an HttpOnly cookie; the fragment only says how it went (a
+    // token in the address is never taken: a link must not sign a browser in as someone else)
     var hash = new URLSearchParams(location.hash.slice(1));
     history.replaceState(null, "", location.pathname);
-    if (hash.get("token")) {
-      localStorage.setItem(TOKEN_KEY, hash.get("token"));
+    if (hash.has("signed-in")) {
+      localStorage.removeItem(TOKEN_KEY);
       who().then(function (me) { if (me) say("Signed in with GitHub as " + me.handle + " (" + me.role + ").", "ok"); });
     } else if (hash.get("error")) say("GitHub sign-in failed: " + hash.get("error"), "error");
     $("#signin").addEventListener("submit", function (ev) {
@@ -117,7 +123,12 @@ export const UI_JS = `"use strict";
         else { localStorage.removeItem(TOKEN_KEY); say("That token is not valid.", "error"); who(); }
       });
     });
-    $("#signout").addEventListener("click", function () { localStorage.removeItem(TOKEN_KEY); who(); say("Signed out."); });
+    $("#signout").addEventListener("click", function () {
+      var had = token();
+      localStorage.removeItem(TOKEN_KEY);
+      // a GitHub session ends on the server (its cookie goes too); a pasted token is only forgotten here
+      (had ? Promise.resolve() : api("POST", "/api/session/logout").catch(function () {})).then(function () { who(); say("Signed out."); });
+    });
   }
 
   // ---- submit ----
@@ -140,7 +151,6 @@ export const UI_JS = `"use strict";
   }
 
   function loadMine() {
-    if (!token()) return;
     api("GET", "/api/submissions").then(function (subs) {
       var body = $("#mine tbody");
       body.textContent = "";
@@ -200,7 +210,7 @@ export const UI_JS = `"use strict";
       list.forEach(function (f) {
         var open = el("button", { type: "button", class: "file", "data-path": f.path, text: f.path });
         open.addEventListener("click", function () {
-          var headers = { authorization: "Bearer " + token() };
+          var headers = token() ? { authorization: "Bearer " + token() } : {};
           fetch("/api/submissions/" + s.id + "/files/" + f.path.split("/").map(encodeURIComponent).join("/"), { headers: headers })
             .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.text(); })
             .then(function (text) {
@@ -298,13 +308,14 @@ export const UI_JS = `"use strict";
   }
 
   document.addEventListener("DOMContentLoaded", function () {
-    who();
     var page = document.body.getAttribute("data-page");
-    if (page === "signin") signin();
-    else if (!token()) say("Sign in first (Sign in, above), with the token the organizers gave you.", "error");
-    else if (page === "submit") submit();
-    else if (page === "review") loadQueue();
-    else if (page === "admin") admin();
+    if (page === "signin") { who(); signin(); return; }
+    who().then(function (me) {
+      if (!me) say("Sign in first (Sign in, above): with the token the organizers gave you, or with GitHub.", "error");
+      else if (page === "submit") submit();
+      else if (page === "review") loadQueue();
+      else if (page === "admin") admin();
+    });
   });
 })();
 `;
