@@ -938,4 +938,16 @@ describe("pgolf serve under attack (issue 13)", () => {
     }
     assert.deepEqual(allowed, []);
   });
+
+  // last: it shuts this test's address out of the webhook for a minute
+  test("9h. an address that keeps forging webhook signatures is shut out; signed deliveries are never counted", { timeout: 60_000 }, async () => {
+    const url = `${base}/webhooks/github`;
+    const signed = [];
+    for (let i = 0; i < 40; i++) signed.push((await sendWebhook(url, { secret: WEBHOOK_SECRET, event: "ping", payload: { zen: "Keep it logically awesome." } })).status);
+    assert.deepEqual([...new Set(signed)], [204], "GitHub's own deliveries are all taken, however many");
+    const forged = [];
+    for (let i = 0; i < 40; i++) forged.push((await sendWebhook(url, { secret: "guessed", event: "pull_request", payload: { action: "opened" } })).status);
+    assert.deepEqual(forged.slice(0, 30), Array(30).fill(401));
+    assert.deepEqual([...new Set(forged.slice(30))], [429], `past 30 refusals a minute the forger is refused before its body is read: ${forged.join(" ")}`);
+  });
 });

@@ -20,6 +20,7 @@ import { mountContestApi } from "./contest_routes.js";
 import { CourseBounds } from "./course_rule.js";
 import { GitHubClient } from "./github_client.js";
 import { webhookHandler, type WebhookHandler } from "./github_webhook.js";
+import { rateLimit } from "./rate_limit.js";
 import { errorFindings, formatReport, reviewPullRequest, STATUS_CONTEXT } from "./record_intake.js";
 import type { Db } from "./db.js";
 import { openDb } from "./open_db.js";
@@ -29,6 +30,9 @@ import { SiteCache } from "./site_cache.js";
 import { sweepServerTemps } from "./stale_temps.js";
 import { mountUi } from "./ui_pages.js";
 import { mountGitHubSignIn, type GitHubSignInOptions } from "./github_signin.js";
+
+/** Refused webhook deliveries (bad signature or payload) one address may send a minute before it gets 429. */
+const WEBHOOK_REFUSALS_PER_MINUTE = 30;
 
 export interface ContestServerOptions {
   /** A records root to show (original or pgolf record folders). */
@@ -166,7 +170,9 @@ export async function startContestServer(o: ContestServerOptions): Promise<Conte
         if (o.githubSignIn) mountGitHubSignIn(app, c, o.githubSignIn);
       }
       // the webhook handler reads and answers the node request itself (github_webhook.ts)
-      if (hook) app.all("/webhooks/github", async (ctx) => (await hook(ctx.env.incoming, ctx.env.outgoing), RESPONSE_ALREADY_SENT));
+      // an address whose deliveries keep failing their signature is refused before its body is read
+      const forgers = rateLimit({ perMinute: WEBHOOK_REFUSALS_PER_MINUTE, what: "refused webhook deliveries", counts: (status) => status === 400 || status === 401 });
+      if (hook) app.all("/webhooks/github", forgers, async (ctx) => (await hook(ctx.env.incoming, ctx.env.outgoing), RESPONSE_ALREADY_SENT));
     },
   });
   const timer = setInterval(() => void refresh().catch(() => undefined), 2000);
