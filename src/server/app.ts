@@ -42,6 +42,16 @@ export function createApp(o: AppOptions): { app: App; server: http.Server } {
     c.set("requestId", id);
     await next();
     c.res.headers.set("x-request-id", id);
+    // A body the handler did not read (an upload refused before its body: busy, over a limit, not
+    // signed in) is never read: the answer says the connection closes, and it closes once the answer is
+    // sent. (@hono/node-server would otherwise read and discard up to 64 MiB of it on the event loop,
+    // per request: under a flood of refused 64 MiB uploads that reading held the loop for seconds;
+    // bench/serve_load.ts.)
+    const { incoming, outgoing } = c.env;
+    if (incoming && !incoming.complete && !outgoing.headersSent) {
+      c.res.headers.set("connection", "close");
+      outgoing.once("finish", () => incoming.socket?.destroy());
+    }
   });
   app.onError((e, c) => errorResponse(c, e));
   app.notFound((c) => errorResponse(c, new PgolfError("HTTP_NOT_FOUND", `no ${c.req.method} route at ${c.req.path}`, { fix: "start from /" })));
@@ -50,7 +60,7 @@ export function createApp(o: AppOptions): { app: App; server: http.Server } {
   // the API's leaderboard is the site's leaderboard.json, served from the same build
   app.get("/api/leaderboard", (c) => serveSite(o.site, c, "/leaderboard.json"));
   app.get("*", (c) => serveSite(o.site, c, new URL(c.req.url).pathname));
-  const server = http.createServer(getRequestListener(app.fetch, { overrideGlobalObjects: false }));
+  const server = http.createServer(getRequestListener(app.fetch, { overrideGlobalObjects: false, autoCleanupIncoming: false }));
   // slow or idle clients must not hold sockets forever
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;

@@ -21,6 +21,7 @@ import { spawn } from "node:child_process";
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import * as fs from "node:fs";
 import * as http from "node:http";
+import * as net from "node:net";
 import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -532,6 +533,44 @@ describe("pgolf serve under attack (issue 13)", () => {
     assert.deepEqual(blobFiles(), before, "a refused pack was stored");
   });
 
+  test("1b. the board is rebuilt from the database: an approved record's exported tree is never walked again, however large it grows", { timeout: 120_000 }, async () => {
+    await settleQueue();
+    const wanda = await account("wanda");
+    const id = await submitted(wanda, recordPack({ name: "Wide record", seeds: [1] }));
+    await settleQueue();
+    assert.equal((await call(base, "POST", `/api/submissions/${id}/review`, reviewer, { action: "approve" })).status, 200);
+    await s.refresh();
+    const exported = (fs.readdirSync(path.join(DATA, "records"), { recursive: true }) as string[]).find((p) => path.basename(p) === id);
+    assert.ok(exported, "the approved record was unpacked for its pages");
+    // the exported tree grows to 100,000 files (what a record of that many files would be)
+    const junk = path.join(DATA, "records", exported, "junk");
+    fs.mkdirSync(junk);
+    // written without holding this process's event loop, which must see the server close idle connections
+    for (let i = 0; i < 100_000; i += 1000) await Promise.all(Array.from({ length: 1000 }, (_, k) => fs.promises.writeFile(path.join(junk, `${i + k}.txt`), "")));
+    try {
+      const times: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const t = performance.now();
+        const rebuilt = await s.refresh();
+        times.push(performance.now() - t);
+        assert.equal(rebuilt, false, "nothing the board shows changed");
+      }
+      times.sort((a, b) => a - b);
+      console.log(`attacks: board refresh with a 100,000-file exported tree: median ${times[2].toFixed(1)} ms, slowest ${times[4].toFixed(1)} ms`);
+      // walking 100,000 files takes hundreds of ms; one database query takes a few
+      assert.ok(times[2] < 50, `a refresh took ${times[2].toFixed(0)} ms: it walked the exported tree`);
+      // and a change in the database still shows: a new approval is on the board after one refresh
+      const id2 = await submitted(wanda, recordPack({ name: "Second record", seeds: [1] }));
+      await settleQueue();
+      assert.equal((await call(base, "POST", `/api/submissions/${id2}/review`, reviewer, { action: "approve" })).status, 200);
+      await s.refresh();
+      const board = (await call(base, "GET", "/api/leaderboard", null)).json as { tracks: { records: { id: string; folder: string }[] }[] };
+      assert.ok(board.tracks.some((t) => t.records.some((r) => r.id === id2 || r.folder.includes(id2))), "the new approval is on the board");
+    } finally {
+      fs.rmSync(junk, { recursive: true, force: true });
+    }
+  });
+
   // ---------- 3. verification that ends ----------
 
   test("3a. a re-submission of the same deterministic entry gets its own reproduction and is verified", { timeout: 60_000 }, async () => {
@@ -717,11 +756,14 @@ describe("pgolf serve under attack (issue 13)", () => {
     const sent = await sendWebhook(`${base}/webhooks/github`, { secret: WEBHOOK_SECRET, event: "pull_request", payload });
     assert.equal(sent.status, 202);
     await until(() => gh.statuses.some((x) => x.sha === pr.headSha && x.body.state !== "pending"), "a final commit status");
-    await sleep(1500); // the intake goes on after the status (the submission itself)
-    const queue = (await call(base, "GET", "/api/review/queue", reviewer)).json as { author: string }[];
-    const taken = queue.some((q) => q.author === "octo-nul");
-    const last = gh.statuses.filter((x) => x.sha === pr.headSha).at(-1)!.body as { state: string; description: string };
-    assert.ok(taken || last.state !== "success", `the pull request was told "${last.state}: ${last.description}", but no submission was recorded`);
+    // the intake goes on after the status (the submission itself): either it is recorded, or the pull request is told it failed
+    const last = () => gh.statuses.filter((x) => x.sha === pr.headSha).at(-1)!.body as { state: string; description: string };
+    const taken = async () => ((await call(base, "GET", "/api/review/queue", reviewer)).json as { author: string }[]).some((q) => q.author === "octo-nul");
+    try {
+      await until(async () => (await taken()) || last().state !== "success", "a submission, or a status that is not success", 20_000);
+    } catch {
+      assert.fail(`the pull request was told "${last().state}: ${last().description}", but no submission was recorded`);
+    }
   });
 
   test("8c. every 5xx is logged with a request id the client is given", { timeout: 30_000 }, async () => {
@@ -937,6 +979,47 @@ describe("pgolf serve under attack (issue 13)", () => {
       }
     }
     assert.deepEqual(allowed, []);
+  });
+
+  test("9i. a crowd of uploads trickling their bodies cannot hold memory or the intake: past the admission limits they are refused before their bodies are read, and the slots come back when they hang up", { timeout: 60_000 }, async () => {
+    const crowd = await Promise.all(Array.from({ length: 12 }, (_, i) => account(`trickle-${i}`)));
+    const { port } = new URL(base);
+    // each account opens 3 uploads that declare 64 MiB and send 1 KiB: 36 bodies of 64 MiB would be 2.3 GiB held
+    const sockets: { socket: net.Socket; answer: Promise<number> }[] = [];
+    for (const token of crowd) {
+      for (let k = 0; k < 3; k++) {
+        const socket = net.connect(Number(port), "127.0.0.1");
+        const answer = new Promise<number>((resolve) => {
+          let head = "";
+          socket.on("data", (d: Buffer) => {
+            head += d.toString("latin1");
+            const m = /^HTTP\/1\.1 (\d{3})/.exec(head);
+            if (m) resolve(Number(m[1]));
+          });
+          socket.on("error", () => resolve(0));
+          socket.on("close", () => resolve(0));
+        });
+        socket.write(`POST /api/submissions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/octet-stream\r\nContent-Length: ${64 * 1024 * 1024}\r\n\r\n`);
+        socket.write(randomBytes(1024));
+        sockets.push({ socket, answer });
+      }
+    }
+    // the ones refused are answered at once, while the rest are still trickling
+    const answered = await Promise.all(sockets.map((x) => Promise.race([x.answer, sleep(3000).then(() => -1)])));
+    const health = performance.now();
+    const h = await fetch(`${base}/healthz`);
+    const healthMs = performance.now() - health;
+    const refused = answered.filter((a) => a === 503).length;
+    const held = answered.filter((a) => a === -1).length;
+    console.log(`attacks: 36 uploads trickling 64 MiB bodies from 12 accounts: ${refused} refused at once (503), ${held} admitted; /healthz ${h.status} in ${healthMs.toFixed(1)} ms`);
+    assert.equal(h.status, 200);
+    // per account 2 at most (12 refused), and 18 in all (6 more)
+    assert.equal(held, 18, `admitted: ${answered.join(" ")}`);
+    assert.equal(refused, 18, `refused: ${answered.join(" ")}`);
+    // hanging up frees the slots: an honest upload is taken again
+    for (const x of sockets) x.socket.destroy();
+    const honest = await account("after-the-crowd");
+    await until(async () => (await upload(honest, recordPack({ name: "After the crowd" }))).status === 201, "an upload taken after the crowd hung up", 10_000);
   });
 
   // last: it shuts this test's address out of the webhook for a minute

@@ -92,6 +92,14 @@ export interface FleetView {
   queue: QueueStats | null;
 }
 
+/** An approved submission as the board shows it: the account that submitted it and the contest's track. */
+export interface ApprovedSubmission {
+  id: string;
+  record_blob: string;
+  author: string;
+  track: string;
+}
+
 /** pg_advisory_xact_lock(INTAKE_LOCK, author id): one intake at a time per author ("pgos"). */
 const INTAKE_LOCK = 0x70676f73;
 
@@ -216,15 +224,22 @@ export class Contest {
    * Idempotent per (author, pack): while the author has a submission of exactly these bytes that
    * was not rejected, submitting them again returns it (`repeated: true`) and records nothing, so a
    * client may retry an upload whose answer it never got (server restarted, connection dropped).
+   * `digest` is the pack's sha256 when the caller hashed it already (as it arrived: http_util.ts);
+   * `handOver` gives the pack's memory to the intake's thread (no copy; the caller's buffer is
+   * detached afterwards).
    */
-  async submit(user: User, pack: Buffer, source: { kind: "upload" } | { kind: "github"; repo: string; pr: number; headSha: string } = { kind: "upload" }): Promise<SubmissionView> {
-    const earlier = await this.sameUpload(this.db, user, sha256(pack));
+  async submit(user: User, pack: Buffer, source: { kind: "upload" } | { kind: "github"; repo: string; pr: number; headSha: string } = { kind: "upload" }, o: { digest?: string; handOver?: boolean } = {}): Promise<SubmissionView> {
+    const digest = o.digest ?? sha256(pack);
+    const earlier = await this.sameUpload(this.db, user, digest);
     if (earlier) return earlier;
     const contest = (await this.db.query<{ track: string; max_open_submissions_per_author: number }>(`SELECT track, max_open_submissions_per_author FROM contests WHERE id = $1`, [this.contestId])).rows[0];
     // the author's limit first, before anything of the upload is read or stored (again in the transaction)
     await this.checkOpenLimit(this.db, user, contest.max_open_submissions_per_author);
     // unpacked, read and checked in a worker thread, a bounded few at a time (intake.ts)
-    const { record, checked, course } = await inspectPack(pack, contest.track);
+    // the pack's memory moves to the worker thread and back: `pack` below is what came back
+    const inspected = await inspectPack(pack, contest.track, o.handOver ?? false);
+    const { record, checked, course } = inspected;
+    pack = inspected.pack;
     const settings = await this.settings();
     // ranked tracks only on courses an entry cannot carry, unless the server alone holds the split (course_rule.ts)
     const courseRule = await checkCourseRule({ track: lookupTrack(contest.track), course, privateCourses: settings.private_validation_courses, bounds: this.courses });
@@ -241,7 +256,7 @@ export class Contest {
     return await this.db.transaction(async (tx) => {
       // one intake at a time per author: the retry check and the limit see every earlier upload
       await tx.query(`SELECT pg_advisory_xact_lock($1::int, $2::int)`, [INTAKE_LOCK, user.id]);
-      const again = await this.sameUpload(tx, user, sha256(pack));
+      const again = await this.sameUpload(tx, user, digest);
       if (again) return again;
       await this.checkOpenLimit(tx, user, contest.max_open_submissions_per_author);
       // stored only now that it is accepted: a refused upload leaves no blob (an INSERT that fails
@@ -566,27 +581,50 @@ export class Contest {
   }
 
   /**
-   * The approved submissions' record folders, unpacked (once each) under root as
-   * track_<track>/<submission id>/: what the live leaderboard is built from.
+   * The approved submissions, oldest first, with who submitted them and on what track: the board's
+   * identity comes from the contest (the account, the contest's track), never from the uploaded
+   * submission.json, whose name and author are only the author's claim.
    */
-  async exportApproved(root: string): Promise<string[]> {
-    const r = await this.db.query<{ id: string; record_blob: string; track: string }>(
-      `SELECT s.id, s.record_blob, c.track FROM submissions s JOIN contests c ON c.id = s.contest_id WHERE s.contest_id = $1 AND s.status = 'approved' ORDER BY s.created_at`,
+  async approved(): Promise<ApprovedSubmission[]> {
+    const r = await this.db.query<ApprovedSubmission>(
+      `SELECT s.id, s.record_blob, u.handle AS author, c.track FROM submissions s JOIN users u ON u.id = s.author_id JOIN contests c ON c.id = s.contest_id
+       WHERE s.contest_id = $1 AND s.status = 'approved' ORDER BY s.created_at, s.id`,
       [this.contestId],
     );
-    const dirs: string[] = [];
-    for (const row of r.rows) {
-      const dir = path.join(root, `track_${row.track}`, row.id);
-      if (!fs.existsSync(dir)) {
-        const tmp = `${dir}.tmp-${process.pid}`;
-        fs.rmSync(tmp, { recursive: true, force: true });
-        fs.mkdirSync(tmp, { recursive: true });
-        unpackRecordFolder(Buffer.from(await this.blobs.get(row.record_blob)), tmp, row.record_blob);
-        fs.renameSync(tmp, dir);
-      }
-      dirs.push(dir);
+    return r.rows;
+  }
+
+  /**
+   * An approved submission's record folder, unpacked once under root as track_<track>/<id>/ (atomically:
+   * a temporary folder renamed into place), for the board's pages to read.
+   */
+  async exportApproved(root: string, s: ApprovedSubmission): Promise<string> {
+    const dir = path.join(root, `track_${s.track}`, s.id);
+    if (!fs.existsSync(dir)) {
+      const tmp = `${dir}.tmp-${process.pid}`;
+      fs.rmSync(tmp, { recursive: true, force: true });
+      fs.mkdirSync(tmp, { recursive: true });
+      unpackRecordFolder(Buffer.from(await this.blobs.get(s.record_blob)), tmp, s.record_blob);
+      fs.renameSync(tmp, dir);
     }
-    return dirs;
+    return dir;
+  }
+
+  /**
+   * Changes whenever the board's inputs in the database do: an approval (a status change of the
+   * contest's submissions) or a recorded result (results are only ever inserted). One indexed query,
+   * cheap enough to ask every few seconds.
+   */
+  async boardVersion(): Promise<string> {
+    const r = await this.db.query<{ approved: number; changed: string; results: number; last: string }>(
+      `SELECT (SELECT count(*)::int FROM submissions WHERE contest_id = $1 AND status = 'approved') AS approved,
+              (SELECT coalesce(max(updated_at), 'epoch')::text FROM submissions WHERE contest_id = $1) AS changed,
+              (SELECT count(*)::int FROM results) AS results,
+              (SELECT coalesce(max(id), 0)::text FROM results) AS last`,
+      [this.contestId],
+    );
+    const v = r.rows[0];
+    return `${v.approved}:${v.changed}:${v.results}:${v.last}`;
   }
 
   /**
@@ -638,25 +676,6 @@ export class Contest {
       jobs_failed: w.jobs_failed,
     }));
     return { alive_after_seconds: aliveSeconds, workers, queue: this.jobs ? await this.jobs.stats() : null };
-  }
-
-  /** Changes whenever a result is recorded (results are only ever inserted): the count and the newest id. */
-  /**
-   * Who submitted each approved submission, and on what track: the board's identity comes from the
-   * contest (the account, the contest's track), never from the uploaded submission.json, whose name
-   * and author are only the author's claim.
-   */
-  async approvedIdentities(): Promise<Map<string, { author: string; track: string }>> {
-    const r = await this.db.query<{ id: string; handle: string; track: string }>(
-      `SELECT s.id, u.handle, c.track FROM submissions s JOIN users u ON u.id = s.author_id JOIN contests c ON c.id = s.contest_id WHERE s.contest_id = $1 AND s.status = 'approved'`,
-      [this.contestId],
-    );
-    return new Map(r.rows.map((x) => [x.id, { author: x.handle, track: x.track }]));
-  }
-
-  async resultsVersion(): Promise<string> {
-    const r = await this.db.query<{ n: number; last: string }>(`SELECT count(*)::int AS n, coalesce(max(id), 0)::text AS last FROM results`);
-    return `${r.rows[0].n}:${r.rows[0].last}`;
   }
 
   /**

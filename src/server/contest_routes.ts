@@ -43,7 +43,8 @@ import { PgolfError } from "../core/error.js";
 import type { App, AppEnv } from "./app.js";
 import { SESSION_COOKIE } from "./github_signin.js";
 import type { Contest, Heartbeat, ResultInput, ReviewAction, Role, User } from "./contest.js";
-import { decodePath, json, readBody } from "./http_util.js";
+import { decodePath, json, readBody, readUpload } from "./http_util.js";
+import { admitUpload, refuseWhenFull } from "./intake.js";
 import { parseBody, uuidParam, type SchemaName } from "./request_schemas.js";
 
 /** Largest upload, bytes (a 16 MB-cap record folder is code and logs, far below this). */
@@ -170,11 +171,18 @@ export function mountContestApi(app: App, contest: Contest, onChange: () => Prom
 
   app.get("/api/submissions", async (c) => json(c, 200, await contest.mine(await signedIn(c))));
   app.post("/api/submissions", async (c) => {
+    refuseWhenFull();
     const user = await signedIn(c);
     const form = /^application\/json\b/.test(c.req.header("content-type") ?? "");
-    const raw = await readBody(c, form ? Math.ceil((MAX_UPLOAD_BYTES * 4) / 3) + (1 << 20) : MAX_UPLOAD_BYTES);
-    const pack = form ? packRecordFiles(parseBody<{ files: { path: string; base64: string }[] }>(raw.toString("utf8"), "formUpload").files.map((f) => ({ path: f.path, data: Buffer.from(f.base64, "base64") }))) : raw;
-    const s = await contest.submit(user, pack);
+    // admitted before the body is read: bounded bodies in memory, overall and per account (intake.ts)
+    const s = await admitUpload(user.handle, async () => {
+      if (form) {
+        const raw = await readBody(c, Math.ceil((MAX_UPLOAD_BYTES * 4) / 3) + (1 << 20));
+        return contest.submit(user, packRecordFiles(parseBody<{ files: { path: string; base64: string }[] }>(raw.toString("utf8"), "formUpload").files.map((f) => ({ path: f.path, data: Buffer.from(f.base64, "base64") }))));
+      }
+      const raw = await readUpload(c, MAX_UPLOAD_BYTES);
+      return contest.submit(user, raw.bytes, { kind: "upload" }, { digest: raw.sha256, handOver: true });
+    });
     return json(c, s.repeated ? 200 : 201, s); // 200: the same upload again (a retry), recorded once
   });
   app.get("/api/submissions/:id", async (c) => {

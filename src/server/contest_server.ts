@@ -11,7 +11,6 @@ import * as path from "node:path";
 import { packRecordFolder } from "../artifact/pack.js";
 import { isPgolfError } from "../core/error.js";
 import { track as lookupTrack, type Track } from "../core/track.js";
-import { findRecords, readRecord } from "../submission/read_record.js";
 import { createApp } from "./app.js";
 import { httpStatus } from "./http_util.js";
 import { BlobStore, blobStoreDir } from "./blob_store.js";
@@ -25,7 +24,7 @@ import { errorFindings, formatReport, reviewPullRequest, STATUS_CONTEXT } from "
 import type { Db } from "./db.js";
 import { openDb } from "./open_db.js";
 import { openQueue, type QueueOptions } from "./queue.js";
-import { treeSignature } from "./records_source.js";
+import { LiveBoard } from "./live_board.js";
 import { SiteCache } from "./site_cache.js";
 import { sweepServerTemps } from "./stale_temps.js";
 import { mountUi } from "./ui_pages.js";
@@ -130,32 +129,8 @@ export async function startContestServer(o: ContestServerOptions): Promise<Conte
     // blobs of uploads whose submission never committed (a crash between the two)
     await contest.collectBlobs();
   }
-  let signature: string | null = null;
-  const rebuild = async (): Promise<boolean> => {
-    if (contest && approvedRoot) await contest.exportApproved(approvedRoot);
-    const roots = [o.records, approvedRoot].filter((r): r is string => !!r && fs.existsSync(r));
-    // a hosted contest scores records on its fleet's reproductions: new results change the board too
-    const sig = [...roots.map(treeSignature), contest ? await contest.resultsVersion() : ""].join("\n--\n");
-    if (sig === signature) return false;
-    const reproductions = contest ? await contest.reproductions() : undefined;
-    const identities = contest ? await contest.approvedIdentities() : new Map<string, { author: string; track: string }>();
-    const records = roots.flatMap((r) => findRecords(r).map(readRecord));
-    for (const rec of records) {
-      // an approved submission is shown on the contest's track, under the account that submitted it
-      const who = approvedRoot && path.resolve(rec.dir).startsWith(path.resolve(approvedRoot) + path.sep) ? identities.get(rec.id) : undefined;
-      if (who) Object.assign(rec, { author: who.author, track: who.track, github_id: null });
-    }
-    site.rebuild(records, roots.map((r) => path.resolve(r)).join(", "), undefined, reproductions);
-    signature = sig;
-    return true;
-  };
-  // one rebuild at a time (the timer, reviews and results all ask): each call runs after the last
-  let running: Promise<unknown> = Promise.resolve();
-  const refresh = (): Promise<boolean> => {
-    const next = running.then(rebuild, rebuild);
-    running = next.catch(() => undefined);
-    return next;
-  };
+  const board = new LiveBoard(site, { records: o.records, contest, approvedRoot });
+  const refresh = () => board.refresh();
   await refresh();
   let webhook: WebhookHandler | null = null;
   if (contest && db && o.github && o.data) webhook = githubIntake(contest, db, o.github, path.join(o.data, "github"));

@@ -1,8 +1,18 @@
-// A small client for the GitHub REST API, just what the record intake needs: a pull request's files,
-// git trees, file contents (contents API, blob API for files over 1 MB), commit statuses and issue
-// comments. Token auth (Authorization: Bearer), pagination by Link headers (only followed to the
-// configured origin, so the token never leaves it), retries with backoff on 5xx, 429 and secondary
-// rate limits (Retry-After), a timeout per attempt and a cap on every response body.
+// The GitHub REST API, just what the record intake needs: a pull request's files, git trees, file
+// contents (contents API, blob API for files over 1 MB), commit statuses and issue comments.
+//
+// Statuses and comments go through @octokit/rest (typed endpoints). The reads a hostile pull request
+// controls (its file list, trees, file contents and blobs) go through the small transport below,
+// for a measured reason: Octokit buffers every answer whole, with no cap, and follows a Link header's
+// next page to any host with the token. Measured with the local GitHub of the tests in another
+// process (bench/github_reads.ts, AMD EPYC Zen 5): a 48 MiB file read by octokit.rest.git.getBlob
+// raised the process's peak memory by 230 MiB (JSON text, base64, decoded bytes) before any check
+// could look at its size; this transport refused it at its cap, +5 MiB. The transport has token auth (Authorization:
+// Bearer), pagination by Link headers (only followed to the configured origin, so the token never
+// leaves it), retries with backoff on 5xx, 429 and secondary rate limits (Retry-After), a timeout per
+// attempt and a cap on every response body. Octokit's requests get the same timeout, cap and
+// retries through its fetch and `write` below.
+import { Octokit } from "@octokit/rest";
 import { setTimeout as sleep } from "node:timers/promises";
 import { PgolfError } from "../core/error.js";
 
@@ -100,6 +110,7 @@ export function nextLink(link: string | null): string | null {
 
 export class GitHubClient {
   readonly baseUrl: string;
+  private readonly octokit: Octokit;
   private readonly token: string;
   private readonly timeoutMs: number;
   private readonly retries: number;
@@ -118,6 +129,14 @@ export class GitHubClient {
     this.maxWaitMs = opts.maxWaitMs ?? 60_000;
     this.maxResponseBytes = opts.maxResponseBytes ?? 8 * 1024 * 1024;
     this.userAgent = opts.userAgent ?? "pgolf-server";
+    this.octokit = new Octokit({
+      auth: this.token,
+      baseUrl: this.baseUrl,
+      userAgent: this.userAgent,
+      // Octokit's requests with this client's timeout, no redirects, and a capped answer
+      request: { fetch: (url: string, init: RequestInit) => this.boundedFetch(url, init) },
+      log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
+    });
   }
 
   // ---------- the endpoints ----------
@@ -163,14 +182,51 @@ export class GitHubClient {
   }
 
   async createStatus(repo: string, sha: string, status: CommitStatus): Promise<void> {
-    const body = { ...status, description: status.description === undefined ? undefined : truncate(status.description, 140) };
-    await this.request("POST", `/repos/${splitRepo(repo)}/statuses/${encodeURIComponent(sha)}`, { body });
+    const [owner, name] = splitRepo(repo).split("/");
+    const description = status.description === undefined ? undefined : truncate(status.description, 140);
+    await this.write(`POST /repos/${repo}/statuses`, () => this.octokit.rest.repos.createCommitStatus({ owner, repo: name, sha, state: status.state, context: status.context, description, target_url: status.target_url }));
   }
 
   /** Posts a comment on a pull request (issue comments API); returns its id and URL. */
   async createComment(repo: string, number: number, body: string): Promise<{ id: number; html_url: string | null }> {
-    const r = await this.request<{ id: number; html_url?: string }>("POST", `/repos/${splitRepo(repo)}/issues/${number}/comments`, { body: { body } });
+    const [owner, name] = splitRepo(repo).split("/");
+    const r = await this.write(`POST /repos/${repo}/issues/${number}/comments`, () => this.octokit.rest.issues.createComment({ owner, repo: name, issue_number: number, body }));
     return { id: r.data.id, html_url: r.data.html_url ?? null };
+  }
+
+  /**
+   * An Octokit write, retried as the transport retries a POST: after a 503, a 429 or a secondary rate
+   * limit (never blind after a timeout: the write may have been applied), with its errors mapped to
+   * the transport's codes.
+   */
+  private async write<T>(where: string, send: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      const last = attempt >= this.retries;
+      try {
+        return await send();
+      } catch (e) {
+        if (e instanceof PgolfError) throw e;
+        const err = e as { status?: number; message?: string; response?: { status: number; headers: Record<string, string | number | undefined>; data?: unknown } };
+        if (!err.response) throw new PgolfError("FETCH_UNREACHABLE", `${where}: ${err.message ?? String(e)}`, { fix: "check the network and GitHub's status, then redeliver the webhook", cause: e });
+        const headers = new Headers(Object.entries(err.response.headers).flatMap(([k, v]) => (v === undefined ? [] : [[k, String(v)] as [string, string]])));
+        const data = err.response.data as { message?: unknown } | undefined;
+        const message = typeof data?.message === "string" ? data.message.slice(0, 300) : (err.message ?? "no message");
+        const { wait, rateLimited } = this.retryWait(err.response.status, headers, "POST", message, attempt);
+        if (wait !== null && !last) {
+          if (wait > this.maxWaitMs) throw new PgolfError("GITHUB_RATE_LIMITED", `${where}: GitHub asks to wait ${Math.ceil(wait / 1000)} s (${message})`, { details: { status: err.response.status, waitMs: wait }, fix: "retry later or use a token with a higher rate limit" });
+          await sleep(wait);
+          continue;
+        }
+        throw httpError(err.response.status, where, this.baseUrl + where.replace(/^POST /, ""), message, rateLimited);
+      }
+    }
+  }
+
+  /** fetch for Octokit: this client's timeout, no redirects, and the answer read under the cap. */
+  private async boundedFetch(url: string, init: RequestInit): Promise<globalThis.Response> {
+    const res = await fetch(url, { ...init, signal: AbortSignal.timeout(this.timeoutMs), redirect: "error" });
+    const body = await readCapped(res, this.maxResponseBytes, `${init.method ?? "GET"} ${new URL(url).pathname}`);
+    return new globalThis.Response(res.status === 204 || res.status === 304 ? null : new Uint8Array(body), { status: res.status, statusText: res.statusText, headers: res.headers });
   }
 
   // ---------- the transport ----------
@@ -238,7 +294,7 @@ export class GitHubClient {
         return { status: res.status, headers: res.headers, data };
       }
       const message = errorMessage(text);
-      const { wait, rateLimited } = this.retryWait(res, method, message, attempt);
+      const { wait, rateLimited } = this.retryWait(res.status, res.headers, method, message, attempt);
       if (wait !== null && !last) {
         if (wait > this.maxWaitMs) throw new PgolfError("GITHUB_RATE_LIMITED", `${where}: GitHub asks to wait ${Math.ceil(wait / 1000)} s (${message})`, { file: url, details: { status: res.status, waitMs: wait }, fix: "retry later or use a token with a higher rate limit" });
         await sleep(wait);
@@ -249,7 +305,8 @@ export class GitHubClient {
   }
 
   /** How long to wait before retrying this answer, or null when it is not worth retrying. */
-  private retryWait(res: globalThis.Response, method: string, message: string, attempt: number): { wait: number | null; rateLimited: boolean } {
+  private retryWait(status: number, headers: Headers, method: string, message: string, attempt: number): { wait: number | null; rateLimited: boolean } {
+    const res = { status, headers };
     const retryAfter = res.headers.get("retry-after");
     const after = retryAfter !== null && /^\d+$/.test(retryAfter.trim()) ? Number(retryAfter) * 1000 : null;
     const rateLimited = res.status === 429 || (res.status === 403 && (after !== null || res.headers.get("x-ratelimit-remaining") === "0" || /rate limit/i.test(message)));

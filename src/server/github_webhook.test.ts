@@ -4,32 +4,37 @@ import assert from "node:assert/strict";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, test } from "node:test";
-import { throwsCode } from "../../test/support/errors.js";
+import { rejectsWith, throwsCode } from "../../test/support/errors.js";
 import { pullRequestPayload, sendWebhook } from "../../test/support/github_server.js";
 import { parseDelivery, signBody, verifyWebhook, webhookHandler, type PullRequestEvent, type WebhookHandler } from "./github_webhook.js";
 
 const SECRET = "It's a Secret to Everybody";
 const SHA = "a".repeat(40);
 
-test("verifyWebhook accepts GitHub's documented example signature", () => {
+test("verifyWebhook accepts GitHub's documented example signature", async () => {
   // From GitHub's "Validating webhook deliveries" page.
   const body = Buffer.from("Hello, World!");
-  verifyWebhook(body, { "x-hub-signature-256": "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17" }, SECRET);
-  assert.equal(signBody(body, SECRET), "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17");
+  await verifyWebhook(body, { "x-hub-signature-256": "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17" }, SECRET);
+  assert.equal(await signBody(body, SECRET), "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17");
 });
 
-test("verifyWebhook refuses bad, missing, malformed and sha1 signatures", () => {
+test("verifyWebhook refuses bad, missing, malformed and sha1 signatures, and a body that is not UTF-8", async () => {
   const body = Buffer.from('{"a":1}');
-  const good = signBody(body, SECRET);
-  verifyWebhook(body, { "x-hub-signature-256": good }, SECRET);
-  throwsCode(() => verifyWebhook(Buffer.from('{"a":2}'), { "x-hub-signature-256": good }, SECRET), "GITHUB_SIGNATURE");
-  throwsCode(() => verifyWebhook(body, { "x-hub-signature-256": signBody(body, "other secret") }, SECRET), "GITHUB_SIGNATURE");
-  throwsCode(() => verifyWebhook(body, {}, SECRET), "GITHUB_SIGNATURE");
-  throwsCode(() => verifyWebhook(body, { "x-hub-signature": "sha1=0123456789abcdef0123456789abcdef01234567" }, SECRET), "GITHUB_SIGNATURE");
-  throwsCode(() => verifyWebhook(body, { "x-hub-signature-256": good.replace("sha256=", "sha1=") }, SECRET), "GITHUB_SIGNATURE");
-  throwsCode(() => verifyWebhook(body, { "x-hub-signature-256": good.slice(0, -2) }, SECRET), "GITHUB_SIGNATURE");
-  throwsCode(() => verifyWebhook(body, { "x-hub-signature-256": "sha256=" + "zz".repeat(32) }, SECRET), "GITHUB_SIGNATURE");
-  throwsCode(() => verifyWebhook(body, { "x-hub-signature-256": good }, ""), "GITHUB_SIGNATURE");
+  const good = await signBody(body, SECRET);
+  await verifyWebhook(body, { "x-hub-signature-256": good }, SECRET);
+  await verifyWebhook(body, { "x-hub-signature-256": good.toUpperCase().replace("SHA256=", "sha256=") }, SECRET);
+  await rejectsWith(verifyWebhook(Buffer.from('{"a":2}'), { "x-hub-signature-256": good }, SECRET), "GITHUB_SIGNATURE");
+  await rejectsWith(verifyWebhook(body, { "x-hub-signature-256": await signBody(body, "other secret") }, SECRET), "GITHUB_SIGNATURE");
+  await rejectsWith(verifyWebhook(body, {}, SECRET), "GITHUB_SIGNATURE");
+  await rejectsWith(verifyWebhook(body, { "x-hub-signature": "sha1=0123456789abcdef0123456789abcdef01234567" }, SECRET), "GITHUB_SIGNATURE");
+  await rejectsWith(verifyWebhook(body, { "x-hub-signature-256": good.replace("sha256=", "sha1=") }, SECRET), "GITHUB_SIGNATURE");
+  await rejectsWith(verifyWebhook(body, { "x-hub-signature-256": good.slice(0, -2) }, SECRET), "GITHUB_SIGNATURE");
+  await rejectsWith(verifyWebhook(body, { "x-hub-signature-256": "sha256=" + "zz".repeat(32) }, SECRET), "GITHUB_SIGNATURE");
+  await rejectsWith(verifyWebhook(body, { "x-hub-signature-256": good }, ""), "GITHUB_SIGNATURE");
+  // bytes that are not UTF-8, signed as bytes: the text they decode to is another body
+  const latin = Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xe9, 0x22, 0x7d]);
+  const { createHmac } = await import("node:crypto");
+  await rejectsWith(verifyWebhook(latin, { "x-hub-signature-256": `sha256=${createHmac("sha256", SECRET).update(latin).digest("hex")}` }, SECRET), "GITHUB_SIGNATURE");
 });
 
 test("parseDelivery needs a delivery id, an event and a JSON object", () => {
@@ -109,7 +114,7 @@ test("bad, missing and sha1-only signatures answer 401 and hand nothing over", a
   const before = events.length;
   const body = Buffer.from(JSON.stringify(payload()));
   const cases: { signature?: string | null; headers?: Record<string, string> }[] = [
-    { signature: signBody(body, "wrong secret") },
+    { signature: await signBody(body, "wrong secret") },
     { signature: null },
     { signature: null, headers: { "x-hub-signature": "sha1=0123456789abcdef0123456789abcdef01234567" } },
     { signature: "sha512=" + "ab".repeat(64) },
@@ -129,8 +134,9 @@ test("a body over the limit answers 413, declared or streamed", async () => {
   const r = await sendWebhook(url, { secret: SECRET, event: "pull_request", body: big });
   assert.equal(r.status, 413);
   // Chunked, with no Content-Length: the limit is enforced while reading.
+  const signature = await signBody(big, SECRET);
   const status = await new Promise<number>((resolve, reject) => {
-    const req = http.request(url, { method: "POST", headers: { "x-github-event": "pull_request", "x-github-delivery": "chunked-1", "x-hub-signature-256": signBody(big, SECRET) } }, (res) => {
+    const req = http.request(url, { method: "POST", headers: { "x-github-event": "pull_request", "x-github-delivery": "chunked-1", "x-hub-signature-256": signature } }, (res) => {
       res.resume();
       resolve(res.statusCode ?? 0);
     });

@@ -1,6 +1,7 @@
 // The contest server's HTTP helpers over Hono: PgolfErrors mapped to HTTP statuses with the same JSON
 // error shape as `--json`, with the request's id and without server paths; JSON answers that are never
 // cached; and bounded bodies.
+import { createHash } from "node:crypto";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { Context } from "hono";
@@ -43,6 +44,30 @@ export function json(c: Context, status: number, body: unknown, headers: Record<
   return c.newResponse(JSON.stringify(body), status as 200, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", ...headers });
 }
 
+/** Per error code of a 503: when its last line was written, and how many since were folded into the next. */
+const folded = new Map<string, { at: number; more: number }>();
+
+/**
+ * Writes a 5xx's line to stderr. A 500 is a fault and is always written. A 503 is a refusal the
+ * server chose (busy, database down) that a flood can repeat thousands of times a second: its lines
+ * are written at most once a second per code, each saying how many like it came since, so a flood can
+ * neither fill the disk with its log nor spend the event loop writing it.
+ */
+function logFault(status: number, code: string, line: string): void {
+  if (status !== 503) {
+    process.stderr.write(line + "\n");
+    return;
+  }
+  const now = Date.now();
+  const f = folded.get(code);
+  if (f && now - f.at < 1000) {
+    f.more++;
+    return;
+  }
+  process.stderr.write(line + (f?.more ? ` (and ${f.more} more like it in the last ${((now - f.at) / 1000).toFixed(1)} s)` : "") + "\n");
+  folded.set(code, { at: now, more: 0 });
+}
+
 /**
  * The answer to an error: a PgolfError's status and JSON; anything else a 500 that says only
  * "internal error" and the request's id. Every 5xx is logged with its request id, method, path and
@@ -53,7 +78,7 @@ export function errorResponse(c: Context, e: unknown): Response {
   const status = isPgolfError(e) ? httpStatus(e.code) : 500;
   if (status >= 500) {
     const what = isPgolfError(e) ? e.describe() : ((e as Error)?.stack ?? String(e));
-    process.stderr.write(`pgolf serve: ${status} request ${requestId} ${c.req.method} ${c.req.path}: ${what}\n`);
+    logFault(status, isPgolfError(e) ? e.code : "INTERNAL", `pgolf serve: ${status} request ${requestId} ${c.req.method} ${c.req.path}: ${what}`);
   }
   const body = isPgolfError(e) ? publicError(e, requestId) : { error: { code: "PGOLF_INTERNAL", message: `internal error (request ${requestId})`, file: null, fix: "try again; if it persists, give the organizers the request id", request_id: requestId } };
   return json(c, status, body, { "x-request-id": requestId, ...(status === 503 ? { "retry-after": String(RETRY_AFTER_SECONDS) } : {}) });
@@ -103,4 +128,41 @@ const TYPES: Record<string, string> = {
 export function contentType(p: string): string {
   const dot = p.lastIndexOf(".");
   return TYPES[dot >= 0 ? p.slice(dot) : ""] ?? "application/octet-stream";
+}
+
+/**
+ * An upload's body, read as readBody does, into one buffer of its own (the declared length allocated
+ * once, so the intake can hand it to its worker thread and back without a copy: intake.ts), hashed
+ * chunk by chunk as it arrives: a 64 MiB body never costs the event loop one long copy or one long
+ * hash. (A SharedArrayBuffer was tried first: V8 copies into one byte by byte, and the copies took
+ * 3.5 s of the event loop in 10 s of bench/serve_load.ts's flood, AMD EPYC Zen 5.)
+ */
+export async function readUpload(c: Context, limit: number): Promise<{ bytes: Buffer; sha256: string }> {
+  const declared = Number(c.req.header("content-length") ?? NaN);
+  if (Number.isFinite(declared) && declared > limit) throw new PgolfError("HTTP_TOO_LARGE", `the request body is ${declared} bytes, over the ${limit}-byte limit`, { fix: "send a smaller body" });
+  const hash = createHash("sha256");
+  // the declared length is allocated once; a body without one grows by doubling
+  let store = new Uint8Array(Number.isInteger(declared) && declared > 0 ? declared : 1 << 16);
+  let n = 0;
+  const body = c.req.raw.body;
+  if (body) {
+    const reader = body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (n + value.byteLength > limit) {
+        await reader.cancel();
+        throw new PgolfError("HTTP_TOO_LARGE", `the request body passed the ${limit}-byte limit`, { fix: "send a smaller body" });
+      }
+      if (n + value.byteLength > store.length) {
+        const grown = new Uint8Array(Math.min(limit, Math.max(store.length * 2, n + value.byteLength)));
+        grown.set(store.subarray(0, n));
+        store = grown;
+      }
+      store.set(value, n);
+      hash.update(value);
+      n += value.byteLength;
+    }
+  }
+  return { bytes: Buffer.from(store.buffer, 0, n), sha256: hash.digest("hex") };
 }

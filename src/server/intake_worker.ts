@@ -11,11 +11,28 @@ import { isPgolfError, PgolfError } from "../core/error.js";
 import { checkRecords } from "../submission/check.js";
 import { readRecord } from "../submission/read_record.js";
 import { submissionCourse } from "./course_rule.js";
-import type { InspectRequest, InspectReply } from "./intake.js";
+import { intakeScratchDir } from "./intake_scratch.js";
+import type { InspectOutcome, InspectRequest, InspectReply } from "./intake.js";
 
-function inspect(req: InspectRequest): InspectReply {
+/**
+ * This thread at the lowest CPU priority (nice 19; Linux schedules threads one by one, and
+ * /proc/thread-self names this one): on a machine whose cores the intake fills, the event loop that
+ * answers /healthz and the leaderboard still runs first. Elsewhere it stays as it is.
+ */
+function yieldToTheServer(): void {
+  try {
+    const tid = Number(path.basename(fs.readlinkSync("/proc/thread-self")));
+    if (Number.isInteger(tid) && tid > 0) os.setPriority(tid, 19);
+  } catch {
+    // no /proc (not Linux): the thread keeps the process's priority
+  }
+}
+yieldToTheServer();
+
+function inspect(req: InspectRequest): InspectOutcome {
   // the pid in the name lets a restarted server remove what a killed one left (stale_temps.ts)
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), `pgolf-intake-${process.pid}-`));
+  // in memory where there is a tmpfs: no dirty pages for the database's next fsync to wait for (intake_scratch.ts)
+  const work = fs.mkdtempSync(path.join(intakeScratchDir(), `pgolf-intake-${process.pid}-`));
   try {
     // the folder is placed under its track's name so the reader knows the track
     const dir = path.join(work, `track_${req.track}`, "submission");
@@ -42,4 +59,5 @@ function inspect(req: InspectRequest): InspectReply {
   }
 }
 
-parentPort!.on("message", (req: InspectRequest) => parentPort!.postMessage(inspect(req)));
+// the pack goes back with the answer, moved rather than copied (intake.ts)
+parentPort!.on("message", (req: InspectRequest) => parentPort!.postMessage({ ...inspect(req), pack: req.pack } as InspectReply, [req.pack.buffer as ArrayBuffer]));

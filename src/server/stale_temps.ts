@@ -6,6 +6,7 @@
 // process no longer runs; a live process's (another server sharing the folder) are left alone.
 import * as fs from "node:fs";
 import * as os from "node:os";
+import { intakeScratchDir } from "./intake_scratch.js";
 import * as path from "node:path";
 import { processAlive } from "./process_alive.js";
 
@@ -54,5 +55,5 @@ export function sweepStaleTemps(dir: string, o: SweepOptions = {}): string[] {
 
 /** At a server's start: the dead processes' temporaries in its data folder (not the database's own) and its uploads being checked. */
 export function sweepServerTemps(dataDir: string): string[] {
-  return [...sweepStaleTemps(dataDir, { skip: ["db"] }), ...sweepStaleTemps(os.tmpdir(), { recursive: false, prefix: "pgolf-intake-" })];
+  return [...sweepStaleTemps(dataDir, { skip: ["db"] }), ...[...new Set([os.tmpdir(), intakeScratchDir()])].flatMap((d) => sweepStaleTemps(d, { recursive: false, prefix: "pgolf-intake-" }))];
 }

@@ -16,7 +16,7 @@
 //                                              a bad or reused code: 200 {error: "bad_verification_code"})
 //   GET  /user                                  with that access token: {login, id}
 //
-// Every request must carry "Authorization: Bearer <token>" (401 otherwise). Faults are injected per
+// Every request must carry "Authorization: Bearer <token>" or "token <token>" (401 otherwise). Faults are injected per
 // request pattern: an error status (with headers such as Retry-After) or a delay, N times. Also here:
 // a GitHub-like pull_request payload and `sendWebhook`, which POSTs a signed delivery to a URL.
 import { createHash, createHmac, randomUUID } from "node:crypto";
@@ -248,7 +248,8 @@ export class GitHubServer {
       if (fault.status) return this.json(req, res, fault.status, { message: `injected ${fault.status}` }, fault.headers);
     }
     if (await this.oauthRoute(req, res, u)) return;
-    if (req.headers.authorization !== `Bearer ${this.token}`) return this.json(req, res, 401, { message: "Bad credentials", documentation_url: "https://docs.github.com/rest" });
+    // as GitHub: "Bearer <token>" or "token <token>" (Octokit sends the latter for a plain token)
+    if (req.headers.authorization !== `Bearer ${this.token}` && req.headers.authorization !== `token ${this.token}`) return this.json(req, res, 401, { message: "Bad credentials", documentation_url: "https://docs.github.com/rest" });
 
     const m = /^\/repos\/([^/]+\/[^/]+)\/(.*)$/.exec(u.pathname);
     const repo = m ? decodeURIComponent(m[1]) : "";
