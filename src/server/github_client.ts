@@ -306,18 +306,17 @@ export class GitHubClient {
 
   /** How long to wait before retrying this answer, or null when it is not worth retrying. */
   private retryWait(status: number, headers: Headers, method: string, message: string, attempt: number): { wait: number | null; rateLimited: boolean } {
-    const res = { status, headers };
-    const retryAfter = res.headers.get("retry-after");
+    const retryAfter = headers.get("retry-after");
     const after = retryAfter !== null && /^\d+$/.test(retryAfter.trim()) ? Number(retryAfter) * 1000 : null;
-    const rateLimited = res.status === 429 || (res.status === 403 && (after !== null || res.headers.get("x-ratelimit-remaining") === "0" || /rate limit/i.test(message)));
+    const rateLimited = status === 429 || (status === 403 && (after !== null || headers.get("x-ratelimit-remaining") === "0" || /rate limit/i.test(message)));
     if (rateLimited) {
       if (after !== null) return { wait: after, rateLimited };
-      const reset = Number(res.headers.get("x-ratelimit-reset"));
-      if (res.headers.get("x-ratelimit-remaining") === "0" && Number.isFinite(reset) && reset > 0) return { wait: Math.max(0, reset * 1000 - Date.now()) + 1000, rateLimited };
+      const reset = Number(headers.get("x-ratelimit-reset"));
+      if (headers.get("x-ratelimit-remaining") === "0" && Number.isFinite(reset) && reset > 0) return { wait: Math.max(0, reset * 1000 - Date.now()) + 1000, rateLimited };
       return { wait: Math.max(60_000, this.backoffMs), rateLimited }; // secondary limit without a hint: GitHub asks for at least a minute
     }
     // The server did not take the request (503) or failed: GETs are safe to repeat, POSTs only on 503.
-    if (res.status === 503 || (method === "GET" && res.status >= 500)) return { wait: after ?? this.backoff(attempt), rateLimited };
+    if (status === 503 || (method === "GET" && status >= 500)) return { wait: after ?? this.backoff(attempt), rateLimited };
     return { wait: null, rateLimited };
   }
 

@@ -84,25 +84,34 @@ export function errorResponse(c: Context, e: unknown): Response {
   return json(c, status, body, { "x-request-id": requestId, ...(status === 503 ? { "retry-after": String(RETRY_AFTER_SECONDS) } : {}) });
 }
 
-/** A request body, refused (413) past `limit` bytes, read without buffering past the limit. */
-export async function readBody(c: Context, limit: number): Promise<Buffer> {
+/**
+ * Reads a request body chunk by chunk, handing each to `take`, and refuses it (413) past `limit`
+ * bytes: at once when Content-Length declares more, else as soon as the bytes read pass it (nothing
+ * past the limit is read). Returns the number of bytes read.
+ */
+async function readCapped(c: Context, limit: number, take: (chunk: Uint8Array, at: number) => void): Promise<number> {
   const declared = Number(c.req.header("content-length") ?? NaN);
   if (Number.isFinite(declared) && declared > limit) throw new PgolfError("HTTP_TOO_LARGE", `the request body is ${declared} bytes, over the ${limit}-byte limit`, { fix: "send a smaller body" });
   const body = c.req.raw.body;
-  if (!body) return Buffer.alloc(0);
-  const parts: Buffer[] = [];
+  if (!body) return 0;
   let n = 0;
   const reader = body.getReader();
   for (;;) {
     const { done, value } = await reader.read();
-    if (done) break;
-    n += value.byteLength;
-    if (n > limit) {
+    if (done) return n;
+    if (n + value.byteLength > limit) {
       await reader.cancel();
       throw new PgolfError("HTTP_TOO_LARGE", `the request body passed the ${limit}-byte limit`, { fix: "send a smaller body" });
     }
-    parts.push(Buffer.from(value.buffer, value.byteOffset, value.byteLength));
+    take(value, n);
+    n += value.byteLength;
   }
+}
+
+/** A request body, refused (413) past `limit` bytes, read without buffering past the limit; memory is taken as bytes arrive, not as declared. */
+export async function readBody(c: Context, limit: number): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  await readCapped(c, limit, (chunk) => parts.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)));
   return Buffer.concat(parts);
 }
 
@@ -139,30 +148,18 @@ export function contentType(p: string): string {
  */
 export async function readUpload(c: Context, limit: number): Promise<{ bytes: Buffer; sha256: string }> {
   const declared = Number(c.req.header("content-length") ?? NaN);
-  if (Number.isFinite(declared) && declared > limit) throw new PgolfError("HTTP_TOO_LARGE", `the request body is ${declared} bytes, over the ${limit}-byte limit`, { fix: "send a smaller body" });
   const hash = createHash("sha256");
-  // the declared length is allocated once; a body without one grows by doubling
-  let store = new Uint8Array(Number.isInteger(declared) && declared > 0 ? declared : 1 << 16);
-  let n = 0;
-  const body = c.req.raw.body;
-  if (body) {
-    const reader = body.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      if (n + value.byteLength > limit) {
-        await reader.cancel();
-        throw new PgolfError("HTTP_TOO_LARGE", `the request body passed the ${limit}-byte limit`, { fix: "send a smaller body" });
-      }
-      if (n + value.byteLength > store.length) {
-        const grown = new Uint8Array(Math.min(limit, Math.max(store.length * 2, n + value.byteLength)));
-        grown.set(store.subarray(0, n));
-        store = grown;
-      }
-      store.set(value, n);
-      hash.update(value);
-      n += value.byteLength;
+  // the declared length is allocated once (an admitted upload's: at most MAX_ADMITTED at a time,
+  // intake.ts); a body without one grows by doubling
+  let store = new Uint8Array(Number.isInteger(declared) && declared > 0 && declared <= limit ? declared : 1 << 16);
+  const n = await readCapped(c, limit, (chunk, at) => {
+    if (at + chunk.byteLength > store.length) {
+      const grown = new Uint8Array(Math.min(limit, Math.max(store.length * 2, at + chunk.byteLength)));
+      grown.set(store.subarray(0, at));
+      store = grown;
     }
-  }
+    store.set(chunk, at);
+    hash.update(chunk);
+  });
   return { bytes: Buffer.from(store.buffer, 0, n), sha256: hash.digest("hex") };
 }
