@@ -329,10 +329,10 @@ async function account(handle: string, role = "participant", extra: Record<strin
  * may refuse before it has read the whole body (an account at its limit, a pack too large) and close
  * the connection; the answer it sent is what counts.
  */
-function upload(token: string, pack: Buffer): Promise<Answer> {
+function upload(token: string, pack: Buffer, query = ""): Promise<Answer> {
   const t = performance.now();
   return new Promise((resolve, reject) => {
-    const req = http.request(`${base}/api/submissions`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/octet-stream", "content-length": String(pack.length) } }, (res) => {
+    const req = http.request(`${base}/api/submissions${query}`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/octet-stream", "content-length": String(pack.length) } }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
       res.on("end", () => {
@@ -607,6 +607,31 @@ describe("pgolf serve under attack (issue 13)", () => {
     assert.equal((await upload(bea, recordPack({ name: "Bea 3" }))).status, 201, "a withdrawn submission no longer counts against the limit");
     const audit = (await call(base, "GET", `/api/submissions/${ids[0]}/audit`, reviewer)).json as { actor: string; action: string }[];
     assert.ok(audit.some((a) => a.actor === "bea" && /withdraw/.test(a.action)), JSON.stringify(audit));
+  });
+
+  test("3c. a re-submission replaces the author's open submission in one audited step; not someone else's, not a decided one, not twice", { timeout: 120_000 }, async () => {
+    const cleo = await account("cleo");
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push(await submitted(cleo, recordPack({ name: `Cleo ${i}` })));
+    // at the limit, a new version of an open submission is still taken: it closes the old one
+    const v2 = await upload(cleo, recordPack({ name: "Cleo 0, version 2" }), `?replaces=${ids[0]}`);
+    assert.equal(v2.status, 201, `re-submit: ${v2.status} ${v2.text.slice(0, 300)}`);
+    assert.equal(v2.json.replaces, ids[0]);
+    assert.equal(await status(ids[0]), "replaced");
+    const audit = (await call(base, "GET", `/api/submissions/${ids[0]}/audit`, reviewer)).json as { actor: string; action: string; details: { replaced_by?: string } }[];
+    assert.ok(audit.some((a) => a.actor === "cleo" && a.action === "submission.resubmit" && a.details.replaced_by === v2.json.id), JSON.stringify(audit));
+    // a replaced submission is closed: no second new version, no review
+    assertRefused(await upload(cleo, recordPack({ name: "Cleo 0, version 3" }), `?replaces=${ids[0]}`), [409], "replacing a replaced submission");
+    assertRefused(await call(base, "POST", `/api/submissions/${ids[0]}/review`, reviewer, { action: "reject", reason: "old version" }), [409], "reviewing a replaced submission");
+    // nobody replaces someone else's submission, and a bad id is a 4xx
+    const mallory = await account("mallory-3c");
+    assertRefused(await upload(mallory, recordPack({ name: "Not mine" }), `?replaces=${ids[1]}`), [403], "replacing someone else's submission");
+    assert.notEqual(await status(ids[1]), "replaced");
+    assertRefused(await upload(cleo, recordPack({ name: "Cleo x" }), `?replaces=not-a-uuid`), [400, 404], "a bad id");
+    // a decided submission stays decided
+    assert.equal((await call(base, "POST", `/api/submissions/${ids[1]}/review`, reviewer, { action: "reject", reason: "a copy" })).status, 200);
+    assertRefused(await upload(cleo, recordPack({ name: "Cleo 1, version 2" }), `?replaces=${ids[1]}`), [409], "replacing a rejected submission");
+    assert.equal(await status(ids[1]), "rejected");
   });
 
   // ---------- 4. reviews that cannot be gamed ----------

@@ -40,6 +40,8 @@ export interface SubmissionView {
   claimed: { name: string | null; val_bpb: number | null; track: string | null };
   findings: Finding[];
   created_at: string;
+  /** The submission this one is a new version of (a re-submission), or null. */
+  replaces: string | null;
   /**
    * On the answer to an upload or a review: true when the request repeats one already recorded (a
    * retry whose first answer was lost), so nothing new was recorded and this is the earlier outcome.
@@ -228,13 +230,14 @@ export class Contest {
    * `handOver` gives the pack's memory to the intake's thread (no copy; the caller's buffer is
    * detached afterwards).
    */
-  async submit(user: User, pack: Buffer, source: { kind: "upload" } | { kind: "github"; repo: string; pr: number; headSha: string } = { kind: "upload" }, o: { digest?: string; handOver?: boolean } = {}): Promise<SubmissionView> {
+  async submit(user: User, pack: Buffer, source: { kind: "upload" } | { kind: "github"; repo: string; pr: number; headSha: string } = { kind: "upload" }, o: { digest?: string; handOver?: boolean; replaces?: string } = {}): Promise<SubmissionView> {
     const digest = o.digest ?? sha256(pack);
     const earlier = await this.sameUpload(this.db, user, digest);
     if (earlier) return earlier;
     const contest = (await this.db.query<{ track: string; max_open_submissions_per_author: number }>(`SELECT track, max_open_submissions_per_author FROM contests WHERE id = $1`, [this.contestId])).rows[0];
-    // the author's limit first, before anything of the upload is read or stored (again in the transaction)
-    await this.checkOpenLimit(this.db, user, contest.max_open_submissions_per_author);
+    // what is replaced, and the author's limit, first, before anything of the upload is read or stored (again in the transaction)
+    if (o.replaces) await this.replaceable(this.db, user, o.replaces);
+    await this.checkOpenLimit(this.db, user, contest.max_open_submissions_per_author, o.replaces);
     // unpacked, read and checked in a worker thread, a bounded few at a time (intake.ts)
     // the pack's memory moves to the worker thread and back: `pack` below is what came back
     const inspected = await inspectPack(pack, contest.track, o.handOver ?? false);
@@ -253,35 +256,63 @@ export class Contest {
     // pgolf-native records are reproduced by the fleet: one job per declared seed
     const seeds = checked.seeds.map((x) => x.seed).filter((x): x is number => x !== null);
     const jobs = this.jobs && status === "checked" && record.format === "pgolf" && seeds.length > 0 ? this.jobs : null;
-    return await this.db.transaction(async (tx) => {
+    const out = await this.db.transaction(async (tx) => {
       // one intake at a time per author: the retry check and the limit see every earlier upload
       await tx.query(`SELECT pg_advisory_xact_lock($1::int, $2::int)`, [INTAKE_LOCK, user.id]);
       const again = await this.sameUpload(tx, user, digest);
       if (again) return again;
-      await this.checkOpenLimit(tx, user, contest.max_open_submissions_per_author);
+      if (o.replaces) await this.replaceable(tx, user, o.replaces, true);
+      await this.checkOpenLimit(tx, user, contest.max_open_submissions_per_author, o.replaces);
       // stored only now that it is accepted: a refused upload leaves no blob (an INSERT that fails
       // after this leaves one no submission names, which collectBlobs removes)
       const blob = await this.blobs.put(pack);
       const r = await tx.query<{ id: string; created_at: unknown }>(
-        `INSERT INTO submissions (contest_id, author_id, source, github_repo, github_pr, github_head_sha, status, record_blob, claimed, findings)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id, created_at`,
-        [this.contestId, user.id, source.kind, source.kind === "github" ? source.repo : null, source.kind === "github" ? source.pr : null, source.kind === "github" ? source.headSha : null, jobs ? "queued" : status, blob, JSON.stringify(claimed), JSON.stringify(findings)],
+        `INSERT INTO submissions (contest_id, author_id, source, github_repo, github_pr, github_head_sha, status, record_blob, claimed, findings, replaces)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id, created_at`,
+        [this.contestId, user.id, source.kind, source.kind === "github" ? source.repo : null, source.kind === "github" ? source.pr : null, source.kind === "github" ? source.headSha : null, jobs ? "queued" : status, blob, JSON.stringify(claimed), JSON.stringify(findings), o.replaces ?? null],
       );
       const id = r.rows[0].id;
-      await this.audit(tx, user.handle, "submission.receive", `submission:${id}`, { status, blob, findings: findings.length, source: source.kind, course: { name: courseRule.course, rule: courseRule.allowed, ...(courseRule.allowed === "safe" ? { bound_bytes: courseRule.verdict.bound_bytes, cap_bytes: courseRule.verdict.cap_bytes } : {}) } });
+      if (o.replaces) {
+        // the old version is closed in the same transaction: never two open versions, never none
+        await tx.query(`UPDATE submissions SET status = 'replaced' WHERE id = $1`, [o.replaces]);
+        await this.audit(tx, user.handle, "submission.resubmit", `submission:${o.replaces}`, { replaced_by: id });
+      }
+      await this.audit(tx, user.handle, "submission.receive", `submission:${id}`, { status, blob, findings: findings.length, source: source.kind, ...(o.replaces ? { replaces: o.replaces } : {}), course: { name: courseRule.course, rule: courseRule.allowed, ...(courseRule.allowed === "safe" ? { bound_bytes: courseRule.verdict.bound_bytes, cap_bytes: courseRule.verdict.cap_bytes } : {}) } });
       if (jobs) {
         for (const seed of seeds) await jobs.enqueue({ submissionId: id, seed }, { tx });
         await this.audit(tx, "system", "verification.queue", `submission:${id}`, { seeds });
       }
-      return { id, author: user.handle, source: source.kind, status: jobs ? "queued" : status, record_blob: blob, claimed, findings, created_at: new Date(String(r.rows[0].created_at)).toISOString(), repeated: false } as SubmissionView;
+      return { id, author: user.handle, source: source.kind, status: jobs ? "queued" : status, record_blob: blob, claimed, findings, created_at: new Date(String(r.rows[0].created_at)).toISOString(), replaces: o.replaces ?? null, repeated: false } as SubmissionView;
     });
+    // the replaced version's waiting verification jobs are of no use now
+    if (o.replaces && !out.repeated) await this.jobs?.cancelSubmission(o.replaces);
+    return out;
   }
 
-  /** HTTP_RATE_LIMITED when the author has as many open submissions as the contest allows. */
-  private async checkOpenLimit(q: Queryable, user: User, limit: number): Promise<void> {
-    const open = await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM submissions WHERE contest_id = $1 AND author_id = $2 AND status = ANY($3)`, [this.contestId, user.id, [...OPEN_SUBMISSION_STATUSES]]);
+  /**
+   * HTTP_RATE_LIMITED when the author has as many open submissions as the contest allows (not
+   * counting `replacing`, which the upload closes).
+   */
+  private async checkOpenLimit(q: Queryable, user: User, limit: number, replacing?: string): Promise<void> {
+    const open = await q.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM submissions WHERE contest_id = $1 AND author_id = $2 AND status = ANY($3) AND ($4::uuid IS NULL OR id <> $4::uuid)`,
+      [this.contestId, user.id, [...OPEN_SUBMISSION_STATUSES], replacing ?? null],
+    );
     if (open.rows[0].n >= limit) {
       throw new PgolfError("HTTP_RATE_LIMITED", `${user.handle} has ${open.rows[0].n} open submissions, the contest's limit`, { fix: "wait for a review of an open submission, or withdraw one (POST /api/submissions/:id/withdraw)" });
+    }
+  }
+
+  /**
+   * Refuses a re-submission unless `id` is an open submission of this contest by the same author
+   * (HTTP_NOT_FOUND, HTTP_FORBIDDEN, HTTP_CONFLICT); `lock` holds its row for the transaction.
+   */
+  private async replaceable(q: Queryable, user: User, id: string, lock = false): Promise<void> {
+    const old = (await q.query<{ status: string; author_id: number }>(`SELECT status, author_id FROM submissions WHERE id = $1 AND contest_id = $2${lock ? " FOR UPDATE" : ""}`, [id, this.contestId])).rows[0];
+    if (!old) throw new PgolfError("HTTP_NOT_FOUND", `no submission ${id} to replace`);
+    if (old.author_id !== user.id) throw new PgolfError("HTTP_FORBIDDEN", `${user.handle} is not the author of submission ${id}`, { fix: "only its author can send a new version of a submission" });
+    if (!(OPEN_SUBMISSION_STATUSES as readonly string[]).includes(old.status)) {
+      throw new PgolfError("HTTP_CONFLICT", `submission ${id} is ${old.status} and cannot be replaced`, { fix: "a decided, withdrawn or replaced submission stays as it is; send the new version as a new submission" });
     }
   }
 
@@ -422,7 +453,7 @@ export class Contest {
         )
       ).rows[0];
       if (last && current === status && last.reviewer_id === reviewer.id && last.action === action && last.reason === reason) return true;
-      if (current === "approved" || current === "rejected" || current === "withdrawn") {
+      if (current === "approved" || current === "rejected" || current === "withdrawn" || current === "replaced") {
         throw new PgolfError("HTTP_CONFLICT", `submission ${id} is already ${current}${last ? ` (${last.action} by ${last.handle})` : ""}`, { fix: "a decided submission stays decided; the author can submit a new version" });
       }
       if (action === "approve" && !opts.override) {
@@ -703,7 +734,7 @@ export class Contest {
 }
 
 /** The columns `view` reads, for every query that lists submissions (add WHERE and ORDER BY). */
-const SUBMISSION_VIEW = `SELECT s.id, u.handle AS author, s.source, s.status, s.record_blob, s.claimed, s.findings, s.created_at FROM submissions s JOIN users u ON u.id = s.author_id`;
+const SUBMISSION_VIEW = `SELECT s.id, u.handle AS author, s.source, s.status, s.record_blob, s.claimed, s.findings, s.created_at, s.replaces FROM submissions s JOIN users u ON u.id = s.author_id`;
 
 function view(row: Record<string, unknown>): SubmissionView {
   const json = (v: unknown) => (typeof v === "string" ? JSON.parse(v) : v);
@@ -716,5 +747,6 @@ function view(row: Record<string, unknown>): SubmissionView {
     claimed: json(row.claimed) as SubmissionView["claimed"],
     findings: json(row.findings) as Finding[],
     created_at: new Date(String(row.created_at instanceof Date ? row.created_at.toISOString() : row.created_at)).toISOString(),
+    replaces: row.replaces === null || row.replaces === undefined ? null : String(row.replaces),
   };
 }

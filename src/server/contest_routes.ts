@@ -174,14 +174,18 @@ export function mountContestApi(app: App, contest: Contest, onChange: () => Prom
     refuseWhenFull();
     const user = await signedIn(c);
     const form = /^application\/json\b/.test(c.req.header("content-type") ?? "");
+    // ?replaces=<id>: a new version of the author's open submission, which it closes (audited)
+    const replacesParam = c.req.query("replaces");
+    const replaces = replacesParam === undefined ? undefined : uuidParam(replacesParam, "submission");
     // admitted before the body is read: bounded bodies in memory, overall and per account (intake.ts)
     const s = await admitUpload(user.handle, async () => {
       if (form) {
         const raw = await readBody(c, Math.ceil((MAX_UPLOAD_BYTES * 4) / 3) + (1 << 20));
-        return contest.submit(user, packRecordFiles(parseBody<{ files: { path: string; base64: string }[] }>(raw.toString("utf8"), "formUpload").files.map((f) => ({ path: f.path, data: Buffer.from(f.base64, "base64") }))));
+        const files = parseBody<{ files: { path: string; base64: string }[] }>(raw.toString("utf8"), "formUpload").files;
+        return contest.submit(user, packRecordFiles(files.map((f) => ({ path: f.path, data: Buffer.from(f.base64, "base64") }))), { kind: "upload" }, { replaces });
       }
       const raw = await readUpload(c, MAX_UPLOAD_BYTES);
-      return contest.submit(user, raw.bytes, { kind: "upload" }, { digest: raw.sha256, handOver: true });
+      return contest.submit(user, raw.bytes, { kind: "upload" }, { digest: raw.sha256, handOver: true, replaces });
     });
     return json(c, s.repeated ? 200 : 201, s); // 200: the same upload again (a retry), recorded once
   });

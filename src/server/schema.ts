@@ -24,8 +24,8 @@ export type SubmissionSource = (typeof SUBMISSION_SOURCES)[number];
 /** received -> checked -> queued -> verifying -> verified -> approved; rejected / changes-requested on the way. */
 /** The statuses version 1 of the schema allows (frozen: the migration's text, and so its checksum, must not change). */
 const V1_SUBMISSION_STATUSES = ["received", "checked", "queued", "verifying", "verified", "rejected", "changes-requested", "approved"] as const;
-/** Version 6 adds "withdrawn": the author took an open submission back. */
-export const SUBMISSION_STATUSES = [...V1_SUBMISSION_STATUSES, "withdrawn"] as const;
+/** Version 6 adds "withdrawn": the author took an open submission back; version 7 "replaced": the author sent a new version of it. */
+export const SUBMISSION_STATUSES = [...V1_SUBMISSION_STATUSES, "withdrawn", "replaced"] as const;
 export type SubmissionStatus = (typeof SUBMISSION_STATUSES)[number];
 
 /** Statuses that count against a contest's per-author open-submission limit. */
@@ -361,4 +361,16 @@ export const SCHEMA_V6_IDENTITIES: readonly string[] = [
   `CREATE UNIQUE INDEX users_github_id_key ON users (github_id) WHERE github_id IS NOT NULL`,
   `ALTER TABLE webhook_deliveries ADD COLUMN body_sha256 text CHECK (body_sha256 ~ ${HEX64})`,
   `CREATE UNIQUE INDEX webhook_deliveries_body_key ON webhook_deliveries (body_sha256) WHERE body_sha256 IS NOT NULL`,
+];
+
+/**
+ * Version 7, re-submission: an author sends a new version of an open submission. The new row names
+ * the one it replaces (set at intake and, like every column, never changed after: migration 5), the
+ * old one becomes "replaced", and a submission is replaced at most once.
+ */
+export const SCHEMA_V7_RESUBMIT: readonly string[] = [
+  `ALTER TABLE submissions DROP CONSTRAINT submissions_status_check`,
+  `ALTER TABLE submissions ADD CONSTRAINT submissions_status_check CHECK (status IN (${list([...V1_SUBMISSION_STATUSES, "withdrawn", "replaced"])}))`,
+  `ALTER TABLE submissions ADD COLUMN replaces uuid REFERENCES submissions (id)`,
+  `CREATE UNIQUE INDEX submissions_replaces_key ON submissions (replaces) WHERE replaces IS NOT NULL`,
 ];

@@ -19,9 +19,14 @@ export async function serverError(res: Response, what: string, file: string): Pr
   return new PgolfError(code in ERROR_CODES ? (code as ErrorCode) : "FETCH_HTTP", body?.error?.message ?? `the server answered ${res.status} to ${what}`, { file, fix: body?.error?.fix ?? undefined, details: { status: res.status } });
 }
 
-/** Uploads a record folder; retried as RetryOptions say (default: 8 attempts over 12 to 24 s). */
-export async function uploadRecord(baseUrl: string, token: string, dir: string, retry: RetryOptions = {}): Promise<SubmissionView> {
-  const url = new URL("/api/submissions", baseUrl).href;
+/**
+ * Uploads a record folder; retried as RetryOptions say (default: 8 attempts over 12 to 24 s). With
+ * `replaces`, it is the new version of that open submission of the same author, which it closes.
+ */
+export async function uploadRecord(baseUrl: string, token: string, dir: string, retry: RetryOptions = {}, replaces?: string): Promise<SubmissionView> {
+  const u = new URL("/api/submissions", baseUrl);
+  if (replaces) u.searchParams.set("replaces", replaces);
+  const url = u.href;
   const pack = packRecordFolder(dir);
   return withRetry(async () => {
     let res: Response;

@@ -23,7 +23,7 @@ function list(v: unknown): string[] {
 export default defineCommand({
   name: "submit",
   summary: "Assemble a record folder (code, logs, submission.json, README.md) from scored seed runs; every number comes from the runs.",
-  usage: "RUNS... --out DIR --author NAME --name TITLE [--github ID] [--blurb TEXT] [--parent REF]... [--technique TAG]... [--assistance TOOL:HOW:REVIEWER]... [--replace] [--to URL --token T]",
+  usage: "RUNS... --out DIR --author NAME --name TITLE [--github ID] [--blurb TEXT] [--parent REF]... [--technique TAG]... [--assistance TOOL:HOW:REVIEWER]... [--replace] [--to URL --token T [--resubmit ID]]",
   options: {
     out: { type: "string" },
     author: { type: "string" },
@@ -36,6 +36,7 @@ export default defineCommand({
     replace: { type: "boolean" },
     to: { type: "string" },
     token: { type: "string" },
+    resubmit: { type: "string" },
   },
   positionals: [1, 64],
   async run(v, runs) {
@@ -56,8 +57,11 @@ export default defineCommand({
     const to = str(v, "to");
     const token = str(v, "token") ?? process.env.PGOLF_TOKEN;
     if (to && !token) throw usage("--to needs --token (or PGOLF_TOKEN)");
+    // the new version of one's own open submission: the server closes the old one in the same step
+    const resubmit = str(v, "resubmit");
+    if (resubmit && !to) throw usage("--resubmit ID needs --to URL", "send the new version to the server that holds submission ID");
     const r = writeRecord({ seedDirs: expandSeedDirs(runs), outDir: out, author, githubId: str(v, "github"), name, blurb: str(v, "blurb"), provenance, replace: v.replace === true });
-    const uploaded = to ? await uploadRecord(to, token!, r.dir) : null;
+    const uploaded = to ? await uploadRecord(to, token!, r.dir, {}, resubmit) : null;
     return { record: r.dir, files: r.files, submission: r.submission, uploaded };
   },
   human: (r) =>
