@@ -27,55 +27,55 @@ function suite(name: string, open: () => Promise<Db>, skip: string | false) {
       db = await open();
       contest = await Contest.open(db, new BlobStore(fs.mkdtempSync(path.join(work, "blobs-"))), { id: "main", name: "Parameter Golf", track: "10min-16mb", maxOpenPerAuthor: 2 });
       // a ranked track with no course copies: the course rule takes FineWeb records only as private (course_rule.ts)
-      ({ user: admin } = await contest.addUser("admin", "admin"));
+      ({ user: admin } = await contest.accounts.addUser("admin", "admin"));
       await contest.configure(admin, { private_validation_courses: ["fineweb-sp1024"] });
     });
     after(async () => db?.close());
 
     test("intake, limits, review, results and the audit trail", async () => {
-      const { token } = await contest.addUser("alice", "participant");
-      const { token: rtoken } = await contest.addUser("rita", "reviewer");
-      const alice = await contest.authenticate(`Bearer ${token}`);
-      const rita = await contest.authenticate(`Bearer ${rtoken}`);
-      await rejectsWith(contest.authenticate("Bearer nope"), "HTTP_UNAUTHORIZED");
-      await rejectsWith(contest.authenticate(undefined), "HTTP_UNAUTHORIZED");
+      const { token } = await contest.accounts.addUser("alice", "participant");
+      const { token: rtoken } = await contest.accounts.addUser("rita", "reviewer");
+      const alice = await contest.accounts.authenticate(`Bearer ${token}`);
+      const rita = await contest.accounts.authenticate(`Bearer ${rtoken}`);
+      await rejectsWith(contest.accounts.authenticate("Bearer nope"), "HTTP_UNAUTHORIZED");
+      await rejectsWith(contest.accounts.authenticate(undefined), "HTTP_UNAUTHORIZED");
 
       // a clean record goes to the queue; one reporting its best seed waits for changes
-      const clean = await contest.submit(alice, packRecordFolder(folder("2026-04-09_A2_Muon097_3Seed")));
+      const clean = await contest.submissions.submit(alice, packRecordFolder(folder("2026-04-09_A2_Muon097_3Seed")));
       assert.equal(clean.status, "checked", JSON.stringify(clean.findings));
       assert.equal(clean.claimed.val_bpb, 1.07983273);
-      const best = await contest.submit(alice, packRecordFolder(folder("2026-03-18_LongContextSeq2048")));
+      const best = await contest.submissions.submit(alice, packRecordFolder(folder("2026-03-18_LongContextSeq2048")));
       assert.equal(best.status, "changes-requested");
       assert.ok(best.findings.some((f) => f.kind === "score-mismatch" && /best seed/.test(f.message)));
       // the per-author limit (2 open)
-      await rejectsWith(contest.submit(alice, packRecordFolder(folder("2026-03-17_NaiveBaseline"))), "HTTP_RATE_LIMITED");
-      assert.deepEqual((await contest.queue()).map((s) => s.id), [clean.id]);
+      await rejectsWith(contest.submissions.submit(alice, packRecordFolder(folder("2026-03-17_NaiveBaseline"))), "HTTP_RATE_LIMITED");
+      assert.deepEqual((await contest.submissions.queue()).map((s) => s.id), [clean.id]);
 
       // reviews: participants may not; reasons are required to refuse; a decided submission stays decided
-      await rejectsWith(contest.review(alice, clean.id, "approve", ""), "HTTP_FORBIDDEN");
-      await rejectsWith(contest.review(rita, best.id, "reject", " "), "HTTP_BAD_REQUEST");
-      const rejected = await contest.review(rita, best.id, "reject", "the score is the best seed, not the mean");
+      await rejectsWith(contest.submissions.review(alice, clean.id, "approve", ""), "HTTP_FORBIDDEN");
+      await rejectsWith(contest.submissions.review(rita, best.id, "reject", " "), "HTTP_BAD_REQUEST");
+      const rejected = await contest.submissions.review(rita, best.id, "reject", "the score is the best seed, not the mean");
       assert.equal(rejected.status, "rejected");
-      await rejectsWith(contest.review(rita, best.id, "approve", ""), "HTTP_CONFLICT");
+      await rejectsWith(contest.submissions.review(rita, best.id, "approve", ""), "HTTP_CONFLICT");
 
       // a result is recorded once, however often the job runs
       const result = { seed: 42, artifact_sha256: "a".repeat(64), val_loss: 2.79, val_bpb: 1.0799, bytes_total: 15_992_995, train_seconds: 588, eval_seconds: 330 };
-      assert.equal(await contest.recordResult(clean.id, result, "worker-1"), true);
-      assert.equal(await contest.recordResult(clean.id, result, "worker-2"), false);
+      assert.equal(await contest.verification.recordResult(clean.id, result, "worker-1"), true);
+      assert.equal(await contest.verification.recordResult(clean.id, result, "worker-2"), false);
       const n = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM results WHERE submission_id = $1`, [clean.id]);
       assert.equal(n.rows[0].n, 1);
 
       // approval waits for the fleet's reproduction; only an admin may override it, with a reason
-      await rejectsWith(contest.review(rita, clean.id, "approve", ""), "HTTP_CONFLICT");
-      await rejectsWith(contest.review(rita, clean.id, "approve", "trusted", { override: true }), "HTTP_FORBIDDEN");
-      await rejectsWith(contest.review(admin, clean.id, "approve", " ", { override: true }), "HTTP_BAD_REQUEST");
-      const approved = await contest.review(admin, clean.id, "approve", "reproduced by hand on the organizers' machine", { override: true });
+      await rejectsWith(contest.submissions.review(rita, clean.id, "approve", ""), "HTTP_CONFLICT");
+      await rejectsWith(contest.submissions.review(rita, clean.id, "approve", "trusted", { override: true }), "HTTP_FORBIDDEN");
+      await rejectsWith(contest.submissions.review(admin, clean.id, "approve", " ", { override: true }), "HTTP_BAD_REQUEST");
+      const approved = await contest.submissions.review(admin, clean.id, "approve", "reproduced by hand on the organizers' machine", { override: true });
       assert.equal(approved.status, "approved");
       const trail = await contest.auditTrail(`submission:${clean.id}`);
       assert.deepEqual(trail.map((t) => `${t.actor} ${t.action}`), ["alice submission.receive", "worker-1 result.record", "admin review.approve-override"]);
       // the stored pack is the uploaded folder, by its sha256
       assert.ok(await contest.blobs.has(clean.record_blob));
-      await rejectsWith(contest.get("00000000-0000-0000-0000-000000000000"), "HTTP_NOT_FOUND");
+      await rejectsWith(contest.submissions.get("00000000-0000-0000-0000-000000000000"), "HTTP_NOT_FOUND");
     });
   });
 }

@@ -78,8 +78,8 @@ export function mountContestApi(app: App, contest: Contest, onChange: () => Prom
       const origin = c.req.header("origin");
       if (origin && originHost(origin) !== c.req.header("host")) throw new PgolfError("HTTP_FORBIDDEN", `a request from ${origin} may not act with this site's session`, { fix: "use the contest's own pages, or send a token" });
     }
-    const user = await contest.authenticate(bearer, bearer ? undefined : getCookie(c, SESSION_COOKIE));
-    if (roles) contest.requireRole(user, roles);
+    const user = await contest.accounts.authenticate(bearer, bearer ? undefined : getCookie(c, SESSION_COOKIE));
+    if (roles) contest.accounts.requireRole(user, roles);
     return user;
   };
   /** The token the request was authenticated with (Bearer, else the session cookie). */
@@ -102,33 +102,33 @@ export function mountContestApi(app: App, contest: Contest, onChange: () => Prom
     const info = await contest.jobs.job(jobId);
     // a report sent again after its answer was lost finds the job completed by this worker
     if (info?.state === "completed" && (info.output as { worker?: string } | null)?.worker === user.handle) {
-      return json(c, 200, { recorded: false, repeated: true, status: await contest.settleVerification(info.data.submissionId, user.handle) });
+      return json(c, 200, { recorded: false, repeated: true, status: await contest.verification.settleVerification(info.data.submissionId, user.handle) });
     }
     if (!info || info.state !== "active") throw new PgolfError("HTTP_CONFLICT", `job ${jobId} is not active (expired, finished or unknown)`, { fix: "lease a new job" });
     if ((info.output as { worker?: string } | null)?.worker !== user.handle) throw new PgolfError("HTTP_CONFLICT", `job ${jobId} is held by another worker`, { fix: "report only jobs you leased" });
     const id = info.data.submissionId;
     if (b.error !== undefined) {
       await contest.jobs.fail(jobId, { message: b.error, worker: user.handle });
-      return json(c, 200, { recorded: false, status: (await contest.get(id)).status });
+      return json(c, 200, { recorded: false, status: (await contest.submissions.get(id)).status });
     }
     const r = b.result!;
     if (r.seed !== info.data.seed) throw new PgolfError("HTTP_BAD_REQUEST", `the result is for seed ${r.seed}, the job is seed ${info.data.seed}`, { fix: "report what the trusted evaluator returned for the job's seed" });
-    const recorded = await contest.recordResult(id, r, user.handle);
+    const recorded = await contest.verification.recordResult(id, r, user.handle);
     await contest.jobs.complete(jobId, { recorded, worker: user.handle });
-    const status = await contest.settleVerification(id, user.handle);
+    const status = await contest.verification.settleVerification(id, user.handle);
     if (recorded) await onChange();
     return json(c, 200, { recorded, status });
   });
 
   app.post("/api/worker/heartbeat", async (c) => {
     const user = await signedIn(c);
-    await contest.heartbeat(user, await body<Heartbeat>(c, "heartbeat"));
+    await contest.fleet.heartbeat(user, await body<Heartbeat>(c, "heartbeat"));
     return c.body(null, 204);
   });
 
   app.get("/api/admin/fleet", async (c) => {
     await signedIn(c, ["reviewer", "admin"]);
-    return json(c, 200, await contest.fleet());
+    return json(c, 200, await contest.fleet.view());
   });
   app.get("/api/admin/contest", async (c) => {
     await signedIn(c, ["reviewer", "admin"]);
@@ -155,21 +155,21 @@ export function mountContestApi(app: App, contest: Contest, onChange: () => Prom
   });
   app.post("/api/session/logout", async (c) => {
     const user = await signedIn(c);
-    if (!(await contest.endSession(user, presented(c)))) throw new PgolfError("HTTP_BAD_REQUEST", "this is an account token, not a sign-in session", { fix: "rotate an account token instead (POST /api/me/token/rotate)" });
+    if (!(await contest.accounts.endSession(user, presented(c)))) throw new PgolfError("HTTP_BAD_REQUEST", "this is an account token, not a sign-in session", { fix: "rotate an account token instead (POST /api/me/token/rotate)" });
     deleteCookie(c, SESSION_COOKIE, { path: "/" });
     return c.body(null, 204);
   });
   app.post("/api/me/token/rotate", async (c) => {
     const user = await signedIn(c);
-    return json(c, 200, { handle: user.handle, token: await contest.rotateToken(user) });
+    return json(c, 200, { handle: user.handle, token: await contest.accounts.rotateToken(user) });
   });
   app.delete("/api/users/:handle/token", async (c) => {
     const admin = await signedIn(c, ["admin"]);
-    await contest.revokeToken(admin, c.req.param("handle"));
+    await contest.accounts.revokeToken(admin, c.req.param("handle"));
     return c.body(null, 204);
   });
 
-  app.get("/api/submissions", async (c) => json(c, 200, await contest.mine(await signedIn(c))));
+  app.get("/api/submissions", async (c) => json(c, 200, await contest.submissions.mine(await signedIn(c))));
   app.post("/api/submissions", async (c) => {
     refuseWhenFull();
     const user = await signedIn(c);
@@ -182,28 +182,28 @@ export function mountContestApi(app: App, contest: Contest, onChange: () => Prom
       if (form) {
         const raw = await readBody(c, Math.ceil((MAX_UPLOAD_BYTES * 4) / 3) + (1 << 20));
         const files = parseBody<{ files: { path: string; base64: string }[] }>(raw.toString("utf8"), "formUpload").files;
-        return contest.submit(user, packRecordFiles(files.map((f) => ({ path: f.path, data: Buffer.from(f.base64, "base64") }))), { kind: "upload" }, { replaces });
+        return contest.submissions.submit(user, packRecordFiles(files.map((f) => ({ path: f.path, data: Buffer.from(f.base64, "base64") }))), { kind: "upload" }, { replaces });
       }
       const raw = await readUpload(c, MAX_UPLOAD_BYTES);
-      return contest.submit(user, raw.bytes, { kind: "upload" }, { digest: raw.sha256, handOver: true, replaces });
+      return contest.submissions.submit(user, raw.bytes, { kind: "upload" }, { digest: raw.sha256, handOver: true, replaces });
     });
     return json(c, s.repeated ? 200 : 201, s); // 200: the same upload again (a retry), recorded once
   });
   app.get("/api/submissions/:id", async (c) => {
     await signedIn(c);
-    return json(c, 200, await contest.get(submissionId(c)));
+    return json(c, 200, await contest.submissions.get(submissionId(c)));
   });
   app.get("/api/submissions/:id/results", async (c) => {
     await signedIn(c);
-    return json(c, 200, await contest.results(submissionId(c)));
+    return json(c, 200, await contest.verification.results(submissionId(c)));
   });
-  app.get("/api/submissions/:id/files", async (c) => json(c, 200, await contest.files(await signedIn(c), submissionId(c))));
+  app.get("/api/submissions/:id/files", async (c) => json(c, 200, await contest.submissions.files(await signedIn(c), submissionId(c))));
   app.get("/api/submissions/:id/files/*", async (c) => {
     const user = await signedIn(c);
     const id = submissionId(c);
     const prefix = `/api/submissions/${c.req.param("id")}/files/`;
     const rawPath = new URL(c.req.url).pathname;
-    const body = await contest.file(user, id, decodePath(rawPath.slice(prefix.length)));
+    const body = await contest.submissions.file(user, id, decodePath(rawPath.slice(prefix.length)));
     // a record's own bytes, shown as text and never run: no sniffing, and a sandbox if opened directly
     return c.body(new Uint8Array(body), 200, { "content-type": "text/plain; charset=utf-8", "x-content-type-options": "nosniff", "content-security-policy": "sandbox; default-src 'none'", "cache-control": "no-store" });
   });
@@ -214,13 +214,13 @@ export function mountContestApi(app: App, contest: Contest, onChange: () => Prom
     if (user.role === "worker" && !(await contest.jobs?.holds(user.handle, id))) {
       throw new PgolfError("HTTP_FORBIDDEN", `${user.handle} holds no job of submission ${id}`, { fix: "lease a job (POST /api/worker/lease), then fetch that job's pack" });
     }
-    const pack = await contest.pack(id);
+    const pack = await contest.submissions.pack(id);
     return c.body(new Uint8Array(pack), 200, { "content-type": "application/octet-stream" });
   });
   app.post("/api/submissions/:id/withdraw", async (c) => {
     const user = await signedIn(c);
     const id = submissionId(c);
-    const s = await contest.withdraw(user, id);
+    const s = await contest.submissions.withdraw(user, id);
     await onChange();
     return json(c, 200, s);
   });
@@ -228,23 +228,23 @@ export function mountContestApi(app: App, contest: Contest, onChange: () => Prom
     const user = await signedIn(c);
     const id = submissionId(c);
     const b = await body<{ action: ReviewAction; reason?: string; override?: boolean }>(c, "review");
-    const s = await contest.review(user, id, b.action, b.reason ?? "", { override: b.override === true });
+    const s = await contest.submissions.review(user, id, b.action, b.reason ?? "", { override: b.override === true });
     await onChange();
     return json(c, 200, s);
   });
   app.get("/api/submissions/:id/audit", async (c) => {
     await signedIn(c, ["reviewer", "admin"]);
     const id = submissionId(c);
-    await contest.get(id);
+    await contest.submissions.get(id);
     return json(c, 200, await contest.auditTrail(`submission:${id}`));
   });
   app.get("/api/review/queue", async (c) => {
     await signedIn(c, ["reviewer", "admin"]);
-    return json(c, 200, await contest.queue());
+    return json(c, 200, await contest.submissions.queue());
   });
   app.post("/api/users", async (c) => {
     const user = await signedIn(c, ["admin"]);
     const b = await body<{ handle: string; role?: Role; github_login?: string }>(c, "user");
-    return json(c, 201, await contest.addUser(b.handle, b.role ?? "participant", user.handle, b.github_login ? b.github_login : null));
+    return json(c, 201, await contest.accounts.addUser(b.handle, b.role ?? "participant", user.handle, b.github_login ? b.github_login : null));
   });
 }

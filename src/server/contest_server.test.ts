@@ -89,7 +89,7 @@ test("a GitHub pull request adding a record folder becomes a submission of its a
     const sent = await sendWebhook(`${base}/webhooks/github`, { secret: "s3cret", event: "pull_request", payload });
     assert.equal(sent.status, 202);
     assert.equal((await sendWebhook(`${base}/webhooks/github`, { secret: "wrong", event: "pull_request", payload })).status, 401);
-    const reviewer = await s.contest!.addUser("rita", "reviewer");
+    const reviewer = await s.contest!.accounts.addUser("rita", "reviewer");
     let queue: { id: string; author: string; source: string }[] = [];
     for (let i = 0; i < 100 && queue.length === 0; i++) {
       await new Promise((r) => setTimeout(r, 100));

@@ -84,7 +84,7 @@ function githubIntake(contest: Contest, db: Db, gh: { secret: string; token: str
         const dup = await db.query(`SELECT 1 FROM submissions WHERE github_repo = $1 AND github_pr = $2 AND github_head_sha = $3`, [ev.repo, ev.number, ev.headSha]);
         if (dup.rows.length > 0) return;
         try {
-          await contest.submit(await contest.githubUser({ login: ev.author, id: ev.authorId }), packRecordFolder(r.dir), { kind: "github", repo: ev.repo, pr: ev.number, headSha: ev.headSha });
+          await contest.submissions.submit(await contest.accounts.githubUser({ login: ev.author, id: ev.authorId }), packRecordFolder(r.dir), { kind: "github", repo: ev.repo, pr: ev.number, headSha: ev.headSha });
         } catch (e) {
           // the contest refuses a folder that passed the checks (its course rule, its text, the author's
           // limit): say so on the pull request; a server fault (a 5xx) is not the PR's, and is retried
@@ -123,11 +123,11 @@ export async function startContestServer(o: ContestServerOptions): Promise<Conte
     db = await openDb({ dataDir: o.data, url: o.databaseUrl });
     sweepServerTemps(o.data); // what a killed server was writing (stale_temps.ts)
     contest = await Contest.open(db, new BlobStore(blobStoreDir(o.data)), { id: "main", name: "Parameter Golf", track: o.track ?? "cpu-10min-2mb" });
-    if (!(await contest.hasAdmin())) adminToken = (await contest.addUser("admin", "admin")).token;
+    if (!(await contest.accounts.hasAdmin())) adminToken = (await contest.accounts.addUser("admin", "admin")).token;
     contest.courses = new CourseBounds(o.courses ?? path.join(o.data, "courses"));
     contest.jobs = await openQueue(db, { expireInSeconds: leaseSeconds(lookupTrack((await contest.settings()).track)), ...o.queue });
     // blobs of uploads whose submission never committed (a crash between the two)
-    await contest.collectBlobs();
+    await contest.submissions.collectBlobs();
   }
   const board = new LiveBoard(site, { records: o.records, contest, approvedRoot });
   const refresh = () => board.refresh();

@@ -106,9 +106,9 @@ export function mountGitHubSignIn(app: App, contest: Contest, o: GitHubSignInOpt
       const fresh = await contest.db.query(`INSERT INTO oauth_states (state_sha256) VALUES ($1) ON CONFLICT DO NOTHING`, [sha(state)]);
       if (fresh.affectedRows === 0) return failed(c, "the sign-in was already used; start again");
       await contest.db.query(`DELETE FROM oauth_states WHERE created_at < now() - make_interval(secs => $1)`, [OAUTH_STATE_SECONDS * 2]);
-      const user = await contest.githubUser(who);
+      const user = await contest.accounts.githubUser(who);
       const days = o.sessionDays ?? 7;
-      const token = await contest.startSession(user, "github", days);
+      const token = await contest.accounts.startSession(user, "github", days);
       deleteCookie(c, STATE_COOKIE, { path: "/auth/github" });
       setSessionCookie(c, token, days);
       return redirect(c, "/signin#signed-in");

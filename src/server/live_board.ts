@@ -58,14 +58,14 @@ export class LiveBoard {
       }
     }
     const c = this.o.contest;
-    const version = c ? await c.boardVersion() : "";
+    const version = c ? await c.verification.boardVersion() : "";
     if (c && this.o.approvedRoot && version !== this.version) {
-      const approved = await c.approved();
+      const approved = await c.submissions.approved();
       const ids = new Set(approved.map((a) => a.id));
       for (const id of this.approved.keys()) if (!ids.has(id)) this.approved.delete(id);
       for (const a of approved) {
         if (this.approved.has(a.id)) continue;
-        const rec = readRecord(await c.exportApproved(this.o.approvedRoot, a));
+        const rec = readRecord(await c.submissions.exportApproved(this.o.approvedRoot, a));
         // shown on the contest's track, under the account that submitted it
         Object.assign(rec, { author: a.author, track: a.track, github_id: null });
         this.approved.set(a.id, rec);
@@ -75,7 +75,7 @@ export class LiveBoard {
     }
     this.version = version;
     if (!changed) return false;
-    const reproductions = c ? await c.reproductions() : undefined;
+    const reproductions = c ? await c.verification.reproductions() : undefined;
     const roots = [this.o.records, this.o.approvedRoot].filter((r): r is string => !!r).map((r) => path.resolve(r));
     this.site.rebuild([...this.folderRecords, ...this.approved.values()], roots.join(", "), undefined, reproductions);
     return true;

@@ -64,9 +64,9 @@ test("heartbeats make the fleet view; a silent worker is shown dead; web-form up
     );
     assert.deepEqual(Object.keys(fleet.queue).sort(), ["active", "cancelled", "completed", "created", "failed", "retry"].sort());
     await new Promise((r) => setTimeout(r, 1200));
-    assert.equal((await s.contest!.fleet(1)).workers[0].alive, false, "silent past the limit");
+    assert.equal((await s.contest!.fleet.view(1)).workers[0].alive, false, "silent past the limit");
     await api(base, "POST", "/api/worker/heartbeat", w, { ...beat, state: "idle", job: null, jobs_done: 5 });
-    const again = (await s.contest!.fleet(1)).workers[0];
+    const again = (await s.contest!.fleet.view(1)).workers[0];
     assert.deepEqual([again.alive, again.state, again.job, again.jobs_done], [true, "idle", null, 5]);
 
     // the web form's JSON upload: a traversal path and bad base64 are refused before anything is stored
@@ -152,7 +152,7 @@ test("in the browser: submit with the form, watch the worker on the admin page, 
     await page.waitForSelector(`#mine tr[data-id="${id}"]`);
     assert.equal(await page.textContent(`#mine tr[data-id="${id}"] td.status`), "queued");
     // the stored pack holds exactly the folder's files
-    const stored = await s.contest!.get(id);
+    const stored = await s.contest!.submissions.get(id);
     assert.equal(stored.claimed.name, "Unigram TTT (web)");
 
     // a worker reproduces it; the admin page shows it while it works
