@@ -2,7 +2,9 @@
 //  - pgolf/layers: imports point one way, as DEVELOPERS.md declares
 //    (core <- engine <- nn <- model, core <- data, then the entry contract, then train/eval <- artifact <- submission
 //     <- leaderboard <- server <- cli);
-//  - pgolf/one-onnxruntime: exactly one module imports onnxruntime-node.
+//  - pgolf/one-onnxruntime: exactly one module imports onnxruntime-node;
+//  - the web UI's browser code (src/server/ui/) builds pages from text only and imports nothing
+//    outside its folder (see BROWSER_CODE below).
 import tseslint from "typescript-eslint";
 import * as path from "node:path";
 
@@ -80,6 +82,9 @@ const pgolfPlugin = {
   },
 };
 
+/** The web UI's browser code, bundled for the page (src/server/ui_script.ts) and typed by tsconfig.browser.json. */
+const BROWSER_CODE = "src/server/ui/**/*.ts";
+
 export default tseslint.config(
   // test/adversarial/blind holds attacks as their authors wrote them: not pgolf code
   { ignores: ["dist/**", "node_modules/**", "data/**", "runs/**", "test-output/**", "bench-output/**", "test/adversarial/blind/**"] },
@@ -91,6 +96,22 @@ export default tseslint.config(
       "pgolf/one-onnxruntime": "error",
       "@typescript-eslint/no-explicit-any": "off",
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+    },
+  },
+  {
+    // Browser globals (document, fetch, localStorage) need no declaration here: no-undef is off for
+    // TypeScript, whose compiler checks names against the DOM's types (tsconfig.browser.json).
+    files: [BROWSER_CODE],
+    rules: {
+      // a server module would bring Node's modules into the page's bundle and its types into the DOM's
+      "no-restricted-imports": ["error", { patterns: [{ group: ["../*", "node:*"], message: "the browser code imports only from src/server/ui/" }] }],
+      // text from a record, an author or a worker reaches a page as text, never as markup
+      "no-restricted-syntax": [
+        "error",
+        { selector: "MemberExpression[property.name=/^(innerHTML|outerHTML)$/]", message: "set textContent or build elements (dom.ts): never parse data as HTML" },
+        { selector: "CallExpression[callee.property.name=/^(insertAdjacentHTML|createContextualFragment)$/]", message: "build elements (dom.ts): never parse data as HTML" },
+        { selector: "CallExpression[callee.object.name='document'][callee.property.name=/^write(ln)?$/]", message: "build elements (dom.ts): never parse data as HTML" },
+      ],
     },
   },
 );

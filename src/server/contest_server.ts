@@ -28,6 +28,7 @@ import { LiveBoard } from "./live_board.js";
 import { SiteCache } from "./site_cache.js";
 import { sweepServerTemps } from "./stale_temps.js";
 import { mountUi } from "./ui_pages.js";
+import { uiScript } from "./ui_script.js";
 import { mountGitHubSignIn, type GitHubSignInOptions } from "./github_signin.js";
 
 /** Refused webhook deliveries (bad signature or payload) one address may send a minute before it gets 429. */
@@ -119,6 +120,9 @@ export async function startContestServer(o: ContestServerOptions): Promise<Conte
   let adminToken: string | null = null;
   const approvedRoot = o.data ? path.join(o.data, "records") : null;
   if (o.data) {
+    // the pages' script (ui_script.ts) before anything opens: a dist/ built without it fails at
+    // once, with no database or queue left open behind the error
+    uiScript();
     fs.mkdirSync(o.data, { recursive: true });
     db = await openDb({ dataDir: o.data, url: o.databaseUrl });
     sweepServerTemps(o.data); // what a killed server was writing (stale_temps.ts)

@@ -18,7 +18,7 @@ import { startContestServer } from "./contest_server.js";
 import { CookieJar } from "../../test/support/cookie_jar.js";
 import { GitHubServer } from "../../test/support/github_server.js";
 import { isolationSupport } from "./isolation.js";
-import { UI_JS } from "./ui_assets.js";
+import { uiScript } from "./ui_script.js";
 import { uploadRecord } from "./upload_client.js";
 import { runWorker } from "./worker.js";
 
@@ -97,7 +97,7 @@ test("heartbeats make the fleet view; a silent worker is shown dead; web-form up
       await rejectsWith(uploadRecord(base, alice, path.join(FIXTURES, "pgolf-records", "track_10min_16mb", "2026-03-17_NaiveBaseline")), "HTTP_RATE_LIMITED");
     }
     // the pages' one script is valid JavaScript (a syntax error would leave every page empty)
-    assert.doesNotThrow(() => new Function(UI_JS));
+    assert.doesNotThrow(() => new Function(uiScript()));
     // the pages are served with a strict CSP
     const page = await fetch(`${base}/submit`);
     assert.equal(page.status, 200);

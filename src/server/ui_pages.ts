@@ -1,11 +1,13 @@
 // The contest's web pages for people: sign in (an account token, kept in the browser's
 // localStorage), submit a record folder, the review queue, and the admin view of the fleet. The
-// pages are fixed HTML; ui_assets.ts's one script fills them from the JSON API (contest_routes.ts)
-// with the same token a CLI user sends, so the browser can do nothing the API would not allow.
+// pages are fixed HTML; their one script (ui/app.browser.ts, bundled by ui_script.ts) fills them
+// from the JSON API (contest_routes.ts) with the same token a CLI user sends, so the browser can do
+// nothing the API would not allow.
 // Record text reaches a page only through textContent, and a strict CSP allows this origin's own
 // script, style and API and nothing else.
 import { esc } from "../leaderboard/html.js";
-import { UI_CSS, UI_JS } from "./ui_assets.js";
+import { UI_CSS } from "./ui_assets.js";
+import { uiScript } from "./ui_script.js";
 import type { App } from "./app.js";
 
 export type UiPage = "signin" | "submit" | "review" | "admin";
@@ -100,7 +102,7 @@ const PAGES: Record<string, UiPage> = { "/signin": "signin", "/submit": "submit"
 /** Mounts the UI's pages and its two static files. */
 export function mountUi(app: App, o: { github?: boolean } = {}): void {
   const files = new Map<string, { type: string; body: Buffer }>([
-    ["/ui/app.js", { type: "text/javascript; charset=utf-8", body: Buffer.from(UI_JS) }],
+    ["/ui/app.js", { type: "text/javascript; charset=utf-8", body: Buffer.from(uiScript()) }],
     ["/ui/ui.css", { type: "text/css; charset=utf-8", body: Buffer.from(UI_CSS) }],
     ...Object.entries(PAGES).map(([p, k]) => [p, { type: "text/html; charset=utf-8", body: Buffer.from(uiPage(k, o)) }] as const),
   ]);
