@@ -27,6 +27,9 @@ export interface PhaseResult {
   requests: number;
   errors: number;
   requests_per_s: number;
+  /** New connections the readers opened (the rest reused kept-alive ones), and the slowest connect. */
+  connects: number;
+  max_connect_ms: number;
   routes: Record<string, { requests: number; p50_ms: number; p95_ms: number; p99_ms: number; max_ms: number }>;
 }
 
@@ -44,13 +47,20 @@ function percentile(sorted: number[], q: number): number {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN;
 }
 
-function get(agent: http.Agent, url: string): Promise<{ status: number; bytes: number }> {
+/** A GET; `connectMs` is the time to open a new connection (null when a kept-alive one was reused). */
+function get(agent: http.Agent, url: string): Promise<{ status: number; bytes: number; connectMs: number | null }> {
   return new Promise((resolve, reject) => {
+    let connectMs: number | null = null;
     const req = http.get(url, { agent }, (res) => {
       let bytes = 0;
       res.on("data", (d: Buffer) => (bytes += d.length));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, bytes }));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, bytes, connectMs }));
       res.on("error", reject);
+    });
+    req.on("socket", (socket) => {
+      if (!socket.connecting) return;
+      const t = performance.now();
+      socket.once("connect", () => (connectMs = performance.now() - t));
     });
     req.on("error", reject);
     req.setTimeout(30_000, () => req.destroy(new Error("timeout")));
@@ -67,6 +77,8 @@ async function readPhase(base: string, clients: number, seconds: number, think: 
   const lat = new Map<string, number[]>(ROUTES.map((r) => [r, []]));
   const agent = new http.Agent({ keepAlive: true, maxSockets: clients });
   let errors = 0;
+  let connects = 0;
+  let maxConnect = 0;
   const until = performance.now() + seconds * 1000;
   const t0 = performance.now();
   await Promise.all(
@@ -78,18 +90,24 @@ async function readPhase(base: string, clients: number, seconds: number, think: 
         const s = performance.now();
         try {
           const r = await get(agent, base + route);
+          if (r.connectMs !== null) {
+            connects++;
+            maxConnect = Math.max(maxConnect, r.connectMs);
+          }
           if (r.status !== 200 || r.bytes === 0) errors++;
         } catch {
           errors++;
         }
-        lat.get(route)!.push(performance.now() - s);
+        const took = performance.now() - s;
+        lat.get(route)!.push(took);
+        if (process.env.PGOLF_BENCH_SLOW_LOG && took > 500) process.stderr.write(`SLOW ${route} ${took.toFixed(0)} ms ending ${Date.now()}\n`);
         if (think) await new Promise((r) => setTimeout(r, think[0] + Math.random() * (think[1] - think[0])));
       }
     }),
   );
   const wall = (performance.now() - t0) / 1000;
   agent.destroy();
-  const out: PhaseResult = { seconds: wall, requests: 0, errors, requests_per_s: 0, routes: {} };
+  const out: PhaseResult = { seconds: wall, requests: 0, errors, requests_per_s: 0, connects, max_connect_ms: maxConnect, routes: {} };
   for (const [route, xs] of lat) {
     xs.sort((a, b) => a - b);
     out.requests += xs.length;
@@ -113,7 +131,7 @@ function jsonLine<T>(child: ChildProcess, what: string): Promise<T> {
 }
 
 function printPhase(name: string, p: PhaseResult, say: (s: string) => void): void {
-  say(`  ${name}: ${p.requests.toLocaleString("en-US")} requests in ${p.seconds.toFixed(1)} s, ${p.requests_per_s.toFixed(0)}/s, ${p.errors} errors`);
+  say(`  ${name}: ${p.requests.toLocaleString("en-US")} requests in ${p.seconds.toFixed(1)} s, ${p.requests_per_s.toFixed(0)}/s, ${p.errors} errors; ${p.connects} connections opened (slowest connect ${p.max_connect_ms.toFixed(1)} ms)`);
   for (const [route, r] of Object.entries(p.routes)) say(`    ${route}: p50 ${r.p50_ms.toFixed(1)} ms, p95 ${r.p95_ms.toFixed(1)} ms, p99 ${r.p99_ms.toFixed(1)} ms, max ${r.max_ms.toFixed(1)} ms (${r.requests.toLocaleString("en-US")})`);
 }
 
