@@ -88,8 +88,10 @@ async function readPhase(base: string, clients: number, seconds: number, think: 
       for (let i = c; performance.now() < until; i++) {
         const route = ROUTES[i % ROUTES.length];
         const s = performance.now();
+        let fresh = false;
         try {
           const r = await get(agent, base + route);
+          fresh = r.connectMs !== null;
           if (r.connectMs !== null) {
             connects++;
             maxConnect = Math.max(maxConnect, r.connectMs);
@@ -100,7 +102,7 @@ async function readPhase(base: string, clients: number, seconds: number, think: 
         }
         const took = performance.now() - s;
         lat.get(route)!.push(took);
-        if (process.env.PGOLF_BENCH_SLOW_LOG && took > 500) process.stderr.write(`SLOW ${route} ${took.toFixed(0)} ms ending ${Date.now()}\n`);
+        if (process.env.PGOLF_BENCH_SLOW_LOG && took > 500) process.stderr.write(`SLOW ${route} ${took.toFixed(0)} ms ending ${Date.now()} ${fresh ? "fresh" : "kept-alive"} connection\n`);
         if (think) await new Promise((r) => setTimeout(r, think[0] + Math.random() * (think[1] - think[0])));
       }
     }),
