@@ -776,6 +776,26 @@ describe("pgolf serve under attack (issue 13)", () => {
     assert.deepEqual(bad, []);
   });
 
+  test("8a2. a JSON body of deeply nested brackets is a 400 at once: no stack overflow, no 500, no frozen server", { timeout: 60_000 }, async () => {
+    const deep = "[".repeat(400_000) + "]".repeat(400_000); // valid JSON, 800 kB (under the 1 MiB JSON limit)
+    const routes: [string, string, string][] = [
+      ["POST", "/api/users", admin],
+      ["POST", "/api/admin/contest", admin],
+      ["POST", "/api/submissions", await account("deep-json")],
+    ];
+    for (const [method, p, token] of routes) {
+      const t = performance.now();
+      const r = await fetch(`${base}${p}`, { method: p === "/api/admin/contest" ? "PATCH" : method, headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: deep });
+      const ms = performance.now() - t;
+      const j = (await r.json()) as { error?: { code?: string } };
+      console.log(`attacks: 400,000 nested brackets to ${p}: ${r.status} ${j.error?.code} in ${ms.toFixed(0)} ms`);
+      assert.equal(r.status, 400, `${p}: ${r.status} ${JSON.stringify(j)}`);
+      assert.equal(j.error?.code, "PGOLF_HTTP_BAD_REQUEST");
+      assert.ok(ms < 1000, `${p}: ${ms.toFixed(0)} ms`);
+    }
+    assert.equal((await fetch(`${base}/healthz`)).status, 200);
+  });
+
   test("8b. a pull request whose record cannot be submitted (a NUL in its name) is not told it passed", { timeout: 60_000 }, async () => {
     const { pr, payload } = pullRequest("nul-name", "octo-nul", recordFiles({ name: "nul\u0000name" }), 81);
     const sent = await sendWebhook(`${base}/webhooks/github`, { secret: WEBHOOK_SECRET, event: "pull_request", payload });

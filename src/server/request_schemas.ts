@@ -138,7 +138,37 @@ function describe(e: ErrorObject): string {
 }
 
 /** Parses and checks a JSON body against a schema; HTTP_BAD_REQUEST names what is wrong. */
+/** Deepest nesting of arrays and objects a JSON body may have (the API's bodies nest 3 deep). */
+export const MAX_JSON_DEPTH = 32;
+
+/**
+ * True when the JSON text nests arrays and objects deeper than `max`, found by one pass over it
+ * (strings skipped), stopping at the first level too deep: a body of a million "[" is refused before
+ * JSON.parse builds it and before any recursive check walks it (a stack overflow, a 500, and seconds
+ * of the event loop per request, found by a blind attack).
+ */
+export function nestsDeeperThan(text: string, max: number): boolean {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch === 0x22) {
+      // a string: skip to its closing quote, past escapes
+      for (i++; i < text.length; i++) {
+        const c = text.charCodeAt(i);
+        if (c === 0x5c) i++;
+        else if (c === 0x22) break;
+      }
+    } else if (ch === 0x5b || ch === 0x7b) {
+      if (++depth > max) return true;
+    } else if (ch === 0x5d || ch === 0x7d) depth--;
+  }
+  return false;
+}
+
 export function parseBody<T>(text: string, name: SchemaName): T {
+  if (nestsDeeperThan(text, MAX_JSON_DEPTH)) {
+    throw new PgolfError("HTTP_BAD_REQUEST", `the body nests arrays or objects more than ${MAX_JSON_DEPTH} deep`, { fix: "send the API's JSON shapes (see src/server/request_schemas.ts)" });
+  }
   let v: unknown;
   try {
     v = JSON.parse(text);
