@@ -16,6 +16,9 @@ import type { SiteCache } from "./site_cache.js";
 export type AppEnv = { Bindings: HttpBindings; Variables: { requestId: string } };
 export type App = Hono<AppEnv>;
 
+/** Request bodies read at once by the whole server (see createApp). */
+export const MAX_BODIES_IN_FLIGHT = 64;
+
 export interface AppOptions {
   site: SiteCache;
   /** Mounts routes before the site's (API, pages, sign-in, webhooks). */
@@ -51,6 +54,24 @@ export function createApp(o: AppOptions): { app: App; server: http.Server } {
     if (incoming && !incoming.complete && !outgoing.headersSent) {
       c.res.headers.set("connection", "close");
       outgoing.once("finish", () => incoming.socket?.destroy());
+    }
+  });
+  // Request bodies held at once, whatever the route: past the limit a request with a body is refused
+  // (503) before any of it is read, and the connection closes (above). Each route caps its own body's
+  // size (1 MiB of JSON, 5 MiB of webhook, uploads by their own admission: intake.ts), so bodies in
+  // memory are bounded however many clients send them slowly. (A blind attack held 600 webhook bodies
+  // of 5 MiB from one address: +2.6 GB.)
+  let bodies = 0;
+  app.use("*", async (c, next) => {
+    // a request with a body declares one (Content-Length over 0, or chunked); headers are all there is when this runs
+    const length = Number(c.req.header("content-length") ?? 0);
+    if (!(length > 0) && c.req.header("transfer-encoding") === undefined) return next();
+    if (bodies >= MAX_BODIES_IN_FLIGHT) throw new PgolfError("HTTP_BUSY", `the server is reading ${bodies} request bodies, its limit`, { fix: "retry in a few seconds" });
+    bodies++;
+    try {
+      await next();
+    } finally {
+      bodies--;
     }
   });
   app.onError((e, c) => errorResponse(c, e));

@@ -1067,6 +1067,41 @@ describe("pgolf serve under attack (issue 13)", () => {
     await until(async () => (await upload(honest, recordPack({ name: "After the crowd" }))).status === 201, "an upload taken after the crowd hung up", 10_000);
   });
 
+  test("9j. anonymous clients holding request bodies open cannot take memory without bound: past the server's limit they are refused before their bodies are read", { timeout: 60_000 }, async () => {
+    const { port } = new URL(base);
+    // 100 deliveries that declare 5 MB and send 1 KiB, from an address of their own (127.0.0.2: the
+    // webhook's forger limit, tested by 9h from 127.0.0.1, never sees them)
+    const held: { socket: net.Socket; answer: Promise<number> }[] = [];
+    for (let k = 0; k < 100; k++) {
+      const socket = net.connect({ port: Number(port), host: "127.0.0.1", localAddress: "127.0.0.2" });
+      const answer = new Promise<number>((resolve) => {
+        let head = "";
+        socket.on("data", (d: Buffer) => {
+          head += d.toString("latin1");
+          const m = /^HTTP\/1\.1 (\d{3})/.exec(head);
+          if (m) resolve(Number(m[1]));
+        });
+        socket.on("error", () => resolve(0));
+        socket.on("close", () => resolve(0));
+      });
+      socket.write(`POST /webhooks/github HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nX-GitHub-Event: pull_request\r\nX-GitHub-Delivery: held-${k}\r\nX-Hub-Signature-256: sha256=${"0".repeat(64)}\r\nContent-Length: 5000000\r\n\r\n`);
+      socket.write("{" + " ".repeat(1023));
+      held.push({ socket, answer });
+    }
+    const answered = await Promise.all(held.map((x) => Promise.race([x.answer, sleep(3000).then(() => -1)])));
+    const refused = answered.filter((a) => a === 503).length;
+    const open = answered.filter((a) => a === -1).length;
+    const t = performance.now();
+    const h = await fetch(`${base}/healthz`);
+    console.log(`attacks: 100 webhook bodies of 5 MB held open: ${open} being read, ${refused} refused at once (503); /healthz ${h.status} in ${(performance.now() - t).toFixed(1)} ms`);
+    for (const x of held) x.socket.destroy();
+    assert.equal(h.status, 200);
+    assert.equal(open, 64, `bodies read at once: ${answered.join(" ")}`);
+    assert.equal(refused, 36, `refused: ${answered.join(" ")}`);
+    // bodies whose senders hung up free their places: GitHub's next delivery is read
+    await until(async () => (await sendWebhook(`${base}/webhooks/github`, { secret: WEBHOOK_SECRET, event: "ping", payload: { zen: "Half measures are as bad as nothing at all." } })).status === 204, "a delivery taken after the holders hung up", 10_000);
+  });
+
   // last: it shuts this test's address out of the webhook for a minute
   test("9h. an address that keeps forging webhook signatures is shut out; signed deliveries are never counted", { timeout: 60_000 }, async () => {
     const url = `${base}/webhooks/github`;
