@@ -21,6 +21,7 @@ import { benchTrain } from "../src/train/bench_train.js";
 import { evalSpeedBench } from "./eval_speed.js";
 import { qualityBench } from "./quality.js";
 import { serveLoadBench, submissionBurstBench } from "./serve_load.js";
+import { uploadCpuBench } from "./upload_cpu.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const real = path.resolve(root, "../shared/fixtures/real");
@@ -169,6 +170,9 @@ if (fs.existsSync(model) && fs.existsSync(jsonl)) {
   if (r) results.serve_load = r;
   const b = await submissionBurstBench(100, (s) => line(s));
   if (b) results.submission_burst = b;
+  // the event loop's share of one 63 MiB upload (what every other request waits behind)
+  const u = await uploadCpuBench(6, (s) => line(s));
+  if (u) results.upload_cpu = u;
 }
 
 // 8. Quality: pgolf run for 600 s vs the PyTorch peer trained the same way (PGOLF_BENCH_QUALITY_SECONDS

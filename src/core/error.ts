@@ -78,6 +78,8 @@ export const ERROR_CODES = {
   HTTP_CONFLICT: "Request conflicts with the current state",
   HTTP_RATE_LIMITED: "Too many open submissions or requests",
   HTTP_BUSY: "Server is busy with other work; retry shortly",
+  HTTP_SLOW_BODY: "Request body arrived slower than the server's floor",
+  HTTP_BODY_INCOMPLETE: "Connection closed before the request body was complete",
   CONTEST_PRACTICE_COURSE: "Course's validation split fits compressed under the track's byte cap: not safe for ranked play",
   CONTEST_COURSE_UNMEASURED: "Contest server cannot measure the course's memorization bound (no verified copy of the course)",
   // network

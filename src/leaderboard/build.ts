@@ -12,7 +12,7 @@ import { checkRecords } from "../submission/check.js";
 import type { NormalizedRecord } from "../submission/normalized_record.js";
 import { findRecords, readRecord } from "../submission/read_record.js";
 import type { Reproduction } from "../submission/reproduction.js";
-import { leaderboardOf, type Leaderboard } from "./leaderboard.js";
+import { leaderboardOf, type Leaderboard, type RecordsRoot } from "./leaderboard.js";
 import { leaderboardMarkdown } from "./markdown.js";
 import { siteFiles, type SiteFile } from "./site.js";
 
@@ -38,12 +38,12 @@ export interface BuildResult {
  * Every file of a build, planned from normalized records (no file system access). A hosted contest
  * passes its fleet's reproductions (by record id): those records are scored on the reproduced runs.
  */
-export function planLeaderboard(records: NormalizedRecord[], root: string, now?: Date, reproductions?: Map<string, Reproduction>): { leaderboard: Leaderboard; files: SiteFile[] } {
+export function planLeaderboard(records: NormalizedRecord[], root: RecordsRoot, now?: Date, reproductions?: Map<string, Reproduction>): { leaderboard: Leaderboard; files: SiteFile[] } {
   const lb = leaderboardOf(records, checkRecords(records, { reproductions }), { root, now, hosted: reproductions !== undefined });
   const files = [
     { path: "leaderboard.json", content: JSON.stringify(lb, null, 2) + "\n" },
     { path: "leaderboard.md", content: leaderboardMarkdown(lb) + "\n" },
-    ...siteFiles(lb, records),
+    ...siteFiles(lb, records, root),
   ];
   return { leaderboard: lb, files };
 }

@@ -126,9 +126,28 @@ function bytesOf(r: NormalizedRecord): number | null {
 const byScore = (a: LeaderboardEntry, b: LeaderboardEntry) =>
   (a.val_bpb ?? Infinity) - (b.val_bpb ?? Infinity) || (a.date ?? "9999").localeCompare(b.date ?? "9999") || a.id.localeCompare(b.id);
 
-/** A record folder relative to the records root, "/"-separated ("." when the root is the record). */
-export function folderOf(root: string, dir: string): string {
-  return path.relative(path.resolve(root), dir).split(path.sep).join("/") || ".";
+/**
+ * Where a board's records were read from: a folder (`pgolf leaderboard build ROOT`), or several under
+ * a label (a contest server: its organizers' records and its approved submissions). The label is what
+ * the board shows: a server's folders are its own business (leaderboard.json named its data folder).
+ */
+export type RecordsRoot = string | { label: string; dirs: string[] };
+
+/** What a board shows as its root. */
+export function rootLabel(root: RecordsRoot): string {
+  return typeof root === "string" ? root : root.label;
+}
+
+/**
+ * A record folder relative to the root that holds it, "/"-separated ("." when the root is the
+ * record); a folder under no root is shown by its own name only, never by its path.
+ */
+export function folderOf(root: RecordsRoot, dir: string): string {
+  for (const r of typeof root === "string" ? [root] : root.dirs) {
+    const rel = path.relative(path.resolve(r), dir);
+    if (rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel))) return rel.split(path.sep).join("/") || ".";
+  }
+  return path.basename(dir);
 }
 
 /** Record pages by record folder: `records/<slug of its id>.html`, unique even when two slugs collide. */
@@ -146,7 +165,7 @@ export function recordPages(records: { dir: string; id: string }[]): Map<string,
 }
 
 /** Builds the leaderboard from records and their check results (`checkRecords(records)`). */
-export function leaderboardOf(records: NormalizedRecord[], checked: CheckedRecord[], options: { root: string; now?: Date; hosted?: boolean }): Leaderboard {
+export function leaderboardOf(records: NormalizedRecord[], checked: CheckedRecord[], options: { root: RecordsRoot; now?: Date; hosted?: boolean }): Leaderboard {
   const byDir = new Map(records.map((r) => [r.dir, r]));
   const pages = recordPages(checked);
   const entries: LeaderboardEntry[] = checked.map((c) => {
@@ -209,7 +228,7 @@ export function leaderboardOf(records: NormalizedRecord[], checked: CheckedRecor
   return {
     schema: LEADERBOARD_SCHEMA,
     generatedAt: (options.now ?? new Date()).toISOString(),
-    root: options.root,
+    root: rootLabel(options.root),
     hosted: options.hosted ?? false,
     tracks,
     summary: {

@@ -7,7 +7,7 @@
 //   assets/style.css, assets/site.js
 import type { NormalizedRecord } from "../submission/normalized_record.js";
 import { indexPage } from "./index_page.js";
-import { allEntries, folderOf, type Leaderboard } from "./leaderboard.js";
+import { allEntries, folderOf, type Leaderboard, type RecordsRoot } from "./leaderboard.js";
 import { lineageGraph, type LineageGraph } from "./lineage.js";
 import { lineagePage } from "./lineage_page.js";
 import { recordPage, type RecordLinks } from "./record_page.js";
@@ -23,9 +23,9 @@ export function leaderboardLineage(lb: Leaderboard): LineageGraph {
   return lineageGraph(allEntries(lb).map((e) => ({ id: e.id, name: e.name, date: e.date, parents: e.parents, page: e.page, val_bpb: e.val_bpb })));
 }
 
-export function siteFiles(lb: Leaderboard, records: NormalizedRecord[]): SiteFile[] {
+export function siteFiles(lb: Leaderboard, records: NormalizedRecord[], root: RecordsRoot = lb.root): SiteFile[] {
   const entries = allEntries(lb);
-  const byFolder = new Map(records.map((r) => [folderOf(lb.root, r.dir), r]));
+  const byFolder = new Map(records.map((r) => [folderOf(root, r.dir), r]));
   const graph = leaderboardLineage(lb);
   const node = new Map(graph.nodes.map((n) => [n.key, n]));
   const files: SiteFile[] = [

@@ -11,6 +11,7 @@ import { Hono, type Context } from "hono";
 import { PgolfError } from "../core/error.js";
 import { VERSION } from "../core/version.js";
 import { contentType, decodePath, errorResponse, json } from "./http_util.js";
+import { defaultConnectionLimits, guardConnections, type ConnectionGuard, type ConnectionLimits } from "./connection_guard.js";
 import type { SiteCache } from "./site_cache.js";
 
 export type AppEnv = { Bindings: HttpBindings; Variables: { requestId: string } };
@@ -23,6 +24,8 @@ export interface AppOptions {
   site: SiteCache;
   /** Mounts routes before the site's (API, pages, sign-in, webhooks). */
   mount?: (app: App) => void;
+  /** Connection limits over the defaults (connection_guard.ts). */
+  connections?: Partial<ConnectionLimits>;
 }
 
 function serveSite(site: SiteCache, c: Context<AppEnv>, p: string): Response {
@@ -38,7 +41,7 @@ function serveSite(site: SiteCache, c: Context<AppEnv>, p: string): Response {
   return c.body(new Uint8Array(f.body), 200, headers);
 }
 
-export function createApp(o: AppOptions): { app: App; server: http.Server } {
+export function createApp(o: AppOptions): { app: App; server: http.Server; guard: ConnectionGuard } {
   const app: App = new Hono<AppEnv>();
   app.use("*", async (c, next) => {
     const id = randomUUID();
@@ -81,10 +84,11 @@ export function createApp(o: AppOptions): { app: App; server: http.Server } {
   // the API's leaderboard is the site's leaderboard.json, served from the same build
   app.get("/api/leaderboard", (c) => serveSite(o.site, c, "/leaderboard.json"));
   app.get("*", (c) => serveSite(o.site, c, new URL(c.req.url).pathname));
-  const server = http.createServer(getRequestListener(app.fetch, { overrideGlobalObjects: false, autoCleanupIncoming: false }));
-  // slow or idle clients must not hold sockets forever
+  // slow or idle clients must not hold sockets forever: the timeouts are checked every second (Node's
+  // default, 30 s, let a connection that never sent a byte live up to 40 s past a 10 s headers timeout)
+  const server = http.createServer({ connectionsCheckingInterval: 1000 });
   server.requestTimeout = 30_000;
-  server.headersTimeout = 10_000;
   server.keepAliveTimeout = 5_000;
-  return { app, server };
+  const guard = guardConnections(server, { ...defaultConnectionLimits(), ...o.connections }, getRequestListener(app.fetch, { overrideGlobalObjects: false, autoCleanupIncoming: false }));
+  return { app, server, guard };
 }

@@ -26,6 +26,7 @@ import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { launchChromium, NO_CHROMIUM } from "../../test/support/browser.js";
 import { listen } from "../../test/support/contest_api.js";
@@ -433,6 +434,20 @@ function pullRequest(folder: string, author: string, files: Map<string, Buffer>,
   return { pr, payload: pullRequestPayload({ repo: REPO, number: pr.number, headSha: pr.headSha, author }) };
 }
 
+/** The status code of the first answer a raw connection gets (0 when it errs or closes without one). */
+function statusLine(socket: net.Socket): Promise<number> {
+  return new Promise<number>((resolve) => {
+    let head = "";
+    socket.on("data", (d: Buffer) => {
+      head += d.toString("latin1");
+      const m = /^HTTP\/1\.1 (\d{3})/.exec(head);
+      if (m) resolve(Number(m[1]));
+    });
+    socket.on("error", () => resolve(0));
+    socket.on("close", () => resolve(0));
+  });
+}
+
 async function until(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
   const t = performance.now();
   while (!(await cond())) {
@@ -572,6 +587,64 @@ describe("pgolf serve under attack (issue 13)", () => {
   });
 
   // ---------- 3. verification that ends ----------
+
+  test("1c. the course rule builds and measures the server's course copy off the event loop: the first upload naming a course does not hold the server", { timeout: 180_000 }, async () => {
+    // the embedded course is not declared private for this test, so the rule must build and measure it
+    const patch = (courses: string[]) => call(base, "PATCH", "/api/admin/contest", admin, { private_validation_courses: courses });
+    assert.equal((await patch(["fineweb-sp1024"])).status, 200);
+    try {
+      const carol = await account("course-builder");
+      const elu0 = performance.eventLoopUtilization();
+      const t = performance.now();
+      const probes: number[] = [];
+      let uploading = true;
+      const probing = (async () => {
+        while (uploading) {
+          const p0 = performance.now();
+          const h = await fetch(`${base}/healthz`);
+          await h.arrayBuffer();
+          probes.push(performance.now() - p0);
+          await sleep(20);
+        }
+      })();
+      const a = await upload(carol, recordPack({ name: "On the embedded course" }));
+      uploading = false;
+      await probing;
+      const wall = performance.now() - t;
+      const elu = performance.eventLoopUtilization(elu0);
+      probes.sort((x, y) => x - y);
+      console.log(`attacks: the first upload on sotu-sp1024 (the server builds and measures its copy): ${a.status} ${a.json?.error?.code ?? ""} in ${(wall / 1000).toFixed(1)} s; the event loop was busy ${((elu.active / wall) * 100).toFixed(0)}% of it (${(elu.active / 1000).toFixed(1)} s); /healthz p50 ${probes[probes.length >> 1]?.toFixed(1)} ms, max ${probes.at(-1)?.toFixed(1)} ms over ${probes.length}`);
+      // a practice course on the ranked track: the bound was measured, then the rule refused it
+      assertRefused(a, [422], "an upload on the embedded course");
+      assert.equal(a.json.error.code, "PGOLF_CONTEST_PRACTICE_COURSE");
+      // the build and the measurement (~11 s of CPU) ran in a thread: the event loop did not do them
+      assert.ok(elu.active < wall / 3, `the event loop was busy ${elu.active.toFixed(0)} ms of the ${wall.toFixed(0)} ms the upload took`);
+    } finally {
+      assert.equal((await patch(["sotu-sp1024", "fineweb-sp1024"])).status, 200);
+    }
+  });
+
+  test("1d. a JSON form upload is decoded, checked and packed off the event loop: 1.5 million entries cost the server's other requests nothing", { timeout: 120_000 }, async () => {
+    const dora = await account("form-flooder");
+    // 45 MB of JSON (the schema allows 1,000 entries): made before the clock starts
+    const flood = JSON.stringify({ files: Array.from({ length: 1_500_000 }, (_, i) => ({ path: `f${i}`, base64: "" })) });
+    const valid = JSON.stringify({ files: [...recordFiles({ name: "Sent as a form" })].map(([p, data]) => ({ path: p, base64: data.toString("base64") })) });
+    const elu0 = performance.eventLoopUtilization();
+    const t = performance.now();
+    const refused = await call(base, "POST", "/api/submissions", dora, flood);
+    const wall = performance.now() - t;
+    const elu = performance.eventLoopUtilization(elu0);
+    console.log(`attacks: a JSON form upload of 1.5 million entries (${(flood.length / 1048576).toFixed(0)} MiB): ${refused.status} ${refused.json?.error?.code} in ${wall.toFixed(0)} ms; the event loop was busy ${elu.active.toFixed(0)} ms of it`);
+    assertRefused(refused, [400], "1.5 million form entries");
+    assert.match(refused.json.error.message, /formUpload schema/);
+    assert.ok(elu.active < wall / 3, `the event loop was busy ${elu.active.toFixed(0)} ms of the ${wall.toFixed(0)} ms the request took`);
+    // the form still works: a record sent as JSON is taken, and its files read back as sent
+    const taken = await call(base, "POST", "/api/submissions", dora, valid);
+    assert.equal(taken.status, 201, taken.text);
+    const readme = await call(base, "GET", `/api/submissions/${taken.json.id}/files/README.md`, dora);
+    assert.equal(readme.text, "# Sent as a form\n");
+    assert.equal((await call(base, "POST", `/api/submissions/${taken.json.id}/withdraw`, dora, {})).status, 200);
+  });
 
   test("3a. a re-submission of the same deterministic entry gets its own reproduction and is verified", { timeout: 60_000 }, async () => {
     await settleQueue();
@@ -863,6 +936,18 @@ describe("pgolf serve under attack (issue 13)", () => {
     }
   });
 
+  test("8d2. the board (leaderboard.json and its pages) names no server paths", { timeout: 30_000 }, async () => {
+    await s.refresh();
+    const lb = await call(base, "GET", "/api/leaderboard", null);
+    assert.equal(lb.status, 200);
+    const entries = (lb.json.tracks as { records: { folder: string; page: string }[] }[]).flatMap((t) => t.records);
+    assert.ok(entries.length > 0, "earlier tests put approved records on the board");
+    const pages = [lb, await call(base, "GET", "/", null), ...(await Promise.all(entries.slice(0, 3).map((e) => call(base, "GET", `/${e.page}`, null))))];
+    const paths = [os.tmpdir() + path.sep, DATA, work, process.cwd()];
+    for (const p of pages) for (const x of paths) assert.ok(!p.text.includes(x), `the board names ${x}: ${p.text.slice(0, 300)}`);
+    for (const e of entries) assert.doesNotMatch(e.folder, /^(\/|\.\.)/, `an entry's folder is within its root: ${e.folder}`);
+  });
+
   test("8e. a webhook body replayed under a new delivery id is not processed again", { timeout: 60_000 }, async () => {
     const { pr, payload } = pullRequest("replayed", "octo-replay", recordFiles({ name: "Replayed" }), 82);
     const body = Buffer.from(JSON.stringify(payload));
@@ -1033,17 +1118,9 @@ describe("pgolf serve under attack (issue 13)", () => {
     const sockets: { socket: net.Socket; answer: Promise<number> }[] = [];
     for (const token of crowd) {
       for (let k = 0; k < 3; k++) {
-        const socket = net.connect(Number(port), "127.0.0.1");
-        const answer = new Promise<number>((resolve) => {
-          let head = "";
-          socket.on("data", (d: Buffer) => {
-            head += d.toString("latin1");
-            const m = /^HTTP\/1\.1 (\d{3})/.exec(head);
-            if (m) resolve(Number(m[1]));
-          });
-          socket.on("error", () => resolve(0));
-          socket.on("close", () => resolve(0));
-        });
+        // each account from an address of its own (one address may hold 4 uploads: 9m)
+        const socket = net.connect({ port: Number(port), host: "127.0.0.1", localAddress: `127.0.3.${crowd.indexOf(token) + 1}` });
+        const answer = statusLine(socket);
         socket.write(`POST /api/submissions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/octet-stream\r\nContent-Length: ${64 * 1024 * 1024}\r\n\r\n`);
         socket.write(randomBytes(1024));
         sockets.push({ socket, answer });
@@ -1069,21 +1146,13 @@ describe("pgolf serve under attack (issue 13)", () => {
 
   test("9j. anonymous clients holding request bodies open cannot take memory without bound: past the server's limit they are refused before their bodies are read", { timeout: 60_000 }, async () => {
     const { port } = new URL(base);
-    // 100 deliveries that declare 5 MB and send 1 KiB, from an address of their own (127.0.0.2: the
+    // 100 deliveries that declare 5 MB and send 1 KiB, from addresses of their own (127.0.0.2 and .3, 50
+    // each, under the per-address connection limit: connection_guard.ts; the
     // webhook's forger limit, tested by 9h from 127.0.0.1, never sees them)
     const held: { socket: net.Socket; answer: Promise<number> }[] = [];
     for (let k = 0; k < 100; k++) {
-      const socket = net.connect({ port: Number(port), host: "127.0.0.1", localAddress: "127.0.0.2" });
-      const answer = new Promise<number>((resolve) => {
-        let head = "";
-        socket.on("data", (d: Buffer) => {
-          head += d.toString("latin1");
-          const m = /^HTTP\/1\.1 (\d{3})/.exec(head);
-          if (m) resolve(Number(m[1]));
-        });
-        socket.on("error", () => resolve(0));
-        socket.on("close", () => resolve(0));
-      });
+      const socket = net.connect({ port: Number(port), host: "127.0.0.1", localAddress: `127.0.0.${2 + (k % 2)}` });
+      const answer = statusLine(socket);
       socket.write(`POST /webhooks/github HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nX-GitHub-Event: pull_request\r\nX-GitHub-Delivery: held-${k}\r\nX-Hub-Signature-256: sha256=${"0".repeat(64)}\r\nContent-Length: 5000000\r\n\r\n`);
       socket.write("{" + " ".repeat(1023));
       held.push({ socket, answer });
@@ -1100,6 +1169,135 @@ describe("pgolf serve under attack (issue 13)", () => {
     assert.equal(refused, 36, `refused: ${answered.join(" ")}`);
     // bodies whose senders hung up free their places: GitHub's next delivery is read
     await until(async () => (await sendWebhook(`${base}/webhooks/github`, { secret: WEBHOOK_SECRET, event: "ping", payload: { zen: "Half measures are as bad as nothing at all." } })).status === 204, "a delivery taken after the holders hung up", 10_000);
+  });
+
+  test("9k. idle and slowloris connections from one address cannot take the server's sockets: past 64 they are refused at once, and the rest are closed at the headers timeout", { timeout: 60_000 }, async () => {
+    const { port } = new URL(base);
+    // 300 connections from one address (127.0.0.4); half send nothing, half a header line every second
+    const crowd = Array.from({ length: 300 }, (_, k) => {
+      const socket = net.connect({ port: Number(port), host: "127.0.0.1", localAddress: "127.0.0.4" });
+      const t = performance.now();
+      socket.on("error", () => undefined);
+      const first = statusLine(socket);
+      const closed = new Promise<number>((resolve) => socket.on("close", () => resolve(performance.now() - t)));
+      let drip: NodeJS.Timeout | undefined;
+      if (k % 2 === 1) {
+        socket.write("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+        drip = setInterval(() => socket.write("X-Slow: 1\r\n"), 1000);
+        socket.on("close", () => clearInterval(drip));
+      }
+      return { socket, first, closed };
+    });
+    const early = await Promise.all(crowd.map((c) => Promise.race([c.first, sleep(2000).then(() => -1)])));
+    const refused = early.filter((a) => a === 503).length;
+    const held = early.filter((a) => a === -1).length;
+    const t = performance.now();
+    const h = await fetch(`${base}/healthz`);
+    const healthMs = performance.now() - t;
+    assert.equal(h.status, 200, "another address is served");
+    assert.equal(held, 64, `held: ${early.join(" ")}`);
+    assert.equal(refused, 236, `refused at once: ${early.join(" ")}`);
+    // the held ones never finish their headers: closed at the headers timeout (10 s, checked every second)
+    const lived = await Promise.all(crowd.map((c) => Promise.race([c.closed, sleep(20_000).then(() => -1)])));
+    for (const c of crowd) c.socket.destroy();
+    const longest = Math.max(...lived);
+    console.log(`attacks: 300 idle and slowloris connections from one address: ${refused} refused at once (503), ${held} held until the headers timeout (the longest lived ${(longest / 1000).toFixed(1)} s); /healthz from another address ${h.status} in ${healthMs.toFixed(1)} ms`);
+    assert.ok(!lived.includes(-1) && longest < 13_000, `every held connection is closed by 13 s: the longest lived ${longest} ms`);
+  });
+
+  test("9l. connections pipelining thousands of requests they never read get at most 8 answers, and no route runs for the rest", { timeout: 60_000 }, async () => {
+    const { port } = new URL(base);
+    const lag = monitorEventLoopDelay({ resolution: 5 });
+    lag.enable();
+    const flood = Array.from({ length: 20 }, () => {
+      const socket = net.connect({ port: Number(port), host: "127.0.0.1", localAddress: "127.0.0.5" });
+      socket.on("error", () => undefined);
+      socket.pause(); // does not read while the server works through what it sent
+      let text = "";
+      socket.on("data", (d: Buffer) => (text += d.toString("latin1")));
+      const closed = new Promise<void>((resolve) => socket.on("close", () => resolve()));
+      socket.write(Buffer.from("GET /api/leaderboard HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".repeat(20_000)));
+      return { socket, closed, answers: () => (text.match(/HTTP\/1\.1 \d{3}/g) ?? []).length };
+    });
+    const t = performance.now();
+    const h = await fetch(`${base}/healthz`);
+    const healthMs = performance.now() - t;
+    await sleep(1000);
+    // now read what the server sent: a closed connection shows its answers, then its end
+    for (const f of flood) f.socket.resume();
+    const ended = await Promise.all(flood.map((f) => Promise.race([f.closed.then(() => true), sleep(10_000).then(() => false)])));
+    lag.disable();
+    const answers = flood.map((f) => f.answers());
+    for (const f of flood) f.socket.destroy();
+    console.log(`attacks: 20 connections pipelining 20,000 requests each: answers per connection ${Math.max(...answers)} at most, ${ended.filter(Boolean).length} closed by the server; /healthz ${h.status} in ${healthMs.toFixed(1)} ms; the event loop's longest delay ${(lag.max / 1e6).toFixed(0)} ms`);
+    assert.equal(h.status, 200);
+    assert.deepEqual([...new Set(ended)], [true], "every pipelining connection is closed by the server");
+    assert.ok(Math.max(...answers) <= 8, `answers per connection: ${answers.join(" ")}`);
+  });
+
+  test("9m. uploads trickled to hold the intake's slots are cut within seconds and their accounts wait, so re-grabbing them fails and an honest upload gets in; one address holds at most 4", { timeout: 90_000 }, async () => {
+    const { port } = new URL(base);
+    const holders = await Promise.all(Array.from({ length: 9 }, (_, i) => account(`regrab-${i}`)));
+    const honest = await account("regrab-honest");
+    let stop = false;
+    const answers: Record<string, number> = {};
+    // one slot holder: declares 60 MB, sends a byte a second, and opens again as soon as it is answered
+    const hold = async (token: string, from: string) => {
+      while (!stop) {
+        const socket = net.connect({ port: Number(port), host: "127.0.0.1", localAddress: from });
+        socket.on("error", () => undefined);
+        socket.write(`POST /api/submissions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/octet-stream\r\nContent-Length: 60000000\r\n\r\nPGPK`);
+        const drip = setInterval(() => socket.writable && socket.write("\0"), 1000);
+        const status = await Promise.race([statusLine(socket), until(() => stop, "stop", 90_000).then(() => -1)]);
+        clearInterval(drip);
+        socket.destroy();
+        answers[status] = (answers[status] ?? 0) + 1;
+        await sleep(20);
+      }
+    };
+    // 9 accounts, each from an address of its own, 2 slots each: all 18 of the intake's slots
+    const running = holders.flatMap((token, i) => [hold(token, `127.0.4.${i + 1}`), hold(token, `127.0.4.${i + 1}`)]);
+    await sleep(1500);
+    const t = performance.now();
+    let tries = 0;
+    let honestIn: Answer | null = null;
+    while (performance.now() - t < 30_000) {
+      tries++;
+      const a = await upload(honest, recordPack({ name: `Honest ${tries}` }));
+      if (a.status === 201) {
+        honestIn = a;
+        break;
+      }
+      assert.equal(a.status, 503, `the honest upload is refused only for room: ${a.text}`);
+      await sleep(1000);
+    }
+    const waited = performance.now() - t;
+    stop = true;
+    await Promise.all(running);
+    console.log(`attacks: 18 slots held by trickled uploads from 9 accounts, re-opened when cut: answers ${JSON.stringify(answers)}; the honest participant got in after ${(waited / 1000).toFixed(1)} s (${tries} tries)`);
+    assert.ok(honestIn, `the honest participant got no upload in over 30 s: holders' answers ${JSON.stringify(answers)}`);
+    assert.ok((answers[408] ?? 0) >= 9, `trickled bodies are cut (408): ${JSON.stringify(answers)}`);
+    assert.ok((answers[429] ?? 0) >= 1, `a struck account re-grabbing is refused (429): ${JSON.stringify(answers)}`);
+    // the cut says why, with a stable code, and the cooldown says when to come back
+    const cut = await upload(holders[0], recordPack({ name: "Again" }));
+    assertRefused(cut, [429], "a struck account");
+    assert.equal(cut.json.error.code, "PGOLF_HTTP_RATE_LIMITED");
+    assert.ok(Number(cut.headers.get("retry-after")) > 0, "Retry-After says when");
+    // one address: 4 uploads at most at once, whatever the accounts
+    const crowd = await Promise.all(Array.from({ length: 3 }, (_, i) => account(`one-address-${i}`)));
+    const sockets = crowd.flatMap((token) =>
+      [0, 1].map(() => {
+        const socket = net.connect({ port: Number(port), host: "127.0.0.1", localAddress: "127.0.4.100" });
+        socket.on("error", () => undefined);
+        const answer = statusLine(socket);
+        socket.write(`POST /api/submissions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/octet-stream\r\nContent-Length: 60000000\r\n\r\nPGPK`);
+        return { socket, answer };
+      }),
+    );
+    const early = await Promise.all(sockets.map((x) => Promise.race([x.answer, sleep(2000).then(() => -1)])));
+    for (const x of sockets) x.socket.destroy();
+    assert.equal(early.filter((a) => a === -1).length, 4, `held from one address: ${early.join(" ")}`);
+    assert.equal(early.filter((a) => a === 503).length, 2, `refused: ${early.join(" ")}`);
   });
 
   // last: it shuts this test's address out of the webhook for a minute

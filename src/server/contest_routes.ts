@@ -38,13 +38,13 @@
 // requests fail with 503 and PGOLF_DB_UNAVAILABLE (Retry-After: 2).
 import type { Context } from "hono";
 import { deleteCookie, getCookie } from "hono/cookie";
-import { packRecordFiles } from "../artifact/pack.js";
 import { PgolfError } from "../core/error.js";
 import type { App, AppEnv } from "./app.js";
 import { SESSION_COOKIE } from "./github_signin.js";
 import type { Contest, Heartbeat, ResultInput, ReviewAction, Role, User } from "./contest.js";
 import { decodePath, json, readBody, readUpload } from "./http_util.js";
-import { admitUpload, refuseWhenFull } from "./intake.js";
+import { addressKey } from "./connection_guard.js";
+import { admitUpload, decodeFormUpload, MIN_UPLOAD_BYTES_PER_SECOND, refuseWhenFull } from "./intake.js";
 import { parseBody, uuidParam, type SchemaName } from "./request_schemas.js";
 
 /** Largest upload, bytes (a 16 MB-cap record folder is code and logs, far below this). */
@@ -178,13 +178,15 @@ export function mountContestApi(app: App, contest: Contest, onChange: () => Prom
     const replacesParam = c.req.query("replaces");
     const replaces = replacesParam === undefined ? undefined : uuidParam(replacesParam, "submission");
     // admitted before the body is read: bounded bodies in memory, overall and per account (intake.ts)
-    const s = await admitUpload(user.handle, async () => {
+    const floor = { minBytesPerSecond: MIN_UPLOAD_BYTES_PER_SECOND };
+    const s = await admitUpload({ account: user.handle, address: addressKey(c.env.incoming?.socket?.remoteAddress) }, async () => {
       if (form) {
-        const raw = await readBody(c, Math.ceil((MAX_UPLOAD_BYTES * 4) / 3) + (1 << 20));
-        const files = parseBody<{ files: { path: string; base64: string }[] }>(raw.toString("utf8"), "formUpload").files;
-        return contest.submissions.submit(user, packRecordFiles(files.map((f) => ({ path: f.path, data: Buffer.from(f.base64, "base64") }))), { kind: "upload" }, { replaces });
+        // decoded in a worker thread: a large JSON body is seconds of parsing (intake.ts)
+        const raw = await readUpload(c, Math.ceil((MAX_UPLOAD_BYTES * 4) / 3) + (1 << 20), floor);
+        const { pack, sha256 } = await decodeFormUpload(raw.bytes);
+        return contest.submissions.submit(user, pack, { kind: "upload" }, { digest: sha256, handOver: true, replaces });
       }
-      const raw = await readUpload(c, MAX_UPLOAD_BYTES);
+      const raw = await readUpload(c, MAX_UPLOAD_BYTES, floor);
       return contest.submissions.submit(user, raw.bytes, { kind: "upload" }, { digest: raw.sha256, handOver: true, replaces });
     });
     return json(c, s.repeated ? 200 : 201, s); // 200: the same upload again (a retry), recorded once

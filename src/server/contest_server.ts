@@ -12,6 +12,7 @@ import { packRecordFolder } from "../artifact/pack.js";
 import { isPgolfError } from "../core/error.js";
 import { track as lookupTrack, type Track } from "../core/track.js";
 import { createApp } from "./app.js";
+import type { ConnectionLimits } from "./connection_guard.js";
 import { httpStatus } from "./http_util.js";
 import { BlobStore, blobStoreDir } from "./blob_store.js";
 import { Contest } from "./contest.js";
@@ -54,6 +55,8 @@ export interface ContestServerOptions {
    * memorization bound of ranked submissions (course_rule.ts); default <data>/courses.
    */
   courses?: string;
+  /** Connection limits over the defaults (connection_guard.ts): a server behind a proxy sees one address for everyone. */
+  connections?: Partial<ConnectionLimits>;
 }
 
 export interface ContestServer {
@@ -142,6 +145,7 @@ export async function startContestServer(o: ContestServerOptions): Promise<Conte
   const hook = webhook;
   const { server } = createApp({
     site,
+    connections: o.connections,
     mount: (app) => {
       if (c) {
         mountContestApi(app, c, async () => void (await refresh()));

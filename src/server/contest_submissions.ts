@@ -99,7 +99,7 @@ export class Submissions extends ContestPart {
       await this.checkOpenLimit(tx, user, contest.max_open_submissions_per_author, o.replaces);
       // stored only now that it is accepted: a refused upload leaves no blob (an INSERT that fails
       // after this leaves one no submission names, which collectBlobs removes)
-      const blob = await this.blobs.put(pack);
+      const blob = await this.blobs.put(pack, digest); // digest: of these bytes, hashed as they arrived (or above)
       const r = await tx.query<{ id: string; created_at: unknown }>(
         `INSERT INTO submissions (contest_id, author_id, source, github_repo, github_pr, github_head_sha, status, record_blob, claimed, findings, replaces)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id, created_at`,

@@ -16,14 +16,15 @@
 // validation split, checked here as fineweb-sp1024.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { isPgolfError, PgolfError } from "../core/error.js";
+import { ERROR_CODES, isPgolfError, PgolfError, type ErrorCode } from "../core/error.js";
 import { readJsonFile } from "../core/json.js";
 import type { Track } from "../core/track.js";
 import { openCourse } from "../data/course.js";
 import { COURSES } from "../data/courses.js";
-import { courseSafety, trackVerdicts, type CourseSafety, type TrackSafety } from "../data/course_safety.js";
+import { trackVerdicts, type CourseSafety, type TrackSafety } from "../data/course_safety.js";
 import { MANIFEST_NAME } from "../data/manifest.js";
-import { prepareCourse } from "../data/prepare.js";
+import type { CourseWorkReply, CourseWorkRequest } from "./course_worker.js";
+import { askServerThread } from "./server_thread.js";
 import type { NormalizedRecord } from "../submission/normalized_record.js";
 
 /** The course original-format records were scored on (the original contest's FineWeb validation split). */
@@ -48,7 +49,15 @@ export function submissionCourse(r: NormalizedRecord): SubmissionCourse | null {
   }
 }
 
-/** The server's copies of courses, and the safety of each, measured once per manifest. */
+/** A course's build or measurement, in a worker thread (course_worker.ts); its error as the PgolfError it was. */
+async function courseWork(req: CourseWorkRequest): Promise<CourseSafety | null> {
+  const reply = await askServerThread<CourseWorkRequest, CourseWorkReply>("course_worker", req, [], `the course rule's ${req.op}`);
+  if (reply.ok) return reply.safety;
+  if (!(reply.error.code in ERROR_CODES)) throw new Error(`the course rule's ${req.op}: ${reply.error.message}`);
+  throw new PgolfError(reply.error.code as ErrorCode, reply.error.message, { file: reply.error.file ?? undefined, fix: reply.error.fix ?? undefined });
+}
+
+/** The server's copies of courses, and the safety of each, measured once per manifest (both in a worker thread). */
 export class CourseBounds {
   private readonly measured = new Map<string, Promise<CourseSafety>>();
   private readonly building = new Map<string, Promise<unknown>>();
@@ -72,9 +81,10 @@ export class CourseBounds {
     if (!fs.existsSync(path.join(courseDir, MANIFEST_NAME))) {
       if (COURSES[c.name]?.kind !== "built") return { missing: `the server holds no copy of ${c.name} in its course folder` };
       // built offline and byte-identically from an npm dependency, as workers build it
+      // (in a worker thread: the build takes seconds of CPU the event loop must not give)
       let b = this.building.get(c.name);
       if (!b) {
-        b = prepareCourse({ dir: this.dir, course: c.name }).finally(() => this.building.delete(c.name));
+        b = courseWork({ op: "prepare", dir: this.dir, course: c.name }).finally(() => this.building.delete(c.name));
         this.building.set(c.name, b);
       }
       await b;
@@ -85,7 +95,7 @@ export class CourseBounds {
     }
     let p = this.measured.get(course.manifestSha256);
     if (!p) {
-      p = courseSafety(course);
+      p = courseWork({ op: "measure", courseDir }).then((safety) => safety!);
       this.measured.set(course.manifestSha256, p);
       p.catch(() => this.measured.delete(course.manifestSha256)); // a failed measurement is tried again next time
     }

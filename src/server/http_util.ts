@@ -14,6 +14,7 @@ export const RETRY_AFTER_SECONDS = 2;
 export function httpStatus(code: ErrorCode): number {
   if (code === "DB_UNAVAILABLE" || code === "HTTP_BUSY") return 503;
   if (code === "HTTP_TOO_LARGE") return 413;
+  if (code === "HTTP_SLOW_BODY") return 408;
   if (code === "HTTP_UNAUTHORIZED") return 401;
   if (code === "HTTP_FORBIDDEN") return 403;
   if (code === "HTTP_NOT_FOUND" || code === "FILE_NOT_FOUND") return 404;
@@ -21,7 +22,7 @@ export function httpStatus(code: ErrorCode): number {
   if (code === "HTTP_RATE_LIMITED") return 429;
   // the contest's rules refuse the submission as it is (course_rule.ts)
   if (code.startsWith("CONTEST_")) return 422;
-  if (code.startsWith("ARTIFACT_") || code.startsWith("RECORD_") || code === "USAGE" || code === "CONFIG_INVALID" || code === "CONFIG_UNKNOWN_KEY" || code === "HTTP_BAD_REQUEST") return 400;
+  if (code.startsWith("ARTIFACT_") || code.startsWith("RECORD_") || code === "USAGE" || code === "CONFIG_INVALID" || code === "CONFIG_UNKNOWN_KEY" || code === "HTTP_BAD_REQUEST" || code === "HTTP_BODY_INCOMPLETE") return 400;
   return 500;
 }
 
@@ -81,37 +82,81 @@ export function errorResponse(c: Context, e: unknown): Response {
     logFault(status, isPgolfError(e) ? e.code : "INTERNAL", `pgolf serve: ${status} request ${requestId} ${c.req.method} ${c.req.path}: ${what}`);
   }
   const body = isPgolfError(e) ? publicError(e, requestId) : { error: { code: "PGOLF_INTERNAL", message: `internal error (request ${requestId})`, file: null, fix: "try again; if it persists, give the organizers the request id", request_id: requestId } };
-  return json(c, status, body, { "x-request-id": requestId, ...(status === 503 ? { "retry-after": String(RETRY_AFTER_SECONDS) } : {}) });
+  // a refusal that knows when it ends says so (details.retry_after_seconds); a 503 says to retry soon
+  const wait = isPgolfError(e) && typeof e.details?.retry_after_seconds === "number" ? e.details.retry_after_seconds : status === 503 ? RETRY_AFTER_SECONDS : null;
+  return json(c, status, body, { "x-request-id": requestId, ...(wait !== null ? { "retry-after": String(Math.ceil(wait)) } : {}) });
+}
+
+/** What a body reader may be asked besides its size limit. */
+export interface BodyOptions {
+  /**
+   * The slowest a body may arrive, bytes a second on average from the start, once `graceMs` has
+   * passed (checked every second, also while nothing arrives): a slower one is refused (408
+   * HTTP_SLOW_BODY) and its connection closed.
+   */
+  minBytesPerSecond?: number;
+  graceMs?: number;
 }
 
 /**
  * Reads a request body chunk by chunk, handing each to `take`, and refuses it (413) past `limit`
  * bytes: at once when Content-Length declares more, else as soon as the bytes read pass it (nothing
- * past the limit is read). Returns the number of bytes read.
+ * past the limit is read). Returns the number of bytes read. A client that hangs up mid-body gets
+ * HTTP_BODY_INCOMPLETE (a 400 no one reads), never a 500: a crowd of uploads cut off by their
+ * senders filled the server's log with stacks.
  */
-async function readCapped(c: Context, limit: number, take: (chunk: Uint8Array, at: number) => void): Promise<number> {
+async function readCapped(c: Context, limit: number, take: (chunk: Uint8Array, at: number) => void, o: BodyOptions = {}): Promise<number> {
   const declared = Number(c.req.header("content-length") ?? NaN);
   if (Number.isFinite(declared) && declared > limit) throw new PgolfError("HTTP_TOO_LARGE", `the request body is ${declared} bytes, over the ${limit}-byte limit`, { fix: "send a smaller body" });
   const body = c.req.raw.body;
   if (!body) return 0;
   let n = 0;
   const reader = body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) return n;
-    if (n + value.byteLength > limit) {
-      await reader.cancel();
-      throw new PgolfError("HTTP_TOO_LARGE", `the request body passed the ${limit}-byte limit`, { fix: "send a smaller body" });
+  const t0 = performance.now();
+  let slow: PgolfError | null = null;
+  const floor = o.minBytesPerSecond;
+  const grace = o.graceMs ?? 5000;
+  const tooSlow = (): boolean => {
+    const ms = performance.now() - t0;
+    if (floor === undefined || ms < grace || n >= (floor * ms) / 1000) return false;
+    slow = new PgolfError("HTTP_SLOW_BODY", `the request body arrived at ${Math.round((n * 1000) / ms)} bytes/s, under the server's floor of ${floor} bytes/s`, { fix: `send the body at ${Math.round(floor / 1024)} KiB/s or faster` });
+    return true;
+  };
+  // a body that stops arriving is checked too, not only when a chunk comes
+  const watch = floor === undefined ? null : setInterval(() => void (tooSlow() && reader.cancel().catch(() => undefined)), 1000);
+  try {
+    for (;;) {
+      let next: Awaited<ReturnType<typeof reader.read>>;
+      try {
+        next = await reader.read();
+      } catch (e) {
+        if (slow) throw slow;
+        if (c.env?.incoming?.aborted || c.env?.incoming?.socket?.destroyed) throw new PgolfError("HTTP_BODY_INCOMPLETE", `the connection closed after ${n} bytes of the request body`, { fix: "send the whole body (its Content-Length) before waiting for the answer", cause: e });
+        throw e;
+      }
+      if (slow) throw slow;
+      const { done, value } = next;
+      if (done) return n;
+      if (n + value.byteLength > limit) {
+        await reader.cancel();
+        throw new PgolfError("HTTP_TOO_LARGE", `the request body passed the ${limit}-byte limit`, { fix: "send a smaller body" });
+      }
+      take(value, n);
+      n += value.byteLength;
+      if (tooSlow()) {
+        await reader.cancel().catch(() => undefined);
+        throw slow as unknown as PgolfError;
+      }
     }
-    take(value, n);
-    n += value.byteLength;
+  } finally {
+    if (watch) clearInterval(watch);
   }
 }
 
 /** A request body, refused (413) past `limit` bytes, read without buffering past the limit; memory is taken as bytes arrive, not as declared. */
-export async function readBody(c: Context, limit: number): Promise<Buffer> {
+export async function readBody(c: Context, limit: number, o: BodyOptions = {}): Promise<Buffer> {
   const parts: Buffer[] = [];
-  await readCapped(c, limit, (chunk) => parts.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)));
+  await readCapped(c, limit, (chunk) => parts.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)), o);
   return Buffer.concat(parts);
 }
 
@@ -146,7 +191,7 @@ export function contentType(p: string): string {
  * hash. (A SharedArrayBuffer was tried first: V8 copies into one byte by byte, and the copies took
  * 3.5 s of the event loop in 10 s of bench/serve_load.ts's flood, AMD EPYC Zen 5.)
  */
-export async function readUpload(c: Context, limit: number): Promise<{ bytes: Buffer; sha256: string }> {
+export async function readUpload(c: Context, limit: number, o: BodyOptions = {}): Promise<{ bytes: Buffer; sha256: string }> {
   const declared = Number(c.req.header("content-length") ?? NaN);
   const hash = createHash("sha256");
   // the declared length is allocated once (an admitted upload's: at most MAX_ADMITTED at a time,
@@ -160,6 +205,6 @@ export async function readUpload(c: Context, limit: number): Promise<{ bytes: Bu
     }
     store.set(chunk, at);
     hash.update(chunk);
-  });
+  }, o);
   return { bytes: Buffer.from(store.buffer, 0, n), sha256: hash.digest("hex") };
 }

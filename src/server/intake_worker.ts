@@ -3,7 +3,6 @@
 // it, then remove the folder. Hashing a 64 MB pack, writing up to MAX_PACK_FILES files and parsing
 // logs take a while; here they do not hold up the server's other requests.
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { parentPort } from "node:worker_threads";
 import { unpackRecordFolder } from "../artifact/pack.js";
@@ -12,21 +11,9 @@ import { checkRecords } from "../submission/check.js";
 import { readRecord } from "../submission/read_record.js";
 import { submissionCourse } from "./course_rule.js";
 import { intakeScratchDir } from "./intake_scratch.js";
+import { yieldToTheServer } from "./server_thread.js";
 import type { InspectOutcome, InspectRequest, InspectReply } from "./intake.js";
 
-/**
- * This thread at the lowest CPU priority (nice 19; Linux schedules threads one by one, and
- * /proc/thread-self names this one): on a machine whose cores the intake fills, the event loop that
- * answers /healthz and the leaderboard still runs first. Elsewhere it stays as it is.
- */
-function yieldToTheServer(): void {
-  try {
-    const tid = Number(path.basename(fs.readlinkSync("/proc/thread-self")));
-    if (Number.isInteger(tid) && tid > 0) os.setPriority(tid, 19);
-  } catch {
-    // no /proc (not Linux): the thread keeps the process's priority
-  }
-}
 yieldToTheServer();
 
 function inspect(req: InspectRequest): InspectOutcome {

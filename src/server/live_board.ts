@@ -77,7 +77,8 @@ export class LiveBoard {
     if (!changed) return false;
     const reproductions = c ? await c.verification.reproductions() : undefined;
     const roots = [this.o.records, this.o.approvedRoot].filter((r): r is string => !!r).map((r) => path.resolve(r));
-    this.site.rebuild([...this.folderRecords, ...this.approved.values()], roots.join(", "), undefined, reproductions);
+    // the board names no server folder: records are shown by their folder within their root
+    this.site.rebuild([...this.folderRecords, ...this.approved.values()], { label: this.o.contest ? "contest server" : "records", dirs: roots }, undefined, reproductions);
     return true;
   }
 }

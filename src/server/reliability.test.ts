@@ -467,7 +467,11 @@ test("the database dropped under load (a real Postgres server): requests fail fa
     const codes = new Map<string, number>();
     for (const f of failed) codes.set(`${f.status} ${f.code}`, (codes.get(`${f.status} ${f.code}`) ?? 0) + 1);
     assert.ok(failed.length > 0, "the outage failed some requests");
-    assert.deepEqual([...codes.keys()], ["503 PGOLF_DB_UNAVAILABLE"], JSON.stringify(failed.slice(0, 5)));
+    // (uploads waiting on the database hold their address's intake slots: the 25 authors here share
+    // one address, so a few are told the intake is busy, also a 503 to retry; intake.ts)
+    assert.ok(codes.has("503 PGOLF_DB_UNAVAILABLE"), JSON.stringify(failed.slice(0, 5)));
+    const unexpected = failed.filter((f) => !(f.status === 503 && (f.code === "PGOLF_DB_UNAVAILABLE" || (f.code === "PGOLF_HTTP_BUSY" && f.what === "upload"))));
+    assert.deepEqual(unexpected, [], JSON.stringify(failed.slice(0, 5)));
     const slowest = Math.max(...failed.map((f) => f.ms));
     assert.ok(slowest < 10_000, `a failed request took ${slowest} ms`);
     assert.equal((await api(base, "GET", "/healthz", null)).status, 200, "the server survived");

@@ -3,7 +3,7 @@
 // and serving it costs a map lookup. Each file carries an ETag (its sha256) for conditional requests.
 import { createHash } from "node:crypto";
 import { planLeaderboard } from "../leaderboard/build.js";
-import type { Leaderboard } from "../leaderboard/leaderboard.js";
+import type { Leaderboard, RecordsRoot } from "../leaderboard/leaderboard.js";
 import type { NormalizedRecord } from "../submission/normalized_record.js";
 import type { Reproduction } from "../submission/reproduction.js";
 
@@ -19,7 +19,7 @@ export class SiteCache {
   version = 0;
 
   /** Plans every page from these records (scored on the fleet's reproductions when given) and swaps them in. */
-  rebuild(records: NormalizedRecord[], root: string, now?: Date, reproductions?: Map<string, Reproduction>): Leaderboard {
+  rebuild(records: NormalizedRecord[], root: RecordsRoot, now?: Date, reproductions?: Map<string, Reproduction>): Leaderboard {
     const { leaderboard, files } = planLeaderboard(records, root, now, reproductions);
     const next = new Map<string, CachedFile>();
     for (const f of files) {

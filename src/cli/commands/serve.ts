@@ -10,9 +10,10 @@ import { defineCommand, int, str, usage } from "../command.js";
 export default defineCommand({
   name: "serve",
   summary: "Run the contest web application: the live leaderboard of --records and, with --data, the contest API and pages (submit, review queue, fleet admin, audit) on PGlite or DATABASE_URL.",
-  usage: "[--records DIR] [--data DIR] [--track T] [--courses DIR] [--port 8080] [--host 127.0.0.1]",
+  usage: "[--records DIR] [--data DIR] [--track T] [--courses DIR] [--port 8080] [--host 127.0.0.1] [--max-connections-per-address 64]",
   // --courses: the server's own course copies, for the memorization bound of ranked submissions (default <data>/courses)
-  options: { records: { type: "string" }, data: { type: "string" }, track: { type: "string" }, courses: { type: "string" }, port: { type: "string" }, host: { type: "string" } },
+  // --max-connections-per-address: behind a reverse proxy every client has the proxy's address; raise it there
+  options: { records: { type: "string" }, data: { type: "string" }, track: { type: "string" }, courses: { type: "string" }, port: { type: "string" }, host: { type: "string" }, "max-connections-per-address": { type: "string" } },
   streams: true,
   async run(v, _p, io) {
     const records = str(v, "records");
@@ -25,7 +26,9 @@ export default defineCommand({
     const clientId = process.env.PGOLF_GITHUB_CLIENT_ID;
     const clientSecret = process.env.PGOLF_GITHUB_CLIENT_SECRET;
     const githubSignIn = clientId && clientSecret ? { clientId, clientSecret, webUrl: process.env.PGOLF_GITHUB_WEB_URL, apiUrl: process.env.PGOLF_GITHUB_API_URL, publicUrl: process.env.PGOLF_PUBLIC_URL } : undefined;
-    const s = await startContestServer({ records, data, track: str(v, "track"), courses: str(v, "courses"), github, githubSignIn });
+    const perAddress = int(v, "max-connections-per-address");
+    if (perAddress !== undefined && perAddress < 1) throw usage("--max-connections-per-address must be at least 1");
+    const s = await startContestServer({ records, data, track: str(v, "track"), courses: str(v, "courses"), github, githubSignIn, connections: perAddress === undefined ? undefined : { perAddress } });
     const host = str(v, "host") ?? "127.0.0.1";
     await new Promise<void>((resolve) => s.server.listen(int(v, "port") ?? 8080, host, resolve));
     const addr = s.server.address();
