@@ -1,15 +1,18 @@
 // The size rule and packs: code bytes count every file but README.md, submission.json, logs and the
 // dependency list; the cap is decimal and inclusive; a pack round-trips exactly and refuses damage and
-// paths that would leave its folder.
+// paths that would leave its folder; the partial reader (a pack's table read from disk) finds what
+// decodePack finds, and refuses what it refuses with the same codes.
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
+import * as fsp from "node:fs/promises";
 import * as path from "node:path";
 import { test } from "node:test";
-import { throwsCode } from "../../test/support/errors.js";
+import { rejectsWith, throwsCode } from "../../test/support/errors.js";
 import { tempDir } from "../../test/support/fixtures.js";
 import { sha256 } from "../core/hash.js";
 import { track } from "../core/track.js";
-import { packRecordFolder, readPack, unpack, unpackRecordFolder, writePack } from "./pack.js";
+import { decodePack, MAX_PACK_BYTES, packRecordFolder, readPack, readPackIndex, unpack, unpackRecordFolder, writePack } from "./pack.js";
 import { accountSize } from "../entry/size_rule.js";
 
 const work = tempDir();
@@ -101,4 +104,133 @@ test("a record folder packs and unpacks as it is; links and non-record packs are
   const flipped = Buffer.from(b);
   flipped[flipped.length - 40] ^= 1;
   throwsCode(() => unpackRecordFolder(flipped, fs.mkdtempSync(path.join(work, "rec-"))), "ARTIFACT_CHECKSUM");
+});
+
+// ---------- the partial reader (readPackIndex) against decodePack ----------
+
+/** A pack from its parts with a valid checksum: whatever the header and table say, only they are wrong. */
+function seal(table: string, data: Buffer, o: { magic?: string; version?: number; j?: number; d?: bigint } = {}): Buffer {
+  const json = Buffer.from(table, "utf8");
+  const head = Buffer.alloc(20);
+  head.write(o.magic ?? "PGPK", 0, "latin1");
+  head.writeUInt8(o.version ?? 1, 4);
+  head.writeUInt32LE(o.j ?? json.length, 8);
+  head.writeBigUInt64LE(o.d ?? BigInt(data.length), 12);
+  const body = Buffer.concat([head, json, data]);
+  return Buffer.concat([body, createHash("sha256").update(body).digest()]);
+}
+
+/** A record table for these files (their sha256 right unless given). */
+function recordTable(files: { path: unknown; data?: Buffer; bytes?: unknown; sha256?: unknown; role?: unknown }[], kind: string | undefined = "record"): string {
+  return JSON.stringify({ kind, track: "", bytes_code: 0, bytes_model: 0, files: files.map((f) => ({ path: f.path, role: f.role ?? "file", bytes: "bytes" in f ? f.bytes : (f.data?.length ?? 0), sha256: "sha256" in f ? f.sha256 : sha256(f.data ?? Buffer.alloc(0)) })) });
+}
+
+async function indexOf(file: string) {
+  const fh = await fsp.open(file, "r");
+  try {
+    return await readPackIndex(fh, file);
+  } finally {
+    await fh.close();
+  }
+}
+
+let hostile = 0;
+/** decodePack and readPackIndex both refuse these bytes, with this code. */
+async function bothRefuse(bytes: Buffer, code: string, what: string): Promise<void> {
+  const file = path.join(work, `hostile-${hostile++}.pgpack`);
+  fs.writeFileSync(file, bytes);
+  throwsCode(() => decodePack(bytes), code);
+  await rejectsWith(indexOf(file), code, (e) => assert.ok(e.message.length > 0, what));
+}
+
+/** readPackIndex finds what decodePack finds: the same table, and each file's bytes at its offset. */
+async function sameAsDecode(file: string): Promise<void> {
+  const bytes = fs.readFileSync(file);
+  const decoded = decodePack(bytes);
+  const index = await indexOf(file);
+  assert.deepEqual(index.table, decoded.table);
+  assert.equal(index.bytes, bytes.length);
+  assert.deepEqual([...index.files.keys()], decoded.table.files.map((f) => f.path));
+  for (const [p, f] of index.files) {
+    assert.deepEqual(bytes.subarray(f.offset, f.offset + f.bytes), Buffer.from(decoded.files.get(p)!), p);
+    assert.equal(sha256(bytes.subarray(f.offset, f.offset + f.bytes)), f.sha256, p);
+  }
+}
+
+test("readPackIndex reads a pack's table from disk as decodePack reads it from memory: real entry and record packs", async () => {
+  const dir = entry();
+  fs.writeFileSync(path.join(dir, "empty.txt"), "");
+  fs.writeFileSync(path.join(dir, "big.bin"), Buffer.alloc(3 * 1024 * 1024, 7));
+  const artifact = path.join(work, "idx.bin");
+  fs.writeFileSync(artifact, Buffer.from("the artifact"));
+  const entryPack = path.join(work, "idx-entry.pgpack");
+  await writePack(dir, artifact, track("cpu-10min-2mb"), entryPack);
+  await sameAsDecode(entryPack);
+  const recordPackFile = path.join(work, "idx-record.pgpack");
+  fs.writeFileSync(recordPackFile, packRecordFolder(dir));
+  await sameAsDecode(recordPackFile);
+  const index = await indexOf(recordPackFile);
+  assert.equal(index.files.get("empty.txt")?.bytes, 0);
+  assert.equal(index.files.get("big.bin")?.bytes, 3 * 1024 * 1024);
+  assert.ok(index.tableBytes < 4096, "the table, not the data, is what was read");
+});
+
+test("readPackIndex refuses hostile packs with decodePack's codes: truncated, offsets past the end, overlaps and gaps, huge tables, bad paths", async () => {
+  const a = Buffer.from("alpha bytes");
+  const b = Buffer.from("bravo");
+  const data = Buffer.concat([a, b]);
+  const good = seal(recordTable([{ path: "a.txt", data: a }, { path: "b.txt", data: b }]), data);
+  const goodFile = path.join(work, "hostile-good.pgpack");
+  fs.writeFileSync(goodFile, good);
+  await sameAsDecode(goodFile);
+
+  await bothRefuse(good.subarray(0, good.length - 5), "ARTIFACT_LENGTH", "truncated");
+  await bothRefuse(good.subarray(0, 30), "ARTIFACT_TRUNCATED", "shorter than a header");
+  await bothRefuse(Buffer.concat([Buffer.from("XXXX"), good.subarray(4)]), "ARTIFACT_MAGIC", "magic");
+  await bothRefuse(seal(recordTable([{ path: "a.txt", data: a }, { path: "b.txt", data: b }]), data, { version: 2 }), "ARTIFACT_VERSION", "version");
+  // lengths the header declares that the file does not have
+  await bothRefuse(seal(recordTable([{ path: "a.txt", data: a }]), a, { j: 0xffffffff }), "ARTIFACT_LENGTH", "a table length of 4 GiB");
+  await bothRefuse(seal(recordTable([{ path: "a.txt", data: a }]), a, { d: 0xffffffffffffffffn }), "ARTIFACT_LENGTH", "a data length of 2^64");
+  // a table over 1 MiB, its lengths consistent: refused before it is parsed
+  const padded = recordTable([{ path: "a.txt", data: a }]).replace(/^\{/, `{"pad": "${" ".repeat(2 * 1024 * 1024)}", `);
+  await bothRefuse(seal(padded, a), "ARTIFACT_TOO_LARGE", "a 2 MiB table");
+  // a file that reaches past the data, in the middle or at the end
+  await bothRefuse(seal(recordTable([{ path: "a.txt", data: a, bytes: a.length + b.length + 1, sha256: sha256(a) }, { path: "b.txt", data: b }]), data), "ARTIFACT_TABLE_RANGE", "a file past the end");
+  await bothRefuse(seal(recordTable([{ path: "a.txt", data: a }, { path: "b.txt", data: b, bytes: b.length + 1 }]), data), "ARTIFACT_TABLE_RANGE", "the last file past the end");
+  // two files over the same bytes: the data's length is claimed twice over (past the end), or a gap is left
+  await bothRefuse(seal(recordTable([{ path: "a.txt", data: a }, { path: "again.txt", data: a }]), a), "ARTIFACT_TABLE_RANGE", "two files over one range");
+  await bothRefuse(seal(recordTable([{ path: "a.txt", data: a }]), data), "ARTIFACT_TABLE", "data no file claims");
+  await bothRefuse(seal(recordTable([{ path: "a.txt", data: a }, { path: "a.txt", data: b }]), data), "ARTIFACT_TABLE", "a path twice");
+  for (const bytes of [-1, 1.5, "11", null]) await bothRefuse(seal(recordTable([{ path: "a.txt", data: a, bytes }]), a), "ARTIFACT_TABLE_RANGE", `bytes ${String(bytes)}`);
+  // paths that leave the folder, or are not paths
+  for (const p of ["../evil", "/etc/passwd", "a/../../b", "a\\b", "./a.txt", "a//b", "", 7, null, "x".repeat(1025), `${"d/".repeat(17)}f`]) {
+    await bothRefuse(seal(recordTable([{ path: p, data: a }]), a), "ARTIFACT_TABLE", `path ${JSON.stringify(p)}`);
+  }
+  // tables that are not tables
+  await bothRefuse(seal("{not json", a), "ARTIFACT_TABLE", "not JSON");
+  await bothRefuse(seal("null", a), "ARTIFACT_TABLE", "null");
+  await bothRefuse(seal('{"files": {"a.txt": 11}}', a), "ARTIFACT_TABLE", "files not a list");
+  await bothRefuse(seal(recordTable(Array.from({ length: 1025 }, (_, i) => ({ path: `f${i}` }))), Buffer.alloc(0)), "ARTIFACT_TOO_LARGE", "1025 files");
+  // roles by kind
+  await bothRefuse(seal(recordTable([{ path: "a.txt", data: a, role: "code" }]), a), "ARTIFACT_TABLE", "a record pack with code");
+  await bothRefuse(seal(recordTable([{ path: "a.txt", data: a, role: "code" }], "entry"), a), "ARTIFACT_TABLE", "an entry pack with no artifact");
+  // a sha256 that is no sha256 can never match
+  for (const h of [null, 5, "ABC", sha256(a).toUpperCase()]) await bothRefuse(seal(recordTable([{ path: "a.txt", data: a, sha256: h }]), a), "ARTIFACT_CHECKSUM", `sha256 ${String(h)}`);
+
+  // what only the data shows is decodePack's alone: the index leaves it to whoever reads the bytes
+  const wrongSha = seal(recordTable([{ path: "a.txt", data: a, sha256: sha256(b) }]), a);
+  throwsCode(() => decodePack(wrongSha), "ARTIFACT_CHECKSUM");
+  const wrongShaFile = path.join(work, "hostile-wrong-sha.pgpack");
+  fs.writeFileSync(wrongShaFile, wrongSha);
+  assert.equal((await indexOf(wrongShaFile)).files.get("a.txt")?.sha256, sha256(b));
+  const flipped = Buffer.from(good);
+  flipped[good.length - 40] ^= 1;
+  throwsCode(() => decodePack(flipped), "ARTIFACT_CHECKSUM");
+
+  // a pack over the size limit is refused from its size (a sparse file: nothing of it is read)
+  const huge = path.join(work, "hostile-huge.pgpack");
+  fs.writeFileSync(huge, good);
+  fs.truncateSync(huge, MAX_PACK_BYTES + 1);
+  throwsCode(() => readPack(huge), "ARTIFACT_TOO_LARGE");
+  await rejectsWith(indexOf(huge), "ARTIFACT_TOO_LARGE");
 });

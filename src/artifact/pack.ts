@@ -12,8 +12,12 @@
 //  20+J     D  the files' bytes, in table order
 //  20+J+D  32  sha256 of every byte before it
 // Reading checks the checksum first, then every file's length and sha256, and refuses paths that
-// would leave the folder it unpacks into.
+// would leave the folder it unpacks into. decodePack does all of it on a pack in memory (the slow,
+// obviously correct path); readPackIndex reads only the header and the table of a pack on disk
+// (bounded reads), makes the same checks of the table, and says where each file's bytes are, so one
+// file can be read without the rest (its sha256 in the table is then the reader's to check).
 import * as fs from "node:fs";
+import type { FileHandle } from "node:fs/promises";
 import * as path from "node:path";
 import { writeFileAtomic } from "../core/atomic.js";
 import { PgolfError } from "../core/error.js";
@@ -156,7 +160,7 @@ export function decodePack(b: Buffer, file = "pack"): { table: PackTable; files:
   } catch {
     throw new PgolfError("ARTIFACT_TABLE", "the pack's file table is not JSON", { file, fix });
   }
-  if (!Array.isArray(table.files)) throw new PgolfError("ARTIFACT_TABLE", "the pack's file table lists no files", { file, fix });
+  if (!Array.isArray(table?.files)) throw new PgolfError("ARTIFACT_TABLE", "the pack's file table lists no files", { file, fix });
   if (table.files.length > MAX_PACK_FILES) throw new PgolfError("ARTIFACT_TOO_LARGE", `the pack lists ${table.files.length} files, over the limit of ${MAX_PACK_FILES}`, { file, fix: `a record folder or an entry holds at most ${MAX_PACK_FILES} files` });
   const files = new Map<string, Uint8Array>();
   let off = HEAD + j;
@@ -178,6 +182,90 @@ export function decodePack(b: Buffer, file = "pack"): { table: PackTable; files:
   if ((table.kind ?? "entry") === "entry" && table.files.filter((f) => f.role === "artifact").length !== 1) throw new PgolfError("ARTIFACT_TABLE", "an entry pack holds exactly one artifact", { file, fix });
   if (table.kind === "record" && table.files.some((f) => f.role !== "file")) throw new PgolfError("ARTIFACT_TABLE", "a record pack holds plain files only", { file, fix });
   return { table, files };
+}
+
+/** One file of a pack on disk: its table entry and where its bytes start in the pack file. */
+export interface PackFileRange extends PackEntry {
+  /** Byte offset of the file's first byte in the pack file. */
+  offset: number;
+}
+
+/** A pack's header and table, read from disk without its data: where each file's bytes are. */
+export interface PackIndex {
+  table: PackTable;
+  /** By path, in table order. */
+  files: Map<string, PackFileRange>;
+  /** The pack file's length, bytes. */
+  bytes: number;
+  /** The table's length (J), bytes: what the index costs to hold, roughly. */
+  tableBytes: number;
+}
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+/** Exactly `length` bytes at `position` of an open file (ARTIFACT_TRUNCATED when it ends first). */
+async function readExactly(fh: FileHandle, position: number, length: number, file: string): Promise<Buffer> {
+  const b = Buffer.alloc(length);
+  let got = 0;
+  while (got < length) {
+    const { bytesRead } = await fh.read(b, got, length - got, position + got);
+    if (bytesRead === 0) throw new PgolfError("ARTIFACT_TRUNCATED", `pack ended after ${position + got} bytes, in its header or table`, { file, fix: "the pack is damaged or not a pgolf pack; make it again with `pgolf pack`" });
+    got += bytesRead;
+  }
+  return b;
+}
+
+/**
+ * Reads a pack file's header and table from an open file (at most 20 bytes + MAX_PACK_TABLE_BYTES,
+ * whatever the pack's size) and checks them as decodePack does, with its error codes: size, magic,
+ * version, declared lengths against the file's, the table's size, JSON, file count, every path
+ * (non-empty, inside the folder, not too deep, not twice), every length (in the data, the data
+ * wholly claimed), roles by kind. Not checked, as they need the data: the pack's checksum and each
+ * file's bytes against its sha256 (which must be 64 hex digits here; ARTIFACT_CHECKSUM otherwise, as
+ * decodePack would find). Whoever serves a file from the index checks its bytes against its sha256.
+ */
+export async function readPackIndex(fh: FileHandle, file = "pack"): Promise<PackIndex> {
+  const size = (await fh.stat()).size;
+  if (size > MAX_PACK_BYTES) throw new PgolfError("ARTIFACT_TOO_LARGE", `pack is ${size} bytes, over the ${MAX_PACK_BYTES}-byte limit`, { file, fix: "a pack holds one submission; check the file" });
+  const fix = "the pack is damaged or not a pgolf pack; make it again with `pgolf pack`";
+  if (size < HEAD + 32) throw new PgolfError("ARTIFACT_TRUNCATED", `pack is ${size} bytes, shorter than its header`, { file, fix });
+  const head = await readExactly(fh, 0, HEAD, file);
+  if (head.toString("latin1", 0, 4) !== PACK_MAGIC) throw new PgolfError("ARTIFACT_MAGIC", "not a pgolf pack (wrong magic)", { file, fix });
+  if (head[4] !== PACK_VERSION) throw new PgolfError("ARTIFACT_VERSION", `pack version ${head[4]} is not supported (this pgolf reads ${PACK_VERSION})`, { file, fix: "make the pack with this version of pgolf" });
+  const j = head.readUInt32LE(8);
+  const d = Number(head.readBigUInt64LE(12));
+  if (HEAD + j + d + 32 !== size) throw new PgolfError("ARTIFACT_LENGTH", `pack header declares ${HEAD + j + d + 32} bytes, the file has ${size}`, { file, fix });
+  if (j > MAX_PACK_TABLE_BYTES) throw new PgolfError("ARTIFACT_TOO_LARGE", `the pack's file table is ${j} bytes, over the ${MAX_PACK_TABLE_BYTES}-byte limit`, { file, fix: `a pack lists at most ${MAX_PACK_FILES} files` });
+  const raw = await readExactly(fh, HEAD, j, file);
+  let table: PackTable;
+  try {
+    table = JSON.parse(raw.toString("utf8")) as PackTable;
+  } catch {
+    throw new PgolfError("ARTIFACT_TABLE", "the pack's file table is not JSON", { file, fix });
+  }
+  if (!Array.isArray(table?.files)) throw new PgolfError("ARTIFACT_TABLE", "the pack's file table lists no files", { file, fix });
+  if (table.files.length > MAX_PACK_FILES) throw new PgolfError("ARTIFACT_TOO_LARGE", `the pack lists ${table.files.length} files, over the limit of ${MAX_PACK_FILES}`, { file, fix: `a record folder or an entry holds at most ${MAX_PACK_FILES} files` });
+  const files = new Map<string, PackFileRange>();
+  const end = HEAD + j + d;
+  let off = HEAD + j;
+  for (const f of table.files) {
+    if (typeof f?.path !== "string" || f.path.length === 0 || f.path.length > 1024) throw new PgolfError("ARTIFACT_TABLE", "the pack names a file without a path, or with one over 1024 characters", { file, fix });
+    if (f.path.split("/").length - 1 > MAX_PACK_DEPTH) throw new PgolfError("ARTIFACT_TABLE", `${f.path} is nested more than ${MAX_PACK_DEPTH} folders deep`, { file, fix });
+    const norm = path.posix.normalize(f.path);
+    if (norm.startsWith("..") || path.posix.isAbsolute(norm) || norm !== f.path || f.path.includes("\\")) {
+      throw new PgolfError("ARTIFACT_TABLE", `the pack names a file outside its folder: ${JSON.stringify(f.path)}`, { file, fix });
+    }
+    if (!Number.isInteger(f.bytes) || f.bytes < 0 || off + f.bytes > end) throw new PgolfError("ARTIFACT_TABLE_RANGE", `${f.path} points outside the pack's data`, { file, fix });
+    // decodePack compares the bytes' sha256 with this: anything but a sha256 can never match
+    if (typeof f.sha256 !== "string" || !SHA256_HEX.test(f.sha256)) throw new PgolfError("ARTIFACT_CHECKSUM", `${f.path} does not match its sha256 in the pack`, { file, fix });
+    if (files.has(f.path)) throw new PgolfError("ARTIFACT_TABLE", `${f.path} appears twice in the pack`, { file, fix });
+    files.set(f.path, { path: f.path, role: f.role, bytes: f.bytes, sha256: f.sha256, offset: off });
+    off += f.bytes;
+  }
+  if (off !== end) throw new PgolfError("ARTIFACT_TABLE", "the pack's data has bytes no file claims", { file, fix });
+  if ((table.kind ?? "entry") === "entry" && table.files.filter((f) => f.role === "artifact").length !== 1) throw new PgolfError("ARTIFACT_TABLE", "an entry pack holds exactly one artifact", { file, fix });
+  if (table.kind === "record" && table.files.some((f) => f.role !== "file")) throw new PgolfError("ARTIFACT_TABLE", "a record pack holds plain files only", { file, fix });
+  return { table, files, bytes: size, tableBytes: j };
 }
 
 /** Writes a record pack's files into dir (a fresh folder), after decodePack's checks. */

@@ -28,6 +28,8 @@ import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
+import * as v8 from "node:v8";
+import * as vm from "node:vm";
 import { launchChromium, NO_CHROMIUM } from "../../test/support/browser.js";
 import { listen } from "../../test/support/contest_api.js";
 import { CookieJar } from "../../test/support/cookie_jar.js";
@@ -190,6 +192,15 @@ function assertRefused(a: Answer, statuses: number[], what: string): void {
   assert.ok(statuses.includes(a.status), `${what}: expected ${statuses.join(" or ")}, got ${a.status} ${a.text.slice(0, 300)}`);
   assert.match(String(a.json?.error?.code), /^PGOLF_[A-Z0-9_]+$/, `${what}: the refusal has no stable code: ${a.text.slice(0, 300)}`);
   assert.equal(typeof a.json.error.message, "string", what);
+}
+
+/**
+ * A full garbage collection (V8's gc, exposed at run time), so that RSS measured after it counts what
+ * is held, not what is waiting to be collected (an upload's buffers, say).
+ */
+function collectGarbage(): void {
+  v8.setFlagsFromString("--expose-gc");
+  (vm.runInNewContext("gc") as () => void)();
 }
 
 /** Every file under the blob store (the content-addressed store of packs). */
@@ -1072,6 +1083,76 @@ describe("pgolf serve under attack (issue 13)", () => {
     const lease = await leaseNext(nosy);
     assert.equal(lease.job.submission_id, id);
     assert.equal((await call(base, "GET", `/api/submissions/${id}/pack`, nosy)).status, 200, "once leased, the worker downloads it");
+  });
+
+  test("9f2. reading a submission's files costs what was asked for: 30 clients that ask for its 48 MiB file and never read hold no copy of it, and a small file is read at once", { timeout: 120_000 }, async () => {
+    const BIG = 48 * 1024 * 1024;
+    const READERS = 30;
+    const big = Buffer.alloc(BIG, 97);
+    big.write("the big file's own end", BIG - 22);
+    const readme = `# Big\n\n${"A record that carries one large file. ".repeat(18)}\n`;
+    const xena = await account("xena");
+    const id = await submitted(xena, recordPack({ name: "Big", readme, extra: { "big.txt": big } }));
+    const small = async () => {
+      const r = await call(base, "GET", `/api/submissions/${id}/files/README.md`, xena);
+      assert.equal(r.status, 200, r.text.slice(0, 300));
+      assert.equal(r.text, readme, "the small file's bytes");
+      return r.ms;
+    };
+    const list = await call(base, "GET", `/api/submissions/${id}/files`, xena);
+    assert.equal(list.status, 200, list.text);
+    assert.deepEqual(list.json.find((f: { path: string }) => f.path === "big.txt"), { path: "big.txt", bytes: BIG, sha256: sha256(big) });
+    for (let i = 0; i < 3; i++) await small();
+    const { port } = new URL(base);
+    collectGarbage();
+    const rss0 = process.memoryUsage().rss;
+    // each reader sends its request, reads the answer's first chunk (to see its status), then stops reading
+    const readers = await Promise.all(
+      Array.from({ length: READERS }, () => {
+        const socket = net.connect(Number(port), "127.0.0.1");
+        socket.on("error", () => {});
+        const status = new Promise<number>((resolve) => {
+          socket.once("data", (d: Buffer) => {
+            socket.pause();
+            resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(d.toString("latin1"))?.[1] ?? 0));
+          });
+          socket.once("close", () => resolve(0));
+        });
+        socket.write(`GET /api/submissions/${id}/files/big.txt HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${xena}\r\n\r\n`);
+        return status.then((st) => ({ socket, status: st }));
+      }),
+    );
+    try {
+      assert.deepEqual([...new Set(readers.map((r) => r.status))], [200], "every paused reader was answered");
+      // the server writes what the sockets take, then waits on them
+      await sleep(2000);
+      const t = performance.now();
+      const h = await fetch(`${base}/healthz`);
+      await h.arrayBuffer();
+      const healthMs = performance.now() - t;
+      const smallMs: number[] = [];
+      for (let i = 0; i < 10; i++) smallMs.push(await small());
+      collectGarbage();
+      const grown = process.memoryUsage().rss - rss0;
+      smallMs.sort((a, b) => a - b);
+      console.log(`attacks: ${READERS} paused readers of a ${BIG / 1048576} MiB file: RSS +${(grown / 1048576).toFixed(0)} MiB; /healthz ${h.status} in ${healthMs.toFixed(1)} ms; README read median ${smallMs[5].toFixed(1)} ms, slowest ${smallMs[9].toFixed(1)} ms`);
+      assert.equal(h.status, 200);
+      // a copy of the file per reader would be READERS x 48 MiB; what a paused reader may hold is a chunk or two
+      assert.ok(grown < 150 * 1024 * 1024, `RSS grew by ${(grown / 1048576).toFixed(0)} MiB with ${READERS} paused readers`);
+      assert.ok(healthMs < 200, `/healthz took ${healthMs.toFixed(0)} ms with ${READERS} paused readers`);
+      assert.ok(smallMs[5] < 50, `reading a 700-byte README took ${smallMs[5].toFixed(0)} ms (median)`);
+    } finally {
+      for (const r of readers) r.socket.destroy();
+    }
+    // a reader that reads gets the big file whole and intact, with the same headers as a small one
+    const whole = await fetch(`${base}/api/submissions/${id}/files/big.txt`, { headers: { authorization: `Bearer ${xena}` } });
+    assert.equal(whole.status, 200);
+    assert.equal(whole.headers.get("content-length"), String(BIG));
+    assert.equal(whole.headers.get("content-type"), "text/plain; charset=utf-8");
+    assert.equal(whole.headers.get("x-content-type-options"), "nosniff");
+    assert.equal(whole.headers.get("content-security-policy"), "sandbox; default-src 'none'");
+    assert.equal(whole.headers.get("cache-control"), "no-store");
+    assert.equal(sha256(Buffer.from(await whole.arrayBuffer())), sha256(big), "the big file's bytes");
   });
 
   test("9g. results, reviews and submissions are append-only in the schema: UPDATE and DELETE through the db fail", { timeout: 60_000 }, async () => {

@@ -88,3 +88,42 @@ test("putFile streams a large file in, with the same key as put", async () => {
   await rejectsWith(store.putFile(path.join(tmp, "no-such-file")), "FILE_NOT_FOUND");
   assert.deepEqual(listFiles(store.dir).length, 1, "a failed putFile leaves nothing behind");
 });
+
+test("a blob opened for ranged reads: a range read whole or streamed, checked against the sha256 the caller gives", async () => {
+  const store = new BlobStore(path.join(tmp, "ranged"));
+  await rejectsWith(store.open("a".repeat(64)), "FILE_NOT_FOUND");
+  const bytes = randomBytes(10_000);
+  const key = await store.put(bytes);
+  const part = bytes.subarray(1000, 8000);
+  const drain = async (s: ReadableStream<Uint8Array>) => {
+    const got: Buffer[] = [];
+    const reader = s.getReader();
+    try {
+      for (;;) {
+        const r = await reader.read();
+        if (r.done) return { bytes: Buffer.concat(got), error: null };
+        got.push(Buffer.from(r.value));
+      }
+    } catch (e) {
+      return { bytes: Buffer.concat(got), error: e };
+    }
+  };
+  let blob = await store.open(key);
+  assert.equal(blob.size, bytes.length);
+  assert.deepEqual(await blob.readChecked(1000, 7000, sha256(part)), part);
+  await rejectsWith(blob.readChecked(1000, 7000, sha256(bytes)), "CHECKSUM_MISMATCH");
+  await rejectsWith(blob.readChecked(9000, 2000, sha256(part)), "FILE_READ");
+  const good = await drain(blob.stream(1000, 7000, sha256(part), { chunkBytes: 1024 }));
+  assert.equal(good.error, null);
+  assert.deepEqual(good.bytes, part);
+  // a wrong sha256: every chunk but the last is given, then the stream errors
+  blob = await store.open(key);
+  const bad = await drain(blob.stream(1000, 7000, sha256(bytes), { chunkBytes: 1024 }));
+  assert.equal((bad.error as { code?: string }).code, "CHECKSUM_MISMATCH");
+  assert.deepEqual(bad.bytes, part.subarray(0, 6 * 1024), "the last chunk was withheld");
+  // the whole blob, against its key; an empty range
+  blob = await store.open(key);
+  assert.deepEqual((await drain(blob.stream(0, bytes.length, key))).bytes, bytes);
+  blob = await store.open(key);
+  assert.equal((await drain(blob.stream(5, 0, sha256("")))).bytes.length, 0);
+});

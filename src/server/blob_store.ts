@@ -1,6 +1,9 @@
 // Content-addressed blobs in a local folder: a blob's key is the sha256 hex of its bytes, stored at
 // <dir>/ab/cd/<key>. Writes are atomic (temp file, fsync, rename), so a blob is either whole or
-// absent, and putting the same bytes twice is harmless. Reads check the bytes against the key.
+// absent, and putting the same bytes twice is harmless. Reads check the bytes against the key; a
+// blob opened for reads of its parts (`open`: a pack's one file, or the whole blob streamed to a slow
+// client) is checked against a sha256 the caller trusts instead, since a part cannot be checked
+// against the whole's key (OpenBlob).
 import { createHash, randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as fsp from "node:fs/promises";
@@ -135,6 +138,26 @@ export class BlobStore {
     if (actual !== key) throw corrupt(key, actual, file);
   }
 
+  /**
+   * The blob opened for ranged reads, without reading it (FILE_NOT_FOUND when it is not stored). The
+   * caller closes it, or hands it to `stream`, which closes it when done.
+   */
+  async open(key: string): Promise<OpenBlob> {
+    const file = this.pathOf(key);
+    let handle: fsp.FileHandle;
+    try {
+      handle = await fsp.open(file, "r");
+    } catch (e) {
+      throw missingOrUnreadable(e, key, file);
+    }
+    try {
+      return new OpenBlob(key, file, handle, (await handle.stat()).size);
+    } catch (e) {
+      await handle.close();
+      throw missingOrUnreadable(e, key, file);
+    }
+  }
+
   async has(key: string): Promise<boolean> {
     return (await fileSize(this.pathOf(key))) !== undefined;
   }
@@ -146,6 +169,116 @@ export class BlobStore {
     if (n === undefined) throw missingOrUnreadable(Object.assign(new Error("not found"), { code: "ENOENT" }), key, file);
     return n;
   }
+}
+
+/** Bytes per read of a streamed range (and so the most a stream holds ahead of its reader). */
+export const STREAM_CHUNK_BYTES = 64 * 1024;
+
+/**
+ * A stored blob open for reads of ranges of it. Every read is checked against a sha256 the caller
+ * gives (for a pack's file, the sha256 its table lists; for the whole blob, its key):
+ *   readChecked  a range read whole into memory and checked before anything is returned (for
+ *                small ranges: the caller sends it only once it is known good);
+ *   stream       a range as a pull stream (a chunk is read only when the consumer asks for one, so a
+ *                client that stops reading holds one chunk, not the range), hashed as it goes; the
+ *                last chunk is given only once the hash matches, otherwise the stream errors. An
+ *                HTTP answer with a Content-Length whose stream errors is cut off (@hono/node-server
+ *                destroys the connection), so a client never receives a complete answer whose bytes
+ *                are not the stored ones: it sees a short body and fails.
+ */
+export class OpenBlob {
+  private closed = false;
+
+  constructor(
+    readonly key: string,
+    readonly file: string,
+    readonly handle: fsp.FileHandle,
+    /** The blob's length on disk, bytes. */
+    readonly size: number,
+  ) {}
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.handle.close().catch(() => undefined);
+  }
+
+  /** `length` bytes at `start`, checked against `sha256` (CHECKSUM_MISMATCH, FILE_READ when the blob is shorter). */
+  async readChecked(start: number, length: number, sha256hex: string): Promise<Buffer<ArrayBuffer>> {
+    this.checkRange(start, length);
+    const b = Buffer.alloc(length);
+    let got = 0;
+    while (got < length) {
+      const { bytesRead } = await this.handle.read(b, got, length - got, start + got);
+      if (bytesRead === 0) throw this.short(start + got);
+      got += bytesRead;
+    }
+    const actual = sha256(b);
+    if (actual !== sha256hex) throw rangeCorrupt(this.key, start, length, sha256hex, actual, this.file);
+    return b;
+  }
+
+  /**
+   * `length` bytes at `start` as a stream, checked against `sha256` as described above. The stream
+   * owns the blob from here: it closes it when it ends, errors or is cancelled.
+   */
+  stream(start: number, length: number, sha256hex: string, o: { chunkBytes?: number } = {}): ReadableStream<Uint8Array> {
+    this.checkRange(start, length);
+    const chunkBytes = o.chunkBytes ?? STREAM_CHUNK_BYTES;
+    const hash = createHash("sha256");
+    const end = start + length;
+    let pos = start;
+    return new ReadableStream<Uint8Array>(
+      {
+        pull: async (controller) => {
+          try {
+            let chunk: Buffer = Buffer.alloc(0);
+            if (pos < end) {
+              const n = Math.min(chunkBytes, end - pos);
+              // filled by the read below and cut to what it read: nothing of the old memory is sent
+              chunk = Buffer.allocUnsafe(n);
+              const { bytesRead } = await this.handle.read(chunk, 0, n, pos);
+              if (bytesRead === 0) throw this.short(pos);
+              if (bytesRead < n) chunk = chunk.subarray(0, bytesRead);
+              hash.update(chunk);
+              pos += bytesRead;
+            }
+            if (pos < end) return controller.enqueue(chunk);
+            // the last chunk: given only once the whole range hashed to what the caller trusts
+            const actual = hash.digest("hex");
+            if (actual !== sha256hex) throw rangeCorrupt(this.key, start, length, sha256hex, actual, this.file);
+            if (chunk.length > 0) controller.enqueue(chunk);
+            controller.close();
+            await this.close();
+          } catch (e) {
+            await this.close();
+            throw e;
+          }
+        },
+        cancel: () => this.close(),
+      },
+      // a chunk is read only when the consumer asks for one: nothing is read ahead of it
+      { highWaterMark: 0 },
+    );
+  }
+
+  private checkRange(start: number, length: number): void {
+    if (!Number.isSafeInteger(start) || !Number.isSafeInteger(length) || start < 0 || length < 0 || start + length > this.size) {
+      throw new PgolfError("FILE_READ", `bytes ${start}..${start + length} are outside blob ${this.key} (${this.size} bytes)`, { file: this.file, details: { key: this.key } });
+    }
+  }
+
+  private short(at: number): PgolfError {
+    return new PgolfError("FILE_READ", `blob ${this.key} ended at byte ${at}, before the range read from it`, { file: this.file, fix: "delete the file and put the blob again from its source", details: { key: this.key } });
+  }
+}
+
+function rangeCorrupt(key: string, start: number, length: number, expected: string, actual: string, file: string): PgolfError {
+  return new PgolfError("CHECKSUM_MISMATCH", `bytes ${start}..${start + length} of blob ${key} are corrupt: they hash to ${actual}, not ${expected}`, {
+    file,
+    fix: "delete the file and put the blob again from its source",
+    details: { key, expected, actual },
+  });
 }
 
 async function fileSize(file: string): Promise<number | undefined> {

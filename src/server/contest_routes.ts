@@ -5,8 +5,10 @@
 //   GET  /api/submissions               the caller's own submissions, newest first
 //   GET  /api/submissions/:id           signed in: a submission, its status and findings
 //   GET  /api/submissions/:id/results   signed in: its verification: seeds queued and verified, reproduced runs
-//   GET  /api/submissions/:id/files     the author, reviewers and admins: its files (path, bytes, sha256)
-//   GET  /api/submissions/:id/files/:p  one of them, as text/plain
+//   GET  /api/submissions/:id/files     the author, reviewers and admins: its files (path, bytes, sha256),
+//                                       from the pack's table alone
+//   GET  /api/submissions/:id/files/:p  one of them, as text/plain, read from its byte range alone and
+//                                       streamed (stored_packs.ts)
 //   GET  /api/me                        the caller's account {handle, role}
 //   GET  /api/session                   {user: {handle, role}} when signed in, else {user: null} (always 200)
 //   POST /api/session/logout            ends the caller's sign-in session (its token stops working)
@@ -21,7 +23,8 @@
 //   POST /api/users                     admins: {handle, role, github_login?} -> the account and its
 //                                       token (shown once); with a GitHub login it can also sign in with GitHub
 //   POST /api/worker/lease              workers: the next verification job {job, track} (204: none)
-//   GET  /api/submissions/:id/pack      reviewers, and workers holding one of its jobs: the stored record pack
+//   GET  /api/submissions/:id/pack      reviewers, and workers holding one of its jobs: the stored record
+//                                       pack, streamed from disk
 //   POST /api/worker/jobs/:job          workers: {result: {seed, artifact_sha256, val_loss, val_bpb,
 //                                       bytes_total, train_seconds, eval_seconds}} or {error}
 //   POST /api/worker/heartbeat          workers: who, where, what they are doing (contest.ts Heartbeat)
@@ -42,7 +45,7 @@ import { PgolfError } from "../core/error.js";
 import type { App, AppEnv } from "./app.js";
 import { SESSION_COOKIE } from "./github_signin.js";
 import type { Contest, Heartbeat, ResultInput, ReviewAction, Role, User } from "./contest.js";
-import { decodePath, json, readBody, readUpload } from "./http_util.js";
+import { decodePath, json, readBody, readUpload, sendSized } from "./http_util.js";
 import { addressKey } from "./connection_guard.js";
 import { admitUpload, decodeFormUpload, MIN_UPLOAD_BYTES_PER_SECOND, refuseWhenFull } from "./intake.js";
 import { parseBody, uuidParam, type SchemaName } from "./request_schemas.js";
@@ -205,9 +208,9 @@ export function mountContestApi(app: App, contest: Contest, onChange: () => Prom
     const id = submissionId(c);
     const prefix = `/api/submissions/${c.req.param("id")}/files/`;
     const rawPath = new URL(c.req.url).pathname;
-    const body = await contest.submissions.file(user, id, decodePath(rawPath.slice(prefix.length)));
+    const file = await contest.submissions.file(user, id, decodePath(rawPath.slice(prefix.length)));
     // a record's own bytes, shown as text and never run: no sniffing, and a sandbox if opened directly
-    return c.body(new Uint8Array(body), 200, { "content-type": "text/plain; charset=utf-8", "x-content-type-options": "nosniff", "content-security-policy": "sandbox; default-src 'none'", "cache-control": "no-store" });
+    return sendSized(c, file, { "content-type": "text/plain; charset=utf-8", "x-content-type-options": "nosniff", "content-security-policy": "sandbox; default-src 'none'", "cache-control": "no-store" });
   });
   app.get("/api/submissions/:id/pack", async (c) => {
     const user = await signedIn(c, ["worker", "reviewer", "admin"]);
@@ -216,8 +219,7 @@ export function mountContestApi(app: App, contest: Contest, onChange: () => Prom
     if (user.role === "worker" && !(await contest.jobs?.holds(user.handle, id))) {
       throw new PgolfError("HTTP_FORBIDDEN", `${user.handle} holds no job of submission ${id}`, { fix: "lease a job (POST /api/worker/lease), then fetch that job's pack" });
     }
-    const pack = await contest.submissions.pack(id);
-    return c.body(new Uint8Array(pack), 200, { "content-type": "application/octet-stream" });
+    return sendSized(c, await contest.submissions.pack(id), { "content-type": "application/octet-stream" });
   });
   app.post("/api/submissions/:id/withdraw", async (c) => {
     const user = await signedIn(c);

@@ -4,7 +4,7 @@
 // reading a submission's files, and the approved submissions the board shows.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { decodePack, packRecordFolder, unpackRecordFolder } from "../artifact/pack.js";
+import { packRecordFolder, unpackRecordFolder } from "../artifact/pack.js";
 import { PgolfError } from "../core/error.js";
 import { sha256 } from "../core/hash.js";
 import { track as lookupTrack } from "../core/track.js";
@@ -16,6 +16,7 @@ import { checkCourseRule } from "./course_rule.js";
 import type { Queryable } from "./db.js";
 import { inspectPack } from "./intake.js";
 import { badString } from "./request_schemas.js";
+import { StoredPacks, type PackAnswer } from "./stored_packs.js";
 import { OPEN_SUBMISSION_STATUSES } from "./schema.js";
 
 export type ReviewAction = "approve" | "reject" | "request-changes";
@@ -50,6 +51,13 @@ export interface ApprovedSubmission {
 const INTAKE_LOCK = 0x70676f73;
 
 export class Submissions extends ContestPart {
+  private storedPacks?: StoredPacks;
+
+  /** The stored packs, read by parts (made on first use: the contest's blob store is set by then). */
+  private get packs(): StoredPacks {
+    return (this.storedPacks ??= new StoredPacks(this.blobs));
+  }
+
   /**
    * Takes a record folder (as a record pack): verifies and unpacks it, reads it, refuses it when
    * the contest's track is ranked and its course is not safe there (CONTEST_PRACTICE_COURSE,
@@ -270,30 +278,33 @@ export class Submissions extends ContestPart {
 
   /**
    * A submission's files as the stored pack holds them (for reviewers and the author): paths, sizes
-   * and sha256; with `file`, that file's bytes (HTTP_NOT_FOUND when the pack has no such path).
+   * and sha256, from the pack's table alone; with `file`, that file's bytes, read from its byte range
+   * alone and checked against its sha256 (HTTP_NOT_FOUND when the pack has no such path). Neither
+   * reads or holds the whole pack (stored_packs.ts).
    */
   async files(user: User, id: string): Promise<{ path: string; bytes: number; sha256: string }[]> {
-    const { files } = await this.readableFiles(user, id);
-    return files.table.files.map((f) => ({ path: f.path, bytes: f.bytes, sha256: f.sha256 }));
+    const s = await this.readable(user, id);
+    return (await this.packs.list(s.record_blob, `submission ${id}`)).map((f) => ({ path: f.path, bytes: f.bytes, sha256: f.sha256 }));
   }
 
-  async file(user: User, id: string, file: string): Promise<Uint8Array> {
-    const { files } = await this.readableFiles(user, id);
-    const b = files.files.get(file);
-    if (!b) throw new PgolfError("HTTP_NOT_FOUND", `submission ${id} has no file ${JSON.stringify(file)}`, { fix: "list its files first: GET /api/submissions/:id/files" });
-    return b;
+  async file(user: User, id: string, file: string): Promise<PackAnswer> {
+    const s = await this.readable(user, id);
+    const answer = await this.packs.file(s.record_blob, `submission ${id}`, file);
+    if (!answer) throw new PgolfError("HTTP_NOT_FOUND", `submission ${id} has no file ${JSON.stringify(file)}`, { fix: "list its files first: GET /api/submissions/:id/files" });
+    return answer;
   }
 
-  private async readableFiles(user: User, id: string) {
+  /** The submission, when `user` may read its files: its author, reviewers and admins. */
+  private async readable(user: User, id: string): Promise<SubmissionView> {
     const s = await this.get(id);
     if (s.author !== user.handle) this.contest.accounts.requireRole(user, ["reviewer", "admin"]);
-    return { submission: s, files: decodePack(Buffer.from(await this.blobs.get(s.record_blob)), `submission ${id}`) };
+    return s;
   }
 
-  /** The stored record pack of a submission. */
-  async pack(id: string): Promise<Buffer> {
+  /** The stored record pack of a submission, streamed from disk and checked against its key as it goes. */
+  async pack(id: string): Promise<PackAnswer> {
     const s = await this.get(id);
-    return Buffer.from(await this.blobs.get(s.record_blob));
+    return this.packs.whole(s.record_blob);
   }
 
   /**

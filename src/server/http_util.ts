@@ -1,9 +1,10 @@
 // The contest server's HTTP helpers over Hono: PgolfErrors mapped to HTTP statuses with the same JSON
 // error shape as `--json`, with the request's id and without server paths; JSON answers that are never
-// cached; and bounded bodies.
+// cached; bounded bodies; and answers of a known length streamed as the client reads them.
 import { createHash } from "node:crypto";
 import * as os from "node:os";
 import * as path from "node:path";
+import type { HttpBindings } from "@hono/node-server";
 import type { Context } from "hono";
 import { isPgolfError, PgolfError, type ErrorCode } from "../core/error.js";
 
@@ -43,6 +44,24 @@ export function publicError(e: PgolfError, requestId: string): Record<string, un
 
 export function json(c: Context, status: number, body: unknown, headers: Record<string, string> = {}): Response {
   return c.newResponse(JSON.stringify(body), status as 200, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", ...headers });
+}
+
+/** A streamed answer whose client takes nothing for this long is cut off (a paused reader holds its file and socket until then), ms. */
+export const STREAM_STALL_MS = 60_000;
+
+/**
+ * A 200 with its Content-Length: bytes in memory as they are, a stream as the client takes it
+ * (@hono/node-server writes a chunk, then waits for the socket to drain before it asks the stream for
+ * the next, so a client that stops reading holds a chunk or two, not the answer; a stream that
+ * errors cuts the connection, so the client sees a short body). A streamed answer whose socket sees
+ * no progress for `stallMs` is cut off, which cancels its stream (and closes what it reads from).
+ */
+export function sendSized<E extends { Bindings: HttpBindings }>(c: Context<E>, part: { bytes: number; body: Uint8Array<ArrayBuffer> | ReadableStream<Uint8Array> }, headers: Record<string, string>, stallMs = STREAM_STALL_MS): Response {
+  const h = { ...headers, "content-length": String(part.bytes) };
+  if (part.body instanceof Uint8Array) return c.body(part.body, 200, h);
+  const outgoing = c.env?.outgoing;
+  outgoing?.setTimeout(stallMs, () => outgoing.destroy());
+  return c.body(part.body, 200, h);
 }
 
 /** Per error code of a 503: when its last line was written, and how many since were folded into the next. */
