@@ -130,8 +130,9 @@ export async function startContestServer(o: ContestServerOptions): Promise<Conte
     if (!(await contest.accounts.hasAdmin())) adminToken = (await contest.accounts.addUser("admin", "admin")).token;
     contest.courses = new CourseBounds(o.courses ?? path.join(o.data, "courses"));
     contest.jobs = await openQueue(db, { expireInSeconds: leaseSeconds(lookupTrack((await contest.settings()).track)), ...o.queue });
-    // blobs of uploads whose submission never committed (a crash between the two)
-    await contest.submissions.collectBlobs();
+    // packs no open submission needs (withdrawn, replaced, or stored by an intake that died before its
+    // row committed): swept now and every few hours, in the background (blob_collector.ts)
+    contest.collector.start();
   }
   const board = new LiveBoard(site, { records: o.records, contest, approvedRoot });
   const refresh = () => board.refresh();
@@ -165,6 +166,7 @@ export async function startContestServer(o: ContestServerOptions): Promise<Conte
     async close() {
       clearInterval(timer);
       await webhook?.settled();
+      await contest?.collector.stop();
       await contest?.jobs?.stop();
       await new Promise<void>((r) => {
         server.close(() => r());

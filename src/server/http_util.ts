@@ -18,7 +18,9 @@ export function httpStatus(code: ErrorCode): number {
   if (code === "HTTP_FORBIDDEN") return 403;
   if (code === "HTTP_NOT_FOUND" || code === "FILE_NOT_FOUND") return 404;
   if (code === "HTTP_CONFLICT") return 409;
-  if (code === "HTTP_RATE_LIMITED") return 429;
+  if (code === "HTTP_GONE") return 410;
+  // a quota that frees with time: retry later, as for any rate limit
+  if (code === "HTTP_RATE_LIMITED" || code === "CONTEST_QUOTA") return 429;
   // the contest's rules refuse the submission as it is (course_rule.ts)
   if (code.startsWith("CONTEST_")) return 422;
   if (code.startsWith("ARTIFACT_") || code.startsWith("RECORD_") || code === "USAGE" || code === "CONFIG_INVALID" || code === "CONFIG_UNKNOWN_KEY" || code === "HTTP_BAD_REQUEST") return 400;
@@ -81,7 +83,9 @@ export function errorResponse(c: Context, e: unknown): Response {
     logFault(status, isPgolfError(e) ? e.code : "INTERNAL", `pgolf serve: ${status} request ${requestId} ${c.req.method} ${c.req.path}: ${what}`);
   }
   const body = isPgolfError(e) ? publicError(e, requestId) : { error: { code: "PGOLF_INTERNAL", message: `internal error (request ${requestId})`, file: null, fix: "try again; if it persists, give the organizers the request id", request_id: requestId } };
-  return json(c, status, body, { "x-request-id": requestId, ...(status === 503 ? { "retry-after": String(RETRY_AFTER_SECONDS) } : {}) });
+  // a refusal that knows when it frees (a quota: details.retry_after_seconds) says so in Retry-After
+  const frees = isPgolfError(e) && typeof e.details?.retry_after_seconds === "number" ? Math.max(1, Math.ceil(e.details.retry_after_seconds)) : null;
+  return json(c, status, body, { "x-request-id": requestId, ...(status === 503 ? { "retry-after": String(RETRY_AFTER_SECONDS) } : frees !== null ? { "retry-after": String(frees) } : {}) });
 }
 
 /**
