@@ -75,6 +75,7 @@ export const ERROR_CODES = {
   HTTP_UNAUTHORIZED: "Request has no valid credentials",
   HTTP_FORBIDDEN: "Account may not do this",
   HTTP_NOT_FOUND: "No such resource",
+  HTTP_GONE: "Resource existed but was removed (a withdrawn or replaced submission's pack)",
   HTTP_CONFLICT: "Request conflicts with the current state",
   HTTP_RATE_LIMITED: "Too many open submissions or requests",
   HTTP_BUSY: "Server is busy with other work; retry shortly",
@@ -82,6 +83,7 @@ export const ERROR_CODES = {
   HTTP_BODY_INCOMPLETE: "Connection closed before the request body was complete",
   CONTEST_PRACTICE_COURSE: "Course's validation split fits compressed under the track's byte cap: not safe for ranked play",
   CONTEST_COURSE_UNMEASURED: "Contest server cannot measure the course's memorization bound (no verified copy of the course)",
+  CONTEST_QUOTA: "Account has uploaded as many pack bytes as the contest allows in 24 hours",
   // network
   FETCH_HTTP: "Download failed",
   FETCH_NOT_FOUND: "Remote file not found",

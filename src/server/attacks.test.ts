@@ -471,6 +471,8 @@ describe("pgolf serve under attack (issue 13)", () => {
   before(async () => {
     gh = await GitHubServer.start();
     gh.addRepo(REPO, { "README.md": "# Parameter Golf\n" });
+    // GitHub's hook addresses, as its /meta lists them: here the loopback addresses the tests deliver from
+    gh.hookRanges = ["127.0.0.1/32", "127.0.0.2/31"];
     oauth = await OAuthFake.start();
     s = await startContestServer({
       data: DATA,
@@ -716,6 +718,111 @@ describe("pgolf serve under attack (issue 13)", () => {
     assert.equal((await call(base, "POST", `/api/submissions/${ids[1]}/review`, reviewer, { action: "reject", reason: "a copy" })).status, 200);
     assertRefused(await upload(cleo, recordPack({ name: "Cleo 1, version 2" }), `?replaces=${ids[1]}`), [409], "replacing a rejected submission");
     assert.equal(await status(ids[1]), "rejected");
+  });
+
+  // the blind attack (disk_withdraw): upload a distinct 63 MiB pack, withdraw it (the slot frees), repeat: +2.8 GiB a minute from one account
+  test("3d. one account cannot make the server store unbounded bytes: upload-and-withdraw meets the daily upload quota (refused before the body is read), withdrawn packs are collected, other accounts are unaffected", { timeout: 120_000 }, async () => {
+    const rules = (await call(base, "GET", "/api/admin/contest", admin)).json as { max_upload_bytes_per_author_per_day: number };
+    const pad = 96 * 1024; // bytes of weights per pack: every pack is distinct and about 100 KiB
+    const quota = 5 * pad + pad / 2; // room for five such packs a day, not six
+    const set = await call(base, "PATCH", "/api/admin/contest", admin, { max_upload_bytes_per_author_per_day: quota });
+    try {
+      const hog = await account("disk-hog");
+      const before = blobFiles();
+      const taken: { id: string; blob: string }[] = [];
+      let uploaded = 0;
+      let refused: Answer | null = null;
+      let refusedBytes = 0;
+      for (let i = 0; i < 20 && !refused; i++) {
+        const pack = recordPack({ name: `Hog ${i}`, extra: { "weights.bin": randomBytes(pad) } });
+        const r = await upload(hog, pack);
+        if (r.status !== 201) {
+          refused = r;
+          refusedBytes = pack.length;
+          break;
+        }
+        uploaded += pack.length;
+        taken.push({ id: r.json.id as string, blob: r.json.record_blob as string });
+        const w = await call(base, "POST", `/api/submissions/${r.json.id}/withdraw`, hog, {});
+        assert.equal(w.status, 200, `withdraw: ${w.text.slice(0, 300)}`);
+      }
+      // the withdrawn packs are collected in the background, soon after each withdrawal
+      const fresh = () => blobFiles().filter((f) => !before.includes(f));
+      await until(() => fresh().length === 0, "the withdrawn packs to be collected", 5000).catch(() => undefined);
+      const grown = fresh();
+      console.log(`attacks: upload-and-withdraw under a ${quota}-byte daily quota: ${taken.length} packs (${uploaded} bytes) taken, then ${refused?.status} ${refused?.json?.error?.code}; blob store grew by ${grown.length} files`);
+      // refused with the stable code once the next pack would pass the quota, and not before
+      assert.ok(refused, `upload-and-withdraw was never refused: ${taken.length} packs taken, the blob store grew by ${grown.length} files (setting the quota: ${set.status} ${set.text.slice(0, 200)})`);
+      assert.equal(set.status, 200, `setting the quota: ${set.text.slice(0, 300)}`);
+      assertRefused(refused, [429], "an upload past the daily quota");
+      assert.equal(refused.json.error.code, "PGOLF_CONTEST_QUOTA");
+      assert.match(refused.json.error.message, /max_upload_bytes_per_author_per_day/);
+      assert.match(refused.json.error.fix, /raise max_upload_bytes_per_author_per_day|upload again/);
+      assert.ok(Number(refused.headers.get("retry-after")) > 0, `no Retry-After: ${refused.headers.get("retry-after")}`);
+      assert.ok(uploaded <= quota && uploaded + refusedBytes > quota, `taken ${uploaded} bytes, refused ${refusedBytes} more, quota ${quota}`);
+      assert.equal(refused.json.error.details.used_bytes, uploaded);
+      // the withdrawn packs are gone from the disk; their rows and audit trails keep their sha256
+      assert.deepEqual(grown, [], "withdrawn packs stayed in the blob store");
+      const files = await call(base, "GET", `/api/submissions/${taken[0].id}/files`, hog);
+      assertRefused(files, [410], "the files of a withdrawn submission whose pack was collected");
+      assert.equal(files.json.error.code, "PGOLF_HTTP_GONE");
+      assertRefused(await call(base, "GET", `/api/submissions/${taken[0].id}/pack`, reviewer), [410], "the pack of a withdrawn submission");
+      assert.equal((await call(base, "GET", `/api/submissions/${taken[0].id}`, hog)).json.record_blob, taken[0].blob);
+      const trail = (await call(base, "GET", `/api/submissions/${taken[0].id}/audit`, reviewer)).json as { action: string; details: { blob?: string } }[];
+      assert.ok(trail.some((a) => a.action === "submission.withdraw" && a.details.blob === taken[0].blob), JSON.stringify(trail));
+      assert.ok(trail.some((a) => a.action === "submission.pack-collected" && a.details.blob === taken[0].blob), JSON.stringify(trail));
+
+      // refused before the body is read: a declared 60 MiB body is answered at once, without a byte of it sent
+      const declared = async (token: string, bytes: number) => {
+        const socket = net.connect(Number(new URL(base).port), "127.0.0.1");
+        try {
+          const t = performance.now();
+          const head = await new Promise<string>((resolve) => {
+            let got = "";
+            socket.on("data", (d: Buffer) => {
+              got += d.toString("latin1");
+              if (/\r\n\r\n[\s\S]*\}\s*$/.test(got)) resolve(got);
+            });
+            socket.on("close", () => resolve(got));
+            socket.on("error", () => resolve(got));
+            setTimeout(() => resolve(got), 5000).unref();
+            socket.write(`POST /api/submissions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/octet-stream\r\nContent-Length: ${bytes}\r\n\r\n`);
+          });
+          return { status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0), body: head.slice(head.indexOf("\r\n\r\n") + 4), ms: performance.now() - t };
+        } finally {
+          socket.destroy();
+        }
+      };
+      const spent = await declared(hog, 60 * 1024 * 1024);
+      const unspent = await declared(await account("disk-declared"), 60 * 1024 * 1024);
+      console.log(`attacks: a declared 60 MiB body, none sent: ${spent.status} in ${spent.ms.toFixed(0)} ms (spent account), ${unspent.status} in ${unspent.ms.toFixed(0)} ms (fresh account)`);
+      for (const [a, who] of [[spent, "an account past its quota"], [unspent, "a fresh account declaring more than its quota"]] as const) {
+        assert.equal(a.status, 429, `${who}: ${a.status} ${a.body.slice(0, 300)}`);
+        assert.match(a.body, /PGOLF_CONTEST_QUOTA/, who);
+        assert.ok(a.ms < 3000, `${who}: the answer took ${a.ms.toFixed(0)} ms (it waited for the body)`);
+      }
+      // a body of no declared length is read no further than the quota leaves room for
+      const chunked = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const req = http.request(`${base}/api/submissions`, { method: "POST", headers: { authorization: `Bearer ${hog}`, "content-type": "application/octet-stream", "transfer-encoding": "chunked" } }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
+        });
+        req.on("error", (e) => ((e as NodeJS.ErrnoException).code === "ECONNRESET" || (e as NodeJS.ErrnoException).code === "EPIPE" ? undefined : reject(e)));
+        req.end(randomBytes(pad));
+      });
+      assert.equal(chunked.status, 429, chunked.text.slice(0, 300));
+      assert.match(chunked.text, /PGOLF_CONTEST_QUOTA/);
+
+      // another account is not held to this one's uploads
+      const neighbour = await account("disk-neighbour");
+      const n = await upload(neighbour, recordPack({ name: "Neighbour", extra: { "weights.bin": randomBytes(pad) } }));
+      assert.equal(n.status, 201, `another account's upload: ${n.text.slice(0, 300)}`);
+      assert.ok(blobFiles().some((f) => f.endsWith(n.json.record_blob as string)), "the neighbour's pack is stored");
+    } finally {
+      const back = await call(base, "PATCH", "/api/admin/contest", admin, { max_upload_bytes_per_author_per_day: rules.max_upload_bytes_per_author_per_day });
+      assert.equal(back.status, 200, back.text);
+    }
   });
 
   // ---------- 4. reviews that cannot be gamed ----------
@@ -1379,6 +1486,29 @@ describe("pgolf serve under attack (issue 13)", () => {
     for (const x of sockets) x.socket.destroy();
     assert.equal(early.filter((a) => a === -1).length, 4, `held from one address: ${early.join(" ")}`);
     assert.equal(early.filter((a) => a === 503).length, 2, `refused: ${early.join(" ")}`);
+  });
+
+  test("9n. forged webhook deliveries from rotating addresses are refused before their bodies are read: only GitHub's hook ranges (its /meta) are read", { timeout: 60_000 }, async () => {
+    const { port } = new URL(base);
+    // 200 forgers, each from an address of its own (the per-address forger limit never sees two),
+    // each declaring a 5 MB body and sending 1 KiB of it
+    const forgers = Array.from({ length: 200 }, (_, k) => {
+      const socket = net.connect({ port: Number(port), host: "127.0.0.1", localAddress: `127.0.6.${k + 1}` });
+      socket.on("error", () => undefined);
+      const answer = statusLine(socket);
+      socket.write(`POST /webhooks/github HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nX-GitHub-Event: pull_request\r\nX-GitHub-Delivery: rotating-${k}\r\nX-Hub-Signature-256: sha256=${"0".repeat(64)}\r\nContent-Length: 5000000\r\n\r\n`);
+      socket.write("{" + " ".repeat(1023));
+      return { socket, answer };
+    });
+    const answered = await Promise.all(forgers.map((f) => Promise.race([f.answer, sleep(3000).then(() => -1)])));
+    for (const f of forgers) f.socket.destroy();
+    const counts: Record<string, number> = {};
+    for (const a of answered) counts[a] = (counts[a] ?? 0) + 1;
+    console.log(`attacks: 200 forged deliveries from 200 addresses outside GitHub's hook ranges: ${JSON.stringify(counts)} (403: refused before the body)`);
+    assert.deepEqual(counts, { 403: 200 }, "each is refused at once, with 4.99 MB of its body never sent");
+    // GitHub's own deliveries, from its ranges, are taken
+    const ok = await sendWebhook(`${base}/webhooks/github`, { secret: WEBHOOK_SECRET, event: "ping", payload: { zen: "Design for failure." } });
+    assert.equal(ok.status, 204);
   });
 
   // last: it shuts this test's address out of the webhook for a minute

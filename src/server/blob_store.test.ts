@@ -127,3 +127,61 @@ test("a blob opened for ranged reads: a range read whole or streamed, checked ag
   blob = await store.open(key);
   assert.equal((await drain(blob.stream(5, 0, sha256("")))).bytes.length, 0);
 });
+
+/** Sets a blob's mtime this many ms into the past (a blob written that long ago). */
+function age(store: BlobStore, key: string, ms: number): void {
+  const t = new Date(Date.now() - ms);
+  fs.utimesSync(store.pathOf(key), t, t);
+}
+
+test("collect removes the blobs nothing names once past their grace, keeps named, young and held ones, and walks the store once", async () => {
+  const store = new BlobStore(path.join(tmp, "f"));
+  const [named, orphan, young, held] = await Promise.all(["named", "orphan", "young", "held"].map((x) => store.put(new TextEncoder().encode(`${x} pack`))));
+  for (const k of [named, orphan, held]) age(store, k, 2 * 3_600_000);
+  const release = store.hold(held);
+  const asked: string[][] = [];
+  const live = async (keys: string[]) => {
+    asked.push([...keys].sort());
+    return new Set(keys.filter((k) => k === named));
+  };
+  const gone = await store.collect(live, 3_600_000);
+  assert.deepEqual(gone.keys, [orphan]);
+  assert.equal(gone.bytes, "orphan pack".length);
+  assert.deepEqual(await Promise.all([named, orphan, young, held].map((k) => store.has(k))), [true, false, true, true]);
+  // the database is asked only about keys that could go (never about a held one), once per leaf folder
+  assert.ok(asked.every((ks) => !ks.includes(held)), JSON.stringify(asked));
+  assert.deepEqual(asked.flat().sort(), [named, orphan, young].sort());
+  // released, the held blob goes too; a grace of 0 takes the young one
+  release();
+  assert.deepEqual((await store.collect(live, 0)).keys.sort(), [held, young].sort());
+  assert.deepEqual(listFiles(store.dir), [path.join(named.slice(0, 2), named.slice(2, 4), named)]);
+  assert.deepEqual(await store.collect(live, 0), { keys: [], bytes: 0 }, "nothing more to take");
+  // a store never written to is an empty collection, not an error
+  assert.deepEqual(await new BlobStore(path.join(tmp, "never")).collect(live, 0), { keys: [], bytes: 0 });
+});
+
+test("discard takes only the keys it is given; a put of the same bytes during a removal waits for it and is stored whole", async () => {
+  const store = new BlobStore(path.join(tmp, "g"));
+  const bytes = randomBytes(4096);
+  const key = await store.put(bytes);
+  const other = await store.put(randomBytes(10));
+  let put: Promise<string> | null = null;
+  // the intake stores the same bytes while the collector is asking the database about them
+  const gone = await store.discard([key, "not-a-key"], async (keys) => {
+    put = store.put(bytes);
+    await new Promise((r) => setTimeout(r, 20));
+    return new Set(keys.filter((k) => k !== key));
+  }, 0);
+  assert.deepEqual(gone, { keys: [key], bytes: 4096 });
+  assert.equal(await put!, key);
+  assert.deepEqual(Buffer.from(await store.get(key)), bytes, "the put after the removal wrote the bytes again");
+  assert.equal(await store.has(other), true, "a key not given is never touched");
+  // held keys are skipped without asking
+  const release = store.hold(key);
+  let asked = false;
+  assert.deepEqual(await store.discard([key], async () => ((asked = true), new Set<string>()), 0), { keys: [], bytes: 0 });
+  assert.equal(asked, false);
+  release();
+  release(); // releasing twice is harmless
+  assert.deepEqual((await store.discard([key], async () => new Set<string>(), 0)).keys, [key]);
+});

@@ -36,27 +36,80 @@ export class BlobStore {
     return path.join(this.dir, key.slice(0, 2), key.slice(2, 4), key);
   }
 
+  /** Keys an intake in flight holds (`hold`): never removed, however old or unnamed. Counts per key. */
+  private readonly held = new Map<string, number>();
+  /** Keys being removed now, each with its removal's end: a put of the same bytes waits for it. */
+  private readonly removing = new Map<string, Promise<void>>();
+
   /**
-   * Removes every blob that `keep` does not keep and that is older than `minAgeMs` (by its file's
-   * mtime); returns how many went. Young blobs stay: an intake in flight stores its blob before the
-   * row that names it commits.
+   * Holds a key while an intake stores it and commits the row that names it: no collection removes
+   * it meanwhile, even one that asked the database before the row existed. Returns the release.
    */
-  async collect(keep: (key: string) => boolean, minAgeMs: number): Promise<number> {
-    let removed = 0;
-    const now = Date.now();
+  hold(key: string): () => void {
+    this.held.set(key, (this.held.get(key) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const n = (this.held.get(key) ?? 1) - 1;
+      if (n > 0) this.held.set(key, n);
+      else this.held.delete(key);
+    };
+  }
+
+  /**
+   * Removes those of `keys` that nothing needs: not held (`hold`), older than `minAgeMs` (by mtime),
+   * and not among the keys `live` returns (asked after the keys are marked, so an intake that
+   * commits a row naming one before the answer keeps it, and one that puts it after waits for its
+   * removal and writes it again). Returns the keys removed and their bytes.
+   */
+  async discard(keys: readonly string[], live: (keys: string[]) => Promise<Set<string>>, minAgeMs: number): Promise<{ keys: string[]; bytes: number }> {
+    const marked: string[] = [];
+    const ends: (() => void)[] = [];
+    for (const key of new Set(keys)) {
+      if (!KEY.test(key) || this.held.has(key) || this.removing.has(key)) continue;
+      this.removing.set(key, new Promise<void>((r) => ends.push(r)));
+      marked.push(key);
+    }
+    const out = { keys: [] as string[], bytes: 0 };
+    try {
+      if (marked.length === 0) return out;
+      const keep = await live(marked);
+      const now = Date.now();
+      for (const key of marked) {
+        if (keep.has(key)) continue;
+        const file = this.pathOf(key);
+        const st = await fsp.stat(file).catch(() => null);
+        if (!st || now - st.mtimeMs < minAgeMs) continue;
+        await fsp.rm(file, { force: true });
+        out.keys.push(key);
+        out.bytes += st.size;
+      }
+      return out;
+    } finally {
+      for (const key of marked) this.removing.delete(key);
+      for (const end of ends) end();
+    }
+  }
+
+  /**
+   * Removes every blob that `live` does not name, older than `minAgeMs` (by its file's mtime): one
+   * walk of the store with async reads (never holding the event loop), asking `live` once per leaf
+   * folder. Young blobs stay: an intake in another process stores its blob before the row that names
+   * it commits (this process's intakes hold theirs). Returns the keys removed and their bytes.
+   */
+  async collect(live: (keys: string[]) => Promise<Set<string>>, minAgeMs: number): Promise<{ keys: string[]; bytes: number }> {
+    const out = { keys: [] as string[], bytes: 0 };
     for (const a of await fsp.readdir(this.dir).catch(() => [] as string[])) {
       for (const b of await fsp.readdir(path.join(this.dir, a)).catch(() => [] as string[])) {
-        for (const key of await fsp.readdir(path.join(this.dir, a, b)).catch(() => [] as string[])) {
-          if (!KEY.test(key) || keep(key)) continue;
-          const file = path.join(this.dir, a, b, key);
-          const st = await fsp.stat(file).catch(() => null);
-          if (!st || now - st.mtimeMs < minAgeMs) continue;
-          await fsp.rm(file, { force: true });
-          removed++;
-        }
+        const keys = (await fsp.readdir(path.join(this.dir, a, b)).catch(() => [] as string[])).filter((k) => KEY.test(k));
+        if (keys.length === 0) continue;
+        const gone = await this.discard(keys, live, minAgeMs);
+        out.keys.push(...gone.keys);
+        out.bytes += gone.bytes;
       }
     }
-    return removed;
+    return out;
   }
 
   /**
@@ -68,6 +121,7 @@ export class BlobStore {
   async put(bytes: Uint8Array, known?: string): Promise<string> {
     const key = known ?? sha256(bytes);
     const file = this.pathOf(key);
+    await this.removing.get(key); // a removal of these bytes under way ends first, then they are written anew
     if ((await fileSize(file)) === bytes.byteLength && (await sha256File(file)) === key) return key;
     await writeFileAtomic(file, bytes);
     return key;
@@ -100,6 +154,7 @@ export class BlobStore {
       }
       const key = hash.digest("hex");
       const file = this.pathOf(key);
+      await this.removing.get(key);
       await fsp.mkdir(path.dirname(file), { recursive: true });
       await fsp.rename(tmp, file);
       return { key, size };

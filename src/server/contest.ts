@@ -1,15 +1,18 @@
 // The contest: its state and rules on the database (db.ts) and the content-addressed store
 // (blob_store.ts), in four parts: accounts (roles, tokens, sessions, GitHub identities),
 // submissions (intake, re-submission, withdrawal, reviews, files), verification (the fleet's
-// results per submission and seed) and the fleet (worker heartbeats). The contest itself holds the
+// results per submission and seed) and the fleet (worker heartbeats); with the per-account upload
+// quota (contest_quota.ts) and the collector of packs no submission needs (blob_collector.ts). The contest itself holds the
 // rules organizers set and the append-only audit log every part writes to. HTTP lives in
 // contest_routes.ts.
 import { track as lookupTrack } from "../core/track.js";
+import { BlobCollector } from "./blob_collector.js";
 import type { BlobStore } from "./blob_store.js";
 import { Accounts, type User } from "./contest_accounts.js";
 import { audit } from "./contest_audit.js";
 import { contestConfigOf, DEFAULT_CONTEST_CONFIG, parseContestConfigPatch, STORED_KEYS, type ContestConfig } from "./contest_config.js";
 import { Fleet } from "./contest_fleet.js";
+import { UploadQuota } from "./contest_quota.js";
 import { Submissions } from "./contest_submissions.js";
 import { Verification } from "./contest_verification.js";
 import type { CourseBounds } from "./course_rule.js";
@@ -30,12 +33,17 @@ export class Contest {
   readonly submissions = new Submissions(this);
   readonly verification = new Verification(this);
   readonly fleet = new Fleet(this);
+  readonly quota = new UploadQuota(this);
+  /** Removes the packs of withdrawn and replaced submissions (blob_collector.ts); the server starts its sweeps. */
+  readonly collector: BlobCollector;
 
   constructor(
     readonly db: Db,
     readonly blobs: BlobStore,
     readonly contestId: string,
-  ) {}
+  ) {
+    this.collector = new BlobCollector(db, blobs);
+  }
 
   /** Creates the contest row when missing (track from core/track.ts). */
   static async open(db: Db, blobs: BlobStore, o: { id: string; name: string; track: string; maxOpenPerAuthor?: number }): Promise<Contest> {

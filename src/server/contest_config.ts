@@ -1,9 +1,9 @@
 // A contest's rules that organizers set, declared once: which automatic findings stop a submission
 // at screening (it goes back to its author before any machine time is spent), how many open record
-// submissions an author may have, how long the fleet trains each seed, and which courses' validation
-// splits only the server holds (course_rule.ts: ranked tracks on other courses must be safe from
-// memorization). Stored in the contests
-// row (config jsonb, max_open_submissions_per_author); changed by admins through the API, the admin
+// submissions an author may have, how many bytes of packs an author may upload a day, how long the
+// fleet trains each seed, and which courses' validation splits only the server holds (course_rule.ts:
+// ranked tracks on other courses must be safe from memorization). Stored in the contests row (config
+// jsonb, max_open_submissions_per_author); changed by admins through the API, the admin
 // page or `pgolf serve`'s flags, each change in the audit log. Unknown keys and bad values are refused.
 import { PgolfError } from "../core/error.js";
 import type { FindingKind } from "../submission/check.js";
@@ -20,6 +20,12 @@ export interface ContestConfig {
    * name: ranked submissions on them are taken whatever the course's memorization bound.
    */
   private_validation_courses: string[];
+  /**
+   * Bytes of record packs one account may have the server store in any 24 hours (a rolling window),
+   * withdrawn, replaced and refused-later submissions included: what bounds the disk one account can
+   * fill (contest_quota.ts). Admins are not held to it (they set it).
+   */
+  max_upload_bytes_per_author_per_day: number;
 }
 
 /** Every finding kind `pgolf check` reports, the values `screening` may list. */
@@ -34,7 +40,12 @@ export const DEFAULT_CONTEST_CONFIG: ContestConfig = {
   screening: ["schema", "missing-file", "score-mismatch", "seed-mismatch", "duplicate-log", "over-size", "over-time"],
   verify_minutes: null,
   private_validation_courses: [],
+  // 1 GiB: sixteen 64 MiB packs (the largest upload), or some sixty packs of a 16 MB-cap record a day
+  max_upload_bytes_per_author_per_day: 1024 ** 3,
 };
+
+/** The largest per-day upload quota an admin may set, bytes (1 PiB: above any disk, below 2^53). */
+export const MAX_UPLOAD_QUOTA_BYTES = 1024 ** 5;
 
 const KEYS = Object.keys(DEFAULT_CONTEST_CONFIG) as (keyof ContestConfig)[];
 
@@ -59,13 +70,18 @@ export function parseContestConfigPatch(value: unknown, from: string): Partial<C
         throw bad(`private_validation_courses must list course names, got ${JSON.stringify(v)}`, 'e.g. ["fineweb-sp1024"]: courses whose validation split only this server and its fleet hold');
       }
       out.private_validation_courses = [...new Set(v as string[])];
+    } else if (k === "max_upload_bytes_per_author_per_day") {
+      if (!Number.isSafeInteger(v) || (v as number) < 1 || (v as number) > MAX_UPLOAD_QUOTA_BYTES) {
+        throw bad(`max_upload_bytes_per_author_per_day must be a whole number of bytes from 1 to ${MAX_UPLOAD_QUOTA_BYTES}, got ${JSON.stringify(v)}`, `e.g. ${DEFAULT_CONTEST_CONFIG.max_upload_bytes_per_author_per_day} (1 GiB of record packs per account per 24 hours)`);
+      }
+      out.max_upload_bytes_per_author_per_day = v as number;
     }
   }
   return out;
 }
 
 /** The keys kept in the contests row's config jsonb (the limit has its own column). */
-export const STORED_KEYS: readonly (keyof ContestConfig)[] = ["screening", "verify_minutes", "private_validation_courses"];
+export const STORED_KEYS: readonly (keyof ContestConfig)[] = ["screening", "verify_minutes", "private_validation_courses", "max_upload_bytes_per_author_per_day"];
 
 /** The stored config (the row's jsonb and its limit column) over the defaults. */
 export function contestConfigOf(row: { config: unknown; max_open_submissions_per_author: number }): ContestConfig {

@@ -1,12 +1,15 @@
 // The contest's HTTP API (JSON; tokens as `Authorization: Bearer`), as Hono routes:
 //   POST /api/submissions               a record pack (application/octet-stream), or the web form's
 //                                       {files: [{path, base64}]} (application/json) -> 201 the submission
-//                                       (200 with repeated: true when the author sent these bytes before)
+//                                       (200 with repeated: true when the author sent these bytes before;
+//                                       429 PGOLF_CONTEST_QUOTA past the account's bytes a day, before
+//                                       the body is read when its Content-Length says so)
 //   GET  /api/submissions               the caller's own submissions, newest first
 //   GET  /api/submissions/:id           signed in: a submission, its status and findings
 //   GET  /api/submissions/:id/results   signed in: its verification: seeds queued and verified, reproduced runs
 //   GET  /api/submissions/:id/files     the author, reviewers and admins: its files (path, bytes, sha256),
-//                                       from the pack's table alone
+//                                       from the pack's table alone; 410 PGOLF_HTTP_GONE once a withdrawn
+//                                       or replaced one's pack was collected
 //   GET  /api/submissions/:id/files/:p  one of them, as text/plain, read from its byte range alone and
 //                                       streamed (stored_packs.ts)
 //   GET  /api/me                        the caller's account {handle, role}
@@ -41,7 +44,7 @@
 // requests fail with 503 and PGOLF_DB_UNAVAILABLE (Retry-After: 2).
 import type { Context } from "hono";
 import { deleteCookie, getCookie } from "hono/cookie";
-import { PgolfError } from "../core/error.js";
+import { isPgolfError, PgolfError } from "../core/error.js";
 import type { App, AppEnv } from "./app.js";
 import { SESSION_COOKIE } from "./github_signin.js";
 import type { Contest, Heartbeat, ResultInput, ReviewAction, Role, User } from "./contest.js";
@@ -180,6 +183,11 @@ export function mountContestApi(app: App, contest: Contest, onChange: () => Prom
     // ?replaces=<id>: a new version of the author's open submission, which it closes (audited)
     const replacesParam = c.req.query("replaces");
     const replaces = replacesParam === undefined ? undefined : uuidParam(replacesParam, "submission");
+    // the account's upload quota before the body is read (contest_quota.ts): a pack's declared length
+    // over what is left is refused at once; a web form's pack is smaller than its body, so only an
+    // account with nothing left is refused before its form is read (the intake charges the pack itself)
+    const length = Number(c.req.header("content-length") ?? NaN);
+    const budget = await contest.quota.admit(user, !form && Number.isSafeInteger(length) && length >= 0 ? length : null);
     // admitted before the body is read: bounded bodies in memory, overall and per account (intake.ts)
     const floor = { minBytesPerSecond: MIN_UPLOAD_BYTES_PER_SECOND };
     const s = await admitUpload({ account: user.handle, address: addressKey(c.env.incoming?.socket?.remoteAddress) }, async () => {
@@ -189,7 +197,12 @@ export function mountContestApi(app: App, contest: Contest, onChange: () => Prom
         const { pack, sha256 } = await decodeFormUpload(raw.bytes);
         return contest.submissions.submit(user, pack, { kind: "upload" }, { digest: sha256, handOver: true, replaces });
       }
-      const raw = await readUpload(c, MAX_UPLOAD_BYTES, floor);
+      // a body of no declared length is read no further than the quota leaves room for
+      const cap = Math.min(MAX_UPLOAD_BYTES, budget.remaining);
+      const raw = await readUpload(c, cap, floor).catch(async (e: unknown) => {
+        if (cap < MAX_UPLOAD_BYTES && isPgolfError(e, "HTTP_TOO_LARGE")) throw await contest.quota.refusal(contest.db, user, budget, null);
+        throw e;
+      });
       return contest.submissions.submit(user, raw.bytes, { kind: "upload" }, { digest: raw.sha256, handOver: true, replaces });
     });
     return json(c, s.repeated ? 200 : 201, s); // 200: the same upload again (a retry), recorded once

@@ -9,9 +9,10 @@ import * as fs from "node:fs";
 import type { Server } from "node:http";
 import * as path from "node:path";
 import { packRecordFolder } from "../artifact/pack.js";
-import { isPgolfError } from "../core/error.js";
+import type { MiddlewareHandler } from "hono";
+import { isPgolfError, PgolfError } from "../core/error.js";
 import { track as lookupTrack, type Track } from "../core/track.js";
-import { createApp } from "./app.js";
+import { createApp, type AppEnv } from "./app.js";
 import type { ConnectionLimits } from "./connection_guard.js";
 import { httpStatus } from "./http_util.js";
 import { BlobStore, blobStoreDir } from "./blob_store.js";
@@ -20,6 +21,7 @@ import { mountContestApi } from "./contest_routes.js";
 import { CourseBounds } from "./course_rule.js";
 import { GitHubClient } from "./github_client.js";
 import { webhookHandler, type WebhookHandler } from "./github_webhook.js";
+import { WebhookSources } from "./webhook_sources.js";
 import { rateLimit } from "./rate_limit.js";
 import { errorFindings, formatReport, reviewPullRequest, STATUS_CONTEXT } from "./record_intake.js";
 import type { Db } from "./db.js";
@@ -44,8 +46,11 @@ export interface ContestServerOptions {
   track?: string;
   /** Database URL (default: DATABASE_URL; empty: the embedded PGlite). */
   databaseUrl?: string;
-  /** GitHub intake (with --data): the webhook secret, an API token, and the API's base URL. */
-  github?: { secret: string; token: string; apiUrl?: string };
+  /**
+   * GitHub intake (with --data): the webhook secret, an API token, the API's base URL, and the
+   * address ranges deliveries may come from (default: GitHub's, from GET /meta: webhook_sources.ts).
+   */
+  github?: { secret: string; token: string; apiUrl?: string; hookSources?: string[] };
   /** "Sign in with GitHub" for the pages (with --data): the OAuth app's id and secret. */
   githubSignIn?: GitHubSignInOptions;
   /** Verification queue settings (with --data). */
@@ -133,14 +138,23 @@ export async function startContestServer(o: ContestServerOptions): Promise<Conte
     if (!(await contest.accounts.hasAdmin())) adminToken = (await contest.accounts.addUser("admin", "admin")).token;
     contest.courses = new CourseBounds(o.courses ?? path.join(o.data, "courses"));
     contest.jobs = await openQueue(db, { expireInSeconds: leaseSeconds(lookupTrack((await contest.settings()).track)), ...o.queue });
-    // blobs of uploads whose submission never committed (a crash between the two)
-    await contest.submissions.collectBlobs();
+    // packs no open submission needs (withdrawn, replaced, or stored by an intake that died before its
+    // row committed): swept now and every few hours, in the background (blob_collector.ts)
+    contest.collector.start();
   }
   const board = new LiveBoard(site, { records: o.records, contest, approvedRoot });
   const refresh = () => board.refresh();
   await refresh();
   let webhook: WebhookHandler | null = null;
-  if (contest && db && o.github && o.data) webhook = githubIntake(contest, db, o.github, path.join(o.data, "github"));
+  let sources: WebhookSources | null = null;
+  if (contest && db && o.github && o.data) {
+    webhook = githubIntake(contest, db, o.github, path.join(o.data, "github"));
+    // GitHub's hook ranges, looked up once now (a short timeout, no retries: the start waits for it)
+    const meta = new GitHubClient({ token: o.github.token, baseUrl: o.github.apiUrl, timeoutMs: 10_000, retries: 0 });
+    sources = new WebhookSources(o.github.hookSources ? { fixed: o.github.hookSources } : { lookup: () => meta.hookRanges() });
+    await sources.start();
+  }
+  const hookSources = sources;
   const c = contest;
   const hook = webhook;
   const { server } = createApp({
@@ -155,7 +169,14 @@ export async function startContestServer(o: ContestServerOptions): Promise<Conte
       // the webhook handler reads and answers the node request itself (github_webhook.ts)
       // an address whose deliveries keep failing their signature is refused before its body is read
       const forgers = rateLimit({ perMinute: WEBHOOK_REFUSALS_PER_MINUTE, what: "refused webhook deliveries", counts: (status) => status === 400 || status === 401 });
-      if (hook) app.all("/webhooks/github", forgers, async (ctx) => (await hook(ctx.env.incoming, ctx.env.outgoing), RESPONSE_ALREADY_SENT));
+      // and a delivery from outside GitHub's hook ranges is refused before its body is read, whatever its address
+      const fromGitHub: MiddlewareHandler<AppEnv> = async (ctx, next) => {
+        if (!hookSources?.allows(ctx.env.incoming?.socket?.remoteAddress)) {
+          throw new PgolfError("HTTP_FORBIDDEN", "webhook deliveries are taken only from GitHub's hook addresses", { fix: "deliveries come from GitHub (the ranges of GET /meta `hooks`, or PGOLF_GITHUB_HOOK_SOURCES)" });
+        }
+        await next();
+      };
+      if (hook) app.all("/webhooks/github", fromGitHub, forgers, async (ctx) => (await hook(ctx.env.incoming, ctx.env.outgoing), RESPONSE_ALREADY_SENT));
     },
   });
   const timer = setInterval(() => void refresh().catch(() => undefined), 2000);
@@ -168,7 +189,9 @@ export async function startContestServer(o: ContestServerOptions): Promise<Conte
     refresh,
     async close() {
       clearInterval(timer);
+      sources?.stop();
       await webhook?.settled();
+      await contest?.collector.stop();
       await contest?.jobs?.stop();
       await new Promise<void>((r) => {
         server.close(() => r());

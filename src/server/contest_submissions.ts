@@ -1,14 +1,16 @@
 // The contest's submissions: intake (a record pack checked off the event loop, stored by sha256,
-// limited per author, idempotent per author and bytes), re-submission and withdrawal by the author,
+// limited per author in number and bytes, idempotent per author and bytes), re-submission and
+// withdrawal by the author (their packs then collected: blob_collector.ts),
 // reviews (no self-review; approval waits for the fleet's reproduction unless an admin overrides),
 // reading a submission's files, and the approved submissions the board shows.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { packRecordFolder, unpackRecordFolder } from "../artifact/pack.js";
-import { PgolfError } from "../core/error.js";
+import { isPgolfError, PgolfError } from "../core/error.js";
 import { sha256 } from "../core/hash.js";
 import { track as lookupTrack } from "../core/track.js";
 import type { Finding } from "../submission/check.js";
+import { CLOSED_STATUSES, packGone } from "./blob_collector.js";
 import { audit } from "./contest_audit.js";
 import type { User } from "./contest_accounts.js";
 import { ContestPart } from "./contest_part.js";
@@ -62,8 +64,9 @@ export class Submissions extends ContestPart {
    * Takes a record folder (as a record pack): verifies and unpacks it, reads it, refuses it when
    * the contest's track is ranked and its course is not safe there (CONTEST_PRACTICE_COURSE,
    * CONTEST_COURSE_UNMEASURED; course_rule.ts), checks it, stores the pack by sha256, and records the
-   * submission with its findings. A submission with screening findings waits for changes; others go to verification
+   * submission with its findings and its pack's size. A submission with screening findings waits for changes; others go to verification
    * (pgolf-native records: a job per seed, queued in the same transaction as the submission).
+   * Refused (CONTEST_QUOTA) when the pack would pass the author's upload quota (contest_quota.ts).
    *
    * Idempotent per (author, pack): while the author has a submission of exactly these bytes that
    * was not rejected, submitting them again returns it (`repeated: true`) and records nothing, so a
@@ -76,10 +79,22 @@ export class Submissions extends ContestPart {
     const digest = o.digest ?? sha256(pack);
     const earlier = await this.sameUpload(this.db, user, digest);
     if (earlier) return earlier;
+    // held from here until its row commits (or the intake fails): no collection removes these bytes meanwhile
+    const release = this.blobs.hold(digest);
+    try {
+      return await this.intake(user, pack, digest, source, o);
+    } finally {
+      release();
+    }
+  }
+
+  private async intake(user: User, pack: Buffer, digest: string, source: { kind: "upload" } | { kind: "github"; repo: string; pr: number; headSha: string }, o: { handOver?: boolean; replaces?: string }): Promise<SubmissionView> {
     const contest = (await this.db.query<{ track: string; max_open_submissions_per_author: number }>(`SELECT track, max_open_submissions_per_author FROM contests WHERE id = $1`, [this.contestId])).rows[0];
     // what is replaced, and the author's limit, first, before anything of the upload is read or stored (again in the transaction)
     if (o.replaces) await this.replaceable(this.db, user, o.replaces);
     await this.checkOpenLimit(this.db, user, contest.max_open_submissions_per_author, o.replaces);
+    // and the author's upload quota (contest_quota.ts), before any machine time is spent on the pack
+    await this.contest.quota.charge(this.db, user, pack.byteLength);
     // unpacked, read and checked in a worker thread, a bounded few at a time (intake.ts)
     // the pack's memory moves to the worker thread and back: `pack` below is what came back
     const inspected = await inspectPack(pack, contest.track, o.handOver ?? false);
@@ -98,6 +113,8 @@ export class Submissions extends ContestPart {
     // pgolf-native records are reproduced by the fleet: one job per declared seed
     const seeds = checked.seeds.map((x) => x.seed).filter((x): x is number => x !== null);
     const jobs = this.jobs && status === "checked" && record.format === "pgolf" && seeds.length > 0 ? this.jobs : null;
+    let stored: string | null = null;
+    let replacedBlob: string | null = null;
     const out = await this.db.transaction(async (tx) => {
       // one intake at a time per author: the retry check and the limit see every earlier upload
       await tx.query(`SELECT pg_advisory_xact_lock($1::int, $2::int)`, [INTAKE_LOCK, user.id]);
@@ -105,19 +122,24 @@ export class Submissions extends ContestPart {
       if (again) return again;
       if (o.replaces) await this.replaceable(tx, user, o.replaces, true);
       await this.checkOpenLimit(tx, user, contest.max_open_submissions_per_author, o.replaces);
+      // the quota again, under the author's intake lock: two uploads of one account see each other
+      await this.contest.quota.charge(tx, user, pack.byteLength);
       // stored only now that it is accepted: a refused upload leaves no blob (an INSERT that fails
-      // after this leaves one no submission names, which collectBlobs removes)
+      // after this leaves one no submission names, which the collector removes: below)
       const blob = await this.blobs.put(pack, digest); // digest: of these bytes, hashed as they arrived (or above)
+      stored = blob;
       const r = await tx.query<{ id: string; created_at: unknown }>(
-        `INSERT INTO submissions (contest_id, author_id, source, github_repo, github_pr, github_head_sha, status, record_blob, claimed, findings, replaces)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id, created_at`,
-        [this.contestId, user.id, source.kind, source.kind === "github" ? source.repo : null, source.kind === "github" ? source.pr : null, source.kind === "github" ? source.headSha : null, jobs ? "queued" : status, blob, JSON.stringify(claimed), JSON.stringify(findings), o.replaces ?? null],
+        `INSERT INTO submissions (contest_id, author_id, source, github_repo, github_pr, github_head_sha, status, record_blob, claimed, findings, replaces, record_bytes)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id, created_at`,
+        [this.contestId, user.id, source.kind, source.kind === "github" ? source.repo : null, source.kind === "github" ? source.pr : null, source.kind === "github" ? source.headSha : null, jobs ? "queued" : status, blob, JSON.stringify(claimed), JSON.stringify(findings), o.replaces ?? null, pack.byteLength],
       );
       const id = r.rows[0].id;
       if (o.replaces) {
         // the old version is closed in the same transaction: never two open versions, never none
-        await tx.query(`UPDATE submissions SET status = 'replaced' WHERE id = $1`, [o.replaces]);
-        await audit(tx, user.handle, "submission.resubmit", `submission:${o.replaces}`, { replaced_by: id });
+        const old = await tx.query<{ record_blob: string }>(`UPDATE submissions SET status = 'replaced' WHERE id = $1 RETURNING record_blob`, [o.replaces]);
+        replacedBlob = old.rows[0].record_blob;
+        // the replaced pack's sha256 stays in the trail (its bytes are collected: blob_collector.ts)
+        await audit(tx, user.handle, "submission.resubmit", `submission:${o.replaces}`, { replaced_by: id, blob: replacedBlob });
       }
       await audit(tx, user.handle, "submission.receive", `submission:${id}`, { status, blob, findings: findings.length, source: source.kind, ...(o.replaces ? { replaces: o.replaces } : {}), course: { name: courseRule.course, rule: courseRule.allowed, ...(courseRule.allowed === "safe" ? { bound_bytes: courseRule.verdict.bound_bytes, cap_bytes: courseRule.verdict.cap_bytes } : {}) } });
       if (jobs) {
@@ -125,9 +147,14 @@ export class Submissions extends ContestPart {
         await audit(tx, "system", "verification.queue", `submission:${id}`, { seeds });
       }
       return { id, author: user.handle, source: source.kind, status: jobs ? "queued" : status, record_blob: blob, claimed, findings, created_at: new Date(String(r.rows[0].created_at)).toISOString(), replaces: o.replaces ?? null, repeated: false } as SubmissionView;
+    }).catch((e: unknown) => {
+      // a pack stored for a row that never committed: removed in the background unless a row names it
+      if (stored) this.contest.collector.release([stored]);
+      throw e;
     });
-    // the replaced version's waiting verification jobs are of no use now
+    // the replaced version's waiting verification jobs are of no use now, nor is its pack
     if (o.replaces && !out.repeated) await this.jobs?.cancelSubmission(o.replaces);
+    if (replacedBlob && !out.repeated) this.contest.collector.release([replacedBlob]);
     return out;
   }
 
@@ -164,27 +191,23 @@ export class Submissions extends ContestPart {
    * is `repeated`.
    */
   async withdraw(user: User, id: string): Promise<SubmissionView> {
-    const repeated = await this.db.transaction(async (tx) => {
-      const sub = (await tx.query<{ status: string; author_id: number }>(`SELECT status, author_id FROM submissions WHERE id = $1 AND contest_id = $2 FOR UPDATE`, [id, this.contestId])).rows[0];
+    const { repeated, blob } = await this.db.transaction(async (tx) => {
+      const sub = (await tx.query<{ status: string; author_id: number; record_blob: string }>(`SELECT status, author_id, record_blob FROM submissions WHERE id = $1 AND contest_id = $2 FOR UPDATE`, [id, this.contestId])).rows[0];
       if (!sub) throw new PgolfError("HTTP_NOT_FOUND", `no submission ${id}`);
       if (sub.author_id !== user.id) throw new PgolfError("HTTP_FORBIDDEN", `${user.handle} is not the author of submission ${id}`, { fix: "only its author can withdraw a submission" });
-      if (sub.status === "withdrawn") return true;
+      if (sub.status === "withdrawn") return { repeated: true, blob: sub.record_blob };
       if (!(OPEN_SUBMISSION_STATUSES as readonly string[]).includes(sub.status)) throw new PgolfError("HTTP_CONFLICT", `submission ${id} is ${sub.status} and can no longer be withdrawn`, { fix: "a decided submission stays decided" });
       await tx.query(`UPDATE submissions SET status = 'withdrawn', updated_at = now() WHERE id = $1`, [id]);
-      await audit(tx, user.handle, "submission.withdraw", `submission:${id}`, { from: sub.status });
-      return false;
+      // the withdrawn pack's sha256 stays in the trail (its bytes are collected: blob_collector.ts)
+      await audit(tx, user.handle, "submission.withdraw", `submission:${id}`, { from: sub.status, blob: sub.record_blob });
+      return { repeated: false, blob: sub.record_blob };
     });
-    if (!repeated) await this.jobs?.cancelSubmission(id);
+    if (!repeated) {
+      await this.jobs?.cancelSubmission(id);
+      // its pack goes once nothing else needs it, in the background (it still counts against the quota)
+      this.contest.collector.release([blob]);
+    }
     return { ...(await this.get(id)), repeated };
-  }
-
-  /**
-   * Removes blobs no submission names and older than `minAgeMs` (an upload whose INSERT failed after
-   * its blob was stored); returns how many. Young blobs are left for an intake in flight.
-   */
-  async collectBlobs(minAgeMs = 3_600_000): Promise<number> {
-    const named = new Set((await this.db.query<{ record_blob: string }>(`SELECT DISTINCT record_blob FROM submissions`)).rows.map((r) => r.record_blob));
-    return this.blobs.collect((key) => named.has(key), minAgeMs);
   }
 
   /** The author's submission of exactly these bytes that was not rejected, as a repeated answer; null when none. */
@@ -284,12 +307,12 @@ export class Submissions extends ContestPart {
    */
   async files(user: User, id: string): Promise<{ path: string; bytes: number; sha256: string }[]> {
     const s = await this.readable(user, id);
-    return (await this.packs.list(s.record_blob, `submission ${id}`)).map((f) => ({ path: f.path, bytes: f.bytes, sha256: f.sha256 }));
+    return (await this.stored(s, () => this.packs.list(s.record_blob, `submission ${id}`))).map((f) => ({ path: f.path, bytes: f.bytes, sha256: f.sha256 }));
   }
 
   async file(user: User, id: string, file: string): Promise<PackAnswer> {
     const s = await this.readable(user, id);
-    const answer = await this.packs.file(s.record_blob, `submission ${id}`, file);
+    const answer = await this.stored(s, () => this.packs.file(s.record_blob, `submission ${id}`, file));
     if (!answer) throw new PgolfError("HTTP_NOT_FOUND", `submission ${id} has no file ${JSON.stringify(file)}`, { fix: "list its files first: GET /api/submissions/:id/files" });
     return answer;
   }
@@ -304,7 +327,17 @@ export class Submissions extends ContestPart {
   /** The stored record pack of a submission, streamed from disk and checked against its key as it goes. */
   async pack(id: string): Promise<PackAnswer> {
     const s = await this.get(id);
-    return this.packs.whole(s.record_blob);
+    return this.stored(s, () => this.packs.whole(s.record_blob));
+  }
+
+  /** Reads a submission's stored pack; HTTP_GONE once a withdrawn or replaced submission's pack was collected. */
+  private async stored<T>(s: SubmissionView, read: () => Promise<T>): Promise<T> {
+    try {
+      return await read();
+    } catch (e) {
+      if (isPgolfError(e, "FILE_NOT_FOUND") && (CLOSED_STATUSES as readonly string[]).includes(s.status)) throw packGone(s.id, s.status, s.record_blob);
+      throw e;
+    }
   }
 
   /**

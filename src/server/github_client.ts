@@ -181,6 +181,14 @@ export class GitHubClient {
     return { path: filePath, sha: d.sha, size, content };
   }
 
+  /** The address ranges GitHub sends webhook deliveries from (GET /meta, `hooks`). */
+  async hookRanges(): Promise<string[]> {
+    const r = await this.request<{ hooks?: unknown }>("GET", "/meta");
+    const hooks = r.data.hooks;
+    if (!Array.isArray(hooks) || !hooks.every((h) => typeof h === "string")) throw new PgolfError("GITHUB_API", "GET /meta has no list of hook ranges", { fix: "check the server's GitHub API URL (PGOLF_GITHUB_API_URL)" });
+    return hooks as string[];
+  }
+
   async createStatus(repo: string, sha: string, status: CommitStatus): Promise<void> {
     const [owner, name] = splitRepo(repo).split("/");
     const description = status.description === undefined ? undefined : truncate(status.description, 140);

@@ -20,7 +20,9 @@ export function httpStatus(code: ErrorCode): number {
   if (code === "HTTP_FORBIDDEN") return 403;
   if (code === "HTTP_NOT_FOUND" || code === "FILE_NOT_FOUND") return 404;
   if (code === "HTTP_CONFLICT") return 409;
-  if (code === "HTTP_RATE_LIMITED") return 429;
+  if (code === "HTTP_GONE") return 410;
+  // a quota that frees with time: retry later, as for any rate limit
+  if (code === "HTTP_RATE_LIMITED" || code === "CONTEST_QUOTA") return 429;
   // the contest's rules refuse the submission as it is (course_rule.ts)
   if (code.startsWith("CONTEST_")) return 422;
   if (code.startsWith("ARTIFACT_") || code.startsWith("RECORD_") || code === "USAGE" || code === "CONFIG_INVALID" || code === "CONFIG_UNKNOWN_KEY" || code === "HTTP_BAD_REQUEST" || code === "HTTP_BODY_INCOMPLETE") return 400;
@@ -101,8 +103,8 @@ export function errorResponse(c: Context, e: unknown): Response {
     logFault(status, isPgolfError(e) ? e.code : "INTERNAL", `pgolf serve: ${status} request ${requestId} ${c.req.method} ${c.req.path}: ${what}`);
   }
   const body = isPgolfError(e) ? publicError(e, requestId) : { error: { code: "PGOLF_INTERNAL", message: `internal error (request ${requestId})`, file: null, fix: "try again; if it persists, give the organizers the request id", request_id: requestId } };
-  // a refusal that knows when it ends says so (details.retry_after_seconds); a 503 says to retry soon
-  const wait = isPgolfError(e) && typeof e.details?.retry_after_seconds === "number" ? e.details.retry_after_seconds : status === 503 ? RETRY_AFTER_SECONDS : null;
+  // a refusal that knows when it frees (a quota, a cooldown: details.retry_after_seconds) says so; a 503 says to retry soon
+  const wait = isPgolfError(e) && typeof e.details?.retry_after_seconds === "number" ? Math.max(1, e.details.retry_after_seconds) : status === 503 ? RETRY_AFTER_SECONDS : null;
   return json(c, status, body, { "x-request-id": requestId, ...(wait !== null ? { "retry-after": String(Math.ceil(wait)) } : {}) });
 }
 

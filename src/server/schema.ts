@@ -71,6 +71,8 @@ export interface SubmissionRow {
   claimed: Record<string, unknown>;
   /** Findings of the automatic checks. */
   findings: unknown[];
+  /** bigint (a string): the stored pack's size in bytes, recorded at intake (version 8; null before). */
+  record_bytes: string | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -373,4 +375,15 @@ export const SCHEMA_V7_RESUBMIT: readonly string[] = [
   `ALTER TABLE submissions ADD CONSTRAINT submissions_status_check CHECK (status IN (${list([...V1_SUBMISSION_STATUSES, "withdrawn", "replaced"])}))`,
   `ALTER TABLE submissions ADD COLUMN replaces uuid REFERENCES submissions (id)`,
   `CREATE UNIQUE INDEX submissions_replaces_key ON submissions (replaces) WHERE replaces IS NOT NULL`,
+];
+
+/**
+ * Version 8, upload quota: a submission records the bytes of the pack it stored (set at intake and,
+ * like every column, never changed after: migration 5), so the bytes an account had stored in the
+ * last 24 hours are one indexed sum (contest_quota.ts). Submissions from before version 8 have none
+ * (null: their size was never recorded; they are older than any window anyway).
+ */
+export const SCHEMA_V8_UPLOAD_QUOTA: readonly string[] = [
+  `ALTER TABLE submissions ADD COLUMN record_bytes bigint CHECK (record_bytes >= 0)`,
+  `CREATE INDEX submissions_by_author_time ON submissions (contest_id, author_id, created_at)`,
 ];

@@ -78,7 +78,7 @@ test("heartbeats make the fleet view; a silent worker is shown dead; web-form up
     assert.equal((await api(base, "GET", "/api/submissions", alice)).json.length, 0);
     // the contest's rules: defaults, checked changes (admins only, audited), and intake follows them
     const rules = (await api(base, "GET", "/api/admin/contest", admin)).json;
-    assert.deepEqual(rules, { track: "cpu-10min-2mb", max_open_submissions_per_author: 3, screening: ["schema", "missing-file", "score-mismatch", "seed-mismatch", "duplicate-log", "over-size", "over-time"], verify_minutes: null, private_validation_courses: [] });
+    assert.deepEqual(rules, { track: "cpu-10min-2mb", max_open_submissions_per_author: 3, screening: ["schema", "missing-file", "score-mismatch", "seed-mismatch", "duplicate-log", "over-size", "over-time"], verify_minutes: null, private_validation_courses: [], max_upload_bytes_per_author_per_day: 1024 ** 3 });
     assert.equal((await api(base, "PATCH", "/api/admin/contest", alice, { verify_minutes: 1 })).status, 403);
     const unknown = await api(base, "PATCH", "/api/admin/contest", admin, { max_open: 1 });
     assert.deepEqual([unknown.status, unknown.json.error.code], [400, "PGOLF_CONFIG_UNKNOWN_KEY"]);

@@ -58,6 +58,7 @@ const BODIES: Record<UiPage, string> = {
 <h2>Contest rules</h2>
 <form id="rules" class="box">
 <label>Open submissions per author <input id="max-open" type="number" min="1" max="1000" required></label>
+<label>Record packs an author may upload in 24 hours, MiB <input id="upload-quota" type="number" min="0.001" step="any" required></label>
 <label>Training minutes per seed on the fleet <input id="verify-minutes" type="number" min="0" step="any" placeholder="the track's cap"></label>
 <label>Courses whose validation split only this server holds (ranked play allowed whatever their memorization bound) <input id="private-courses" placeholder="e.g. fineweb-sp1024"></label>
 <fieldset id="screening"><legend>Findings that send a submission back before verification</legend></fieldset>

@@ -73,6 +73,8 @@ export class GitHubServer {
   readonly statuses: { repo: string; sha: string; body: any }[] = [];
   readonly comments: { repo: string; number: number; body: string }[] = [];
   readonly requests: LoggedRequest[] = [];
+  /** What GET /meta lists as the ranges webhook deliveries come from (deliveries from tests: loopback). */
+  hookRanges: string[] = ["127.0.0.0/8"];
   private readonly server: http.Server;
   private readonly repos = new Map<string, { baseSha: string }>();
   private readonly commits = new Map<string, FileMap>();
@@ -248,6 +250,8 @@ export class GitHubServer {
       if (fault.status) return this.json(req, res, fault.status, { message: `injected ${fault.status}` }, fault.headers);
     }
     if (await this.oauthRoute(req, res, u)) return;
+    // as GitHub: the address ranges its webhook deliveries come from (no token needed)
+    if (req.method === "GET" && u.pathname === "/meta") return this.json(req, res, 200, { verifiable_password_authentication: false, hooks: this.hookRanges, web: [], api: [], git: [] });
     // as GitHub: "Bearer <token>" or "token <token>" (Octokit sends the latter for a plain token)
     if (req.headers.authorization !== `Bearer ${this.token}` && req.headers.authorization !== `token ${this.token}`) return this.json(req, res, 401, { message: "Bad credentials", documentation_url: "https://docs.github.com/rest" });
 

@@ -4,7 +4,8 @@ import { defineCommand, int, str, usage } from "../command.js";
 // The contest web application: the live leaderboard (the static site's pages, rebuilt when records
 // change) and, with --data, the contest API (accounts, uploads, review) and, when
 // PGOLF_GITHUB_WEBHOOK_SECRET and PGOLF_GITHUB_TOKEN are set, GitHub pull-request intake at
-// /webhooks/github (PGOLF_GITHUB_API_URL for GitHub Enterprise or a test server), and, when
+// /webhooks/github (PGOLF_GITHUB_API_URL for GitHub Enterprise or a test server; deliveries only from
+// GitHub's hook ranges, or PGOLF_GITHUB_HOOK_SOURCES="CIDR,..."), and, when
 // PGOLF_GITHUB_CLIENT_ID and PGOLF_GITHUB_CLIENT_SECRET name an OAuth app, "Sign in with GitHub" on
 // the pages (PGOLF_GITHUB_WEB_URL, PGOLF_PUBLIC_URL for the callback address). Runs until stopped.
 export default defineCommand({
@@ -22,7 +23,9 @@ export default defineCommand({
     // GitHub intake is configured by the environment (secrets stay out of argv and shell history)
     const secret = process.env.PGOLF_GITHUB_WEBHOOK_SECRET;
     const token = process.env.PGOLF_GITHUB_TOKEN;
-    const github = secret && token ? { secret, token, apiUrl: process.env.PGOLF_GITHUB_API_URL } : undefined;
+    // PGOLF_GITHUB_HOOK_SOURCES: the address ranges deliveries come from (default: GitHub's, GET /meta)
+    const hookSources = process.env.PGOLF_GITHUB_HOOK_SOURCES?.split(",").map((x) => x.trim()).filter(Boolean);
+    const github = secret && token ? { secret, token, apiUrl: process.env.PGOLF_GITHUB_API_URL, hookSources } : undefined;
     const clientId = process.env.PGOLF_GITHUB_CLIENT_ID;
     const clientSecret = process.env.PGOLF_GITHUB_CLIENT_SECRET;
     const githubSignIn = clientId && clientSecret ? { clientId, clientSecret, webUrl: process.env.PGOLF_GITHUB_WEB_URL, apiUrl: process.env.PGOLF_GITHUB_API_URL, publicUrl: process.env.PGOLF_PUBLIC_URL } : undefined;

@@ -80,6 +80,8 @@ export interface Fleet {
 /** The contest's rules: GET /api/admin/contest answers them, PATCH /api/admin/contest takes them. */
 export interface ContestRules {
   max_open_submissions_per_author: number;
+  /** Bytes of record packs one account may upload in any 24 hours. */
+  max_upload_bytes_per_author_per_day: number;
   verify_minutes: number | null;
   screening: string[];
   private_validation_courses: string[];

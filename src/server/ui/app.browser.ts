@@ -273,6 +273,7 @@ const KINDS = ["schema", "missing-file", "score-mismatch", "seed-mismatch", "dup
 function loadRules(): Promise<void> {
   return api<ContestRules>("GET", "/api/admin/contest").then((c) => {
     $<HTMLInputElement>("#max-open").value = String(c.max_open_submissions_per_author);
+    $<HTMLInputElement>("#upload-quota").value = String(c.max_upload_bytes_per_author_per_day / 1048576);
     $<HTMLInputElement>("#verify-minutes").value = c.verify_minutes === null ? "" : String(c.verify_minutes);
     $<HTMLInputElement>("#private-courses").value = c.private_validation_courses.join(", ");
     const box = $("#screening");
@@ -292,6 +293,8 @@ function admin(): void {
     const minutes = $<HTMLInputElement>("#verify-minutes").value.trim();
     const body: ContestRules = {
       max_open_submissions_per_author: Number($<HTMLInputElement>("#max-open").value),
+      // the form says MiB, the rule is bytes
+      max_upload_bytes_per_author_per_day: Math.round(Number($<HTMLInputElement>("#upload-quota").value) * 1048576),
       verify_minutes: minutes === "" ? null : Number(minutes),
       screening: Array.from(document.querySelectorAll<HTMLInputElement>("#screening input:checked")).map((x) => x.value),
       private_validation_courses: $<HTMLInputElement>("#private-courses")
