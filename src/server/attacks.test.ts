@@ -1214,9 +1214,10 @@ describe("pgolf serve under attack (issue 13)", () => {
     collectGarbage();
     const rss0 = process.memoryUsage().rss;
     // each reader sends its request, reads the answer's first chunk (to see its status), then stops reading
+    // (30 people, each from an address of their own: one address is sent at most 4 files at once, 9f3)
     const readers = await Promise.all(
-      Array.from({ length: READERS }, () => {
-        const socket = net.connect(Number(port), "127.0.0.1");
+      Array.from({ length: READERS }, (_, i) => {
+        const socket = net.connect({ port: Number(port), host: "127.0.0.1", localAddress: `127.0.7.${i + 1}` });
         socket.on("error", () => {});
         const status = new Promise<number>((resolve) => {
           socket.once("data", (d: Buffer) => {
@@ -1260,6 +1261,38 @@ describe("pgolf serve under attack (issue 13)", () => {
     assert.equal(whole.headers.get("content-security-policy"), "sandbox; default-src 'none'");
     assert.equal(whole.headers.get("cache-control"), "no-store");
     assert.equal(sha256(Buffer.from(await whole.arrayBuffer())), sha256(big), "the big file's bytes");
+  });
+
+  test("9f3. one address is sent at most 4 files at once, the server at most 32: past that a file is refused (503) before it is opened, and the slots come back when the readers hang up", { timeout: 120_000 }, async () => {
+    const BIG = 8 * 1024 * 1024;
+    const yara = await account("yara");
+    const id = await submitted(yara, recordPack({ name: "Streams", extra: { "big.bin": Buffer.alloc(BIG, 7) } }));
+    const { port } = new URL(base);
+    const open = (from: string) => {
+      const socket = net.connect({ port: Number(port), host: "127.0.0.1", localAddress: from });
+      socket.on("error", () => undefined);
+      const status = new Promise<number>((resolve) => {
+        socket.once("data", (d: Buffer) => {
+          socket.pause(); // never reads past the first chunk
+          resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(d.toString("latin1"))?.[1] ?? 0));
+        });
+        socket.once("close", () => resolve(0));
+      });
+      socket.write(`GET /api/submissions/${id}/files/big.bin HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${yara}\r\n\r\n`);
+      return { socket, status };
+    };
+    const one = Array.from({ length: 10 }, () => open("127.0.8.1"));
+    const oneStatus = await Promise.all(one.map((r) => r.status));
+    assert.equal(oneStatus.filter((x) => x === 200).length, 4, `one address: ${oneStatus.join(" ")}`);
+    assert.equal(oneStatus.filter((x) => x === 503).length, 6, `one address: ${oneStatus.join(" ")}`);
+    // many addresses: 32 in all (4 held above)
+    const many = Array.from({ length: 40 }, (_, i) => open(`127.0.8.${i + 10}`));
+    const manyStatus = await Promise.all(many.map((r) => r.status));
+    console.log(`attacks: paused readers of an 8 MiB file: 10 from one address -> ${oneStatus.filter((x) => x === 200).length} streamed, the rest 503; 40 more from 40 addresses -> ${manyStatus.filter((x) => x === 200).length} streamed`);
+    assert.equal(manyStatus.filter((x) => x === 200).length, 28, `many addresses: ${manyStatus.join(" ")}`);
+    for (const r of [...one, ...many]) r.socket.destroy();
+    // hung up: the slots come back
+    await until(async () => (await call(base, "GET", `/api/submissions/${id}/files/README.md`, yara)).status === 200, "a file read after the readers hung up", 10_000);
   });
 
   test("9g. results, reviews and submissions are append-only in the schema: UPDATE and DELETE through the db fail", { timeout: 60_000 }, async () => {

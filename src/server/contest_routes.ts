@@ -49,6 +49,7 @@ import type { App, AppEnv } from "./app.js";
 import { SESSION_COOKIE } from "./github_signin.js";
 import type { Contest, Heartbeat, ResultInput, ReviewAction, Role, User } from "./contest.js";
 import { decodePath, json, readBody, readUpload, sendSized } from "./http_util.js";
+import { answerSlots } from "./answer_slots.js";
 import { addressKey } from "./connection_guard.js";
 import { admitUpload, decodeFormUpload, MIN_UPLOAD_BYTES_PER_SECOND, refuseWhenFull } from "./intake.js";
 import { parseBody, uuidParam, type SchemaName } from "./request_schemas.js";
@@ -216,7 +217,9 @@ export function mountContestApi(app: App, contest: Contest, onChange: () => Prom
     return json(c, 200, await contest.verification.results(submissionId(c)));
   });
   app.get("/api/submissions/:id/files", async (c) => json(c, 200, await contest.submissions.files(await signedIn(c), submissionId(c))));
-  app.get("/api/submissions/:id/files/*", async (c) => {
+  // answers that stream a file from disk hold a slot until they are read (answer_slots.ts)
+  const streamed = answerSlots();
+  app.get("/api/submissions/:id/files/*", streamed, async (c) => {
     const user = await signedIn(c);
     const id = submissionId(c);
     const prefix = `/api/submissions/${c.req.param("id")}/files/`;
@@ -225,7 +228,7 @@ export function mountContestApi(app: App, contest: Contest, onChange: () => Prom
     // a record's own bytes, shown as text and never run: no sniffing, and a sandbox if opened directly
     return sendSized(c, file, { "content-type": "text/plain; charset=utf-8", "x-content-type-options": "nosniff", "content-security-policy": "sandbox; default-src 'none'", "cache-control": "no-store" });
   });
-  app.get("/api/submissions/:id/pack", async (c) => {
+  app.get("/api/submissions/:id/pack", streamed, async (c) => {
     const user = await signedIn(c, ["worker", "reviewer", "admin"]);
     const id = submissionId(c);
     // a worker gets only the packs of the seeds it holds: a lease is its reason to read one
