@@ -1454,6 +1454,12 @@ describe("pgolf serve under attack (issue 13)", () => {
     assert.equal(h.status, 200);
     assert.deepEqual([...new Set(ended)], [true], "every pipelining connection is closed by the server");
     assert.ok(Math.max(...answers) <= 8, `answers per connection: ${answers.join(" ")}`);
+    // and the address is shut out for a while: its next connection is refused before it is read
+    const again = net.connect({ port: Number(port), host: "127.0.0.1", localAddress: "127.0.0.5" });
+    again.on("error", () => undefined);
+    again.write("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    assert.equal(await Promise.race([statusLine(again), sleep(3000).then(() => -1)]), 503);
+    again.destroy();
   });
 
   test("9m. uploads trickled to hold the intake's slots are cut within seconds and their accounts wait, so re-grabbing them fails and an honest upload gets in; one address holds at most 4", { timeout: 90_000 }, async () => {

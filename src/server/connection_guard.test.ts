@@ -127,6 +127,10 @@ describe("connection limits", () => {
     // read (~2,000 requests), and each is dropped before a route runs
     assert.ok(handled <= 8, `the server ran ${handled} of 20,000 pipelined requests`);
     assert.ok(s.guard.refused.pipelined >= 1);
+    // the address is shut out for a while (its next connection is refused before it is read); others are not
+    assert.equal(await get(s.port, "127.0.0.6"), 503);
+    assert.ok(s.guard.refused.banned >= 1);
+    assert.equal(await get(s.port, "127.0.0.9"), 200);
     console.log(`connection_guard: 20,000 pipelined requests on one connection: ${handled} ran before it was closed; another client answered in ${otherMs.toFixed(1)} ms; the event loop's longest delay ${(lag.max / 1e6).toFixed(1)} ms`);
   });
 

@@ -20,6 +20,13 @@ export interface ConnectionLimits {
   maxConnections: number;
   /** Requests one connection may have unanswered at once (pipelined); past it the connection is closed. */
   maxPipelined: number;
+  /**
+   * How long an address whose connection was closed for pipelining is refused new connections, ms.
+   * Closing the connection stops the routes, not Node's parser: it still turns the rest of the 64 KiB
+   * it read into requests (~1,300 short GETs, ~40 ms of the event loop), so an address that could
+   * reconnect at once would buy 40 ms of the server per connection.
+   */
+  pipeliningBanMs: number;
   /** Requests one connection may send in its life; then Node answers with `Connection: close`. */
   requestsPerConnection: number;
   /** Time a connection has to send a request's headers, from its first byte or its last answer, ms. */
@@ -36,7 +43,7 @@ export interface ConnectionLimits {
  * still costs the server the parsing of the 64 KiB it read: ~2,000 requests, 2-10 ms).
  */
 export function defaultConnectionLimits(): ConnectionLimits {
-  return { perAddress: 64, connectionsPerSecond: 100, maxConnections: Math.max(64, Math.min(4096, openFileLimit() - 256)), maxPipelined: 8, requestsPerConnection: 1000, headersTimeoutMs: 10_000 };
+  return { perAddress: 64, connectionsPerSecond: 100, maxConnections: Math.max(64, Math.min(4096, openFileLimit() - 256)), maxPipelined: 8, pipeliningBanMs: 30_000, requestsPerConnection: 1000, headersTimeoutMs: 10_000 };
 }
 
 /** The soft limit on open files (/proc/self/limits on Linux; 1024, the usual default, elsewhere). */
@@ -83,23 +90,25 @@ function refusal(message: string): Buffer {
 export interface ConnectionGuard {
   /** Connections open now, by address key. */
   open(): Map<string, number>;
-  /** Connections refused so far for their address's limits (open at once, opened a second), and closed for pipelining too deep. */
-  refused: { perAddress: number; rate: number; pipelined: number };
+  /** Connections refused so far for their address's limits (open at once, opened a second, shut out for pipelining), and closed for pipelining too deep. */
+  refused: { perAddress: number; rate: number; pipelined: number; banned: number };
 }
 
 /**
  * Applies the limits to a node:http server made without a request listener, and serves its requests
- * with `listener`. Call before it listens. A connection over its address's
- * limit gets a 503 and is closed before the HTTP layer reads from it; a connection with more than
- * `maxPipelined` requests unanswered is closed (the answers it waits for are lost, which no client
- * that reads its answers ever meets).
+ * with `listener`. Call before it listens. A connection over its address's limits gets a 503 and is
+ * closed before the HTTP layer reads from it. A connection with more than `maxPipelined` requests
+ * unanswered is closed (the answers it waits for are lost, which no client that reads its answers
+ * ever meets), and its address is refused new connections for `pipeliningBanMs`.
  */
 export function guardConnections(server: http.Server, limits: ConnectionLimits, listener: http.RequestListener): ConnectionGuard {
   server.maxConnections = limits.maxConnections;
   server.maxRequestsPerSocket = limits.requestsPerConnection;
   server.headersTimeout = limits.headersTimeoutMs;
   const open = new Map<string, number>();
-  const refused = { perAddress: 0, rate: 0, pipelined: 0 };
+  const refused = { perAddress: 0, rate: 0, pipelined: 0, banned: 0 };
+  /** Addresses refused new connections until a time (performance.now() ms), for pipelining. */
+  const banned = new Map<string, number>();
   // a token bucket per address: `connectionsPerSecond` tokens a second, up to twice that held
   const buckets = new Map<string, { tokens: number; at: number }>();
   const burst = 2 * limits.connectionsPerSecond;
@@ -117,6 +126,7 @@ export function guardConnections(server: http.Server, limits: ConnectionLimits, 
   const sweep = setInterval(() => {
     const now = performance.now();
     for (const [k, b] of buckets) if (b.tokens + ((now - b.at) / 1000) * limits.connectionsPerSecond >= burst) buckets.delete(k);
+    for (const [k, t] of banned) if (now >= t) banned.delete(k);
   }, 10_000);
   sweep.unref();
   server.once("close", () => clearInterval(sweep));
@@ -124,9 +134,14 @@ export function guardConnections(server: http.Server, limits: ConnectionLimits, 
   server.prependListener("connection", (socket: Socket) => {
     const key = addressKey(socket.remoteAddress);
     const n = open.get(key) ?? 0;
-    const why = n >= limits.perAddress ? `this address has ${n} connections open to the server, its limit` : !take(key) ? `this address opened over ${limits.connectionsPerSecond} connections a second, its limit` : null;
+    const until = banned.get(key);
+    if (until !== undefined && performance.now() >= until) banned.delete(key);
+    const why = banned.has(key)
+      ? `a connection from this address pipelined more than ${limits.maxPipelined} requests without reading the answers; it may connect again in ${Math.ceil(((until ?? 0) - performance.now()) / 1000)} s`
+      : n >= limits.perAddress ? `this address has ${n} connections open to the server, its limit` : !take(key) ? `this address opened over ${limits.connectionsPerSecond} connections a second, its limit` : null;
     if (why) {
-      if (n >= limits.perAddress) refused.perAddress++;
+      if (banned.has(key)) refused.banned++;
+      else if (n >= limits.perAddress) refused.perAddress++;
       else refused.rate++;
       socket.on("error", () => undefined);
       socket.write(refusal(why));
@@ -149,6 +164,7 @@ export function guardConnections(server: http.Server, limits: ConnectionLimits, 
     socket[PENDING] = pending;
     if (pending > limits.maxPipelined) {
       refused.pipelined++;
+      banned.set(addressKey(socket.remoteAddress), performance.now() + limits.pipeliningBanMs);
       socket.destroy();
       return;
     }

@@ -51,7 +51,7 @@ import type { Contest, Heartbeat, ResultInput, ReviewAction, Role, User } from "
 import { decodePath, json, readBody, readUpload, sendSized } from "./http_util.js";
 import { answerSlots } from "./answer_slots.js";
 import { addressKey } from "./connection_guard.js";
-import { admitUpload, decodeFormUpload, MIN_UPLOAD_BYTES_PER_SECOND, refuseWhenFull } from "./intake.js";
+import { admitUpload, decodeFormUpload, MIN_UPLOAD_BYTES_PER_SECOND, refuseWhenFull, UPLOAD_READING } from "./intake.js";
 import { parseBody, uuidParam, type SchemaName } from "./request_schemas.js";
 
 /** Largest upload, bytes (a 16 MB-cap record folder is code and logs, far below this). */
@@ -190,7 +190,8 @@ export function mountContestApi(app: App, contest: Contest, onChange: () => Prom
     const length = Number(c.req.header("content-length") ?? NaN);
     const budget = await contest.quota.admit(user, !form && Number.isSafeInteger(length) && length >= 0 ? length : null);
     // admitted before the body is read: bounded bodies in memory, overall and per account (intake.ts)
-    const floor = { minBytesPerSecond: MIN_UPLOAD_BYTES_PER_SECOND };
+    // read no slower than the floor, and with every other upload under one rate (intake.ts)
+    const floor = { minBytesPerSecond: MIN_UPLOAD_BYTES_PER_SECOND, budget: UPLOAD_READING };
     const s = await admitUpload({ account: user.handle, address: addressKey(c.env.incoming?.socket?.remoteAddress) }, async () => {
       if (form) {
         // decoded in a worker thread: a large JSON body is seconds of parsing (intake.ts)

@@ -7,6 +7,7 @@ import * as path from "node:path";
 import type { HttpBindings } from "@hono/node-server";
 import type { Context } from "hono";
 import { isPgolfError, PgolfError, type ErrorCode } from "../core/error.js";
+import type { ByteBudget } from "./byte_budget.js";
 
 /** Seconds a client is told to wait (Retry-After) before retrying a 503. */
 export const RETRY_AFTER_SECONDS = 2;
@@ -117,6 +118,8 @@ export interface BodyOptions {
    */
   minBytesPerSecond?: number;
   graceMs?: number;
+  /** A rate the body is read under, shared with other bodies (byte_budget.ts): reading waits while it is spent. */
+  budget?: ByteBudget;
 }
 
 /**
@@ -164,6 +167,7 @@ async function readCapped(c: Context, limit: number, take: (chunk: Uint8Array, a
       }
       take(value, n);
       n += value.byteLength;
+      if (o.budget) await o.budget.spend(value.byteLength);
       if (tooSlow()) {
         await reader.cancel().catch(() => undefined);
         throw slow as unknown as PgolfError;

@@ -10,6 +10,7 @@
 import { ERROR_CODES, isPgolfError, PgolfError, type ErrorCode } from "../core/error.js";
 import type { CheckedRecord } from "../submission/check.js";
 import type { NormalizedRecord } from "../submission/normalized_record.js";
+import { ByteBudget } from "./byte_budget.js";
 import type { SubmissionCourse } from "./course_rule.js";
 import type { FormUploadReply, FormUploadRequest } from "./form_upload_worker.js";
 import { askServerThread, THREAD_EXITED } from "./server_thread.js";
@@ -31,6 +32,15 @@ export const MAX_ADMITTED_PER_ADDRESS = 4;
  * honest participant got 0 of 50 uploads in over 100 s.) 64 KiB/s is a slow phone line.
  */
 export const MIN_UPLOAD_BYTES_PER_SECOND = 64 * 1024;
+/**
+ * The rate all upload bodies together are read at, bytes/s (byte_budget.ts): reading is the event
+ * loop's work (84-126 ms per 64 MiB on AMD EPYC Zen 5), so this bounds the loop's share a flood of
+ * uploads can take to ~15%. Each of the 18 admitted uploads still gets 3.5 MiB/s, far above
+ * MIN_UPLOAD_BYTES_PER_SECOND; a lone 16 MB pack is read in a quarter of a second.
+ */
+export const UPLOAD_BYTES_PER_SECOND = 64 * 1024 * 1024;
+export const UPLOAD_READING = new ByteBudget(UPLOAD_BYTES_PER_SECOND, 8 * 1024 * 1024);
+
 /**
  * An account whose upload was cut (too slow) or dropped mid-body waits before its next upload:
  * 30 s after the first, doubling with each further one within an hour, at most 15 minutes. So
