@@ -18,7 +18,7 @@ import { collect } from "../src/engine/graph.js";
 import { buildModel } from "../src/engine/onnx/graph_builder.js";
 import { add } from "../src/engine/ops/add.js";
 import { matmul } from "../src/engine/ops/matmul.js";
-import { createSession, ORT_VERSION } from "../src/engine/ort/runtime.js";
+import { createSession, ortVersion } from "../src/engine/ort/runtime.js";
 import { realize } from "../src/engine/realize.js";
 import { Tensor } from "../src/engine/tensor.js";
 
@@ -26,7 +26,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const outDir = path.join(root, "bench-output");
 const line = (s: string) => process.stdout.write(s + "\n");
 const results: Record<string, unknown> = {
-  machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, onnxruntime: ORT_VERSION },
+  machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, onnxruntime: ortVersion() },
 };
 
 function randomF32(n: number, seed: number): Float32Array {

@@ -1,30 +1,15 @@
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
-import { accountSize } from "../../entry/size_rule.js";
-import { unpack } from "../../artifact/pack.js";
-import { PgolfError } from "../../core/error.js";
+import { scoreEntry } from "../../artifact/score_entry.js";
 import { Progress } from "../../core/progress.js";
 import { DEFAULT_TRACK, track } from "../../core/track.js";
-import { DEFAULT_COURSE, DEFAULT_DATA_DIR } from "../../data/courses.js";
-import { scoreArtifact } from "../../eval/run_seeds.js";
 import { defineCommand, int, str } from "../command.js";
 
-/** The artifact to score: --artifact, or artifact.bin in the entry folder. */
-function findArtifact(entryDir: string, given: string | undefined): string {
-  const file = given ?? path.join(entryDir, "artifact.bin");
-  if (!fs.existsSync(file)) {
-    throw new PgolfError("FILE_NOT_FOUND", "no artifact to score", { file, fix: "pass --artifact FILE (a training run writes runs/<entry>/seed_<N>/artifact.bin)" });
-  }
-  return file;
-}
-
 // Scores an entry's artifact with the trusted evaluator and prints the score, the checks and the size
-// verdict. DIR is an entry folder or a pack (`pgolf pack --out`).
+// verdict. DIR is an entry folder (its latest trained artifact unless --artifact) or a pack
+// (`pgolf pack --out`); the work is scoreEntry's (artifact/score_entry.ts).
 export default defineCommand({
   name: "eval",
   summary: "Score an artifact with the trusted evaluator (score-first streaming, causality probes, exact size rule); DIR is an entry folder or a .pgpack.",
-  usage: "DIR|PACK [--artifact FILE] [--course C] [--dir DATA] [--track T] [--probes N] [--probe-seed S] [--max-targets N] [--echo]",
+  usage: "DIR|PACK [--artifact FILE (default: the entry's latest trained one)] [--course C] [--dir DATA] [--track T] [--probes N] [--probe-seed S] [--max-targets N] [--echo]",
   options: {
     artifact: { type: "string" },
     course: { type: "string" },
@@ -37,43 +22,29 @@ export default defineCommand({
   },
   positionals: [1, 1],
   async run(v, [target], io) {
-    const t = track(str(v, "track") ?? DEFAULT_TRACK);
-    const course = str(v, "course") ?? DEFAULT_COURSE;
-    let tmp: string | undefined;
-    let entryDir = target;
-    let artifactFile: string;
-    if (fs.statSync(target, { throwIfNoEntry: false })?.isFile()) {
-      tmp = fs.mkdtempSync(path.join(os.tmpdir(), "pgolf-pack-"));
-      const u = unpack(target, tmp);
-      entryDir = u.entryDir;
-      artifactFile = u.artifactFile;
-    } else artifactFile = findArtifact(target, str(v, "artifact"));
-    try {
-      const size = accountSize(entryDir, artifactFile, t);
-      let progress: Progress | undefined;
-      const report = await scoreArtifact({
-        entryDir,
-        artifactFile,
-        courseDir: path.join(str(v, "dir") ?? DEFAULT_DATA_DIR, course),
-        track: t,
-        probes: int(v, "probes"),
-        probeSeed: int(v, "probe-seed"),
-        maxTargets: int(v, "max-targets"),
-        echoStderr: v.echo === true,
-        onProgress: (p) => {
-          progress ??= new Progress("scoring", p.total, { unit: " targets", enabled: io.json ? false : undefined });
-          progress.tick(p.targets - progress.done);
-        },
-      });
-      progress?.finish();
-      const { files, ...bytes } = size;
-      return { entry: target, course, ...report, eval_seconds: report.seconds, ...bytes, code_files: files };
-    } finally {
-      if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
-    }
+    let progress: Progress | undefined;
+    const r = await scoreEntry({
+      target,
+      artifact: str(v, "artifact"),
+      course: str(v, "course"),
+      dataDir: str(v, "dir"),
+      track: track(str(v, "track") ?? DEFAULT_TRACK),
+      probes: int(v, "probes"),
+      probeSeed: int(v, "probe-seed"),
+      maxTargets: int(v, "max-targets"),
+      echoStderr: v.echo === true,
+      onProgress: (p) => {
+        progress ??= new Progress("scoring", p.total, { unit: " targets", enabled: io.json ? false : undefined });
+        progress.tick(p.targets - progress.done);
+      },
+    });
+    progress?.finish();
+    return r;
   },
   human: (r) =>
     [
+      ...(r.course_prepared ? [`prepared the embedded course ${r.course} (no course was named and none was there)`] : []),
+      ...(r.artifact ? [`artifact ${r.artifact}${r.artifact_candidates.length > 1 ? ` (the newest of ${r.artifact_candidates.length}: ${r.artifact_candidates.slice(1).map((c) => c.file).join(", ")}; --artifact picks another)` : ""}`] : []),
       `val_bpb ${r.val_bpb.toFixed(8)}  val_loss ${r.val_loss.toFixed(8)}${r.truncated ? "  (TRUNCATED: not a comparable score)" : ""}`,
       `  ${r.targets.toLocaleString("en-US")} targets, ${r.bytes.toLocaleString("en-US")} bytes, ${r.chunks} chunks, ${r.eval_seconds.toFixed(1)} s (${r.model} model)`,
       `  distributions: ${r.checks.distributions.rows.toLocaleString("en-US")} rows, max |sum - 1| ${r.checks.distributions.max_sum_error.toExponential(2)} (tolerance ${r.checks.distributions.tolerance})`,

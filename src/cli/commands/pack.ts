@@ -1,4 +1,4 @@
-import * as path from "node:path";
+import { latestArtifact } from "../../eval/latest_artifact.js";
 import { accountSize } from "../../entry/size_rule.js";
 import { writePack } from "../../artifact/pack.js";
 import { DEFAULT_TRACK, track } from "../../core/track.js";
@@ -10,12 +10,13 @@ import { defineCommand, str } from "../command.js";
 export default defineCommand({
   name: "pack",
   summary: "Account an entry's size exactly (counted code files + artifact against the track's cap) and optionally write a .pgpack.",
-  usage: "DIR --artifact FILE [--track T] [--out FILE.pgpack]",
+  usage: "DIR [--artifact FILE (default: the entry's latest trained one)] [--track T] [--out FILE.pgpack]",
   options: { artifact: { type: "string" }, track: { type: "string" }, out: { type: "string" } },
   positionals: [1, 1],
   async run(v, [entryDir]) {
     const t = track(str(v, "track") ?? DEFAULT_TRACK);
-    const artifact = str(v, "artifact") ?? path.join(entryDir, "artifact.bin");
+    // the artifact given, or the entry's latest trained one (eval/latest_artifact.ts)
+    const artifact = latestArtifact(entryDir, str(v, "artifact")).file;
     const out = str(v, "out");
     if (!out) return { entry: entryDir, ...accountSize(entryDir, artifact, t), pack: null, pack_bytes: null };
     if (!out.endsWith(".pgpack")) throw new PgolfError("USAGE", `--out should name a .pgpack file, got "${out}"`, { fix: "e.g. --out my-entry.pgpack" });

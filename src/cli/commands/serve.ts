@@ -11,15 +11,15 @@ import { defineCommand, int, str, usage } from "../command.js";
 export default defineCommand({
   name: "serve",
   summary: "Run the contest web application: the live leaderboard of --records and, with --data, the contest API and pages (submit, review queue, fleet admin, audit) on PGlite or DATABASE_URL.",
-  usage: "[--records DIR] [--data DIR] [--track T] [--courses DIR] [--port 8080] [--host 127.0.0.1] [--max-connections-per-address 64]",
+  usage: "[--records DIR] [--data DIR (default ./contest when --records is not given)] [--track T] [--courses DIR] [--port 8080] [--host 127.0.0.1] [--max-connections-per-address 64]",
   // --courses: the server's own course copies, for the memorization bound of ranked submissions (default <data>/courses)
   // --max-connections-per-address: behind a reverse proxy every client has the proxy's address; raise it there
   options: { records: { type: "string" }, data: { type: "string" }, track: { type: "string" }, courses: { type: "string" }, port: { type: "string" }, host: { type: "string" }, "max-connections-per-address": { type: "string" } },
   streams: true,
   async run(v, _p, io) {
     const records = str(v, "records");
-    const data = str(v, "data");
-    if (!records && !data) throw usage("give --records DIR, --data DIR or both");
+    // with neither, a contest is hosted in ./contest on the embedded database
+    const data = str(v, "data") ?? (records ? undefined : "contest");
     // GitHub intake is configured by the environment (secrets stay out of argv and shell history)
     const secret = process.env.PGOLF_GITHUB_WEBHOOK_SECRET;
     const token = process.env.PGOLF_GITHUB_TOKEN;
@@ -42,6 +42,7 @@ export default defineCommand({
       io.stdout.write(`serving ${line.url}${records ? ` (records ${records})` : ""}${data ? ` (contest data ${data})` : ""}; Ctrl-C stops\n`);
       if (data) io.stdout.write(`pages: ${line.url}signin, ${line.url}submit, ${line.url}review, ${line.url}admin\n`);
       if (s.adminToken) io.stdout.write(`first admin account "admin", token (shown once): ${s.adminToken}\n`);
+      if (data && !process.env.DATABASE_URL) io.stdout.write(`database: the embedded PGlite in ${data}/db; for Postgres, start with DATABASE_URL=postgres://user:pass@host/db\n`);
     }
     await new Promise<void>((resolve) => {
       const stop = () => void s.close().then(resolve);

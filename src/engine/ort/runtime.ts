@@ -1,13 +1,42 @@
 // The one module that talks to onnxruntime-node (lint rule pgolf/one-onnxruntime): compiles ONNX
 // model bytes into a session and runs it on host typed arrays. Everything above it speaks the engine's
 // own types (DType, HostArray), so replacing or upgrading onnxruntime touches this file only.
-import * as ort from "onnxruntime-node";
+import { createRequire } from "node:module";
+import type * as Ort from "onnxruntime-node";
 import { PgolfError } from "../../core/error.js";
 import { dtypeOf, type DType, type HostArray } from "../dtype.js";
 import { numel, showShape } from "../shape.js";
 
+let loaded: typeof Ort | null = null;
+
+/**
+ * onnxruntime-node, loaded on first use: its native library is loaded with it, and where that fails
+ * (a platform without a prebuilt binary, a missing system library, a broken install) the user gets
+ * ENGINE_BACKEND naming what was tried and how to fix it, not a stack trace at start-up; commands that
+ * need no engine never load it.
+ */
+export function onnxruntime(): typeof Ort {
+  if (loaded) return loaded;
+  const require = createRequire(import.meta.url);
+  let where = "onnxruntime-node";
+  try {
+    where = require.resolve("onnxruntime-node");
+    loaded = require("onnxruntime-node") as typeof Ort;
+    return loaded;
+  } catch (e) {
+    const msg = e instanceof Error ? e.message.split("\n")[0] : String(e);
+    throw new PgolfError("ENGINE_BACKEND", `onnxruntime-node could not be loaded on ${process.platform}/${process.arch} with Node ${process.versions.node} (tried ${where} and its native library): ${msg}`, {
+      fix: "reinstall the dependencies (`npm ci`); onnxruntime-node ships CPU binaries for linux/darwin/win32 on x64 and arm64 and needs glibc 2.28 or later on Linux. Library callers can run the slow reference backend meanwhile (setBackend(\"reference\"))",
+      cause: e,
+    });
+  }
+}
+
 /** The onnxruntime version in use (recorded next to results that depend on it). */
-export const ORT_VERSION: string = ort.env.versions.node ?? ort.env.versions.common;
+export function ortVersion(): string {
+  const ort = onnxruntime();
+  return ort.env.versions.node ?? ort.env.versions.common;
+}
 
 /** A tensor handed to a session: engine dtype, shape and row-major host data (not copied). */
 export interface Feed {
@@ -44,14 +73,14 @@ const ORT_TYPE: Record<DType, "float32" | "float64" | "int32" | "bool"> = { floa
 const ENGINE_TYPE: Record<string, DType> = { float32: "float32", float64: "float64", int32: "int32", bool: "bool" };
 
 /** Run failures come back as the rejection we rethrow; onnxruntime's own log line would repeat it on stderr. */
-const RUN_OPTIONS: ort.InferenceSession.RunOptions = { logSeverityLevel: 4 };
+const RUN_OPTIONS: Ort.InferenceSession.RunOptions = { logSeverityLevel: 4 };
 
 const FIX_BUG = "run the same computation on the reference backend (setBackend(\"reference\")) to confirm; if it works there, the ONNX lowering of the engine op in the failing node's name (op and position, as in \"matmul3/MatMul_5\") is wrong: report it";
 
 function backendError(stage: string, e: unknown, label: string | undefined): PgolfError {
   const msg = e instanceof Error ? e.message : String(e);
   const oom = /failed to allocate|out of memory|bad_alloc/i.test(msg);
-  return new PgolfError("ENGINE_BACKEND", `onnxruntime ${ORT_VERSION} failed to ${stage}${label ? ` (${label})` : ""}: ${msg}`, {
+  return new PgolfError("ENGINE_BACKEND", `onnxruntime ${ortVersion()} failed to ${stage}${label ? ` (${label})` : ""}: ${msg}`, {
     fix: oom ? "the graph needs more memory than is free: reduce the batch size or sequence length, or keep fewer compiled sessions (setOrtCacheSize)" : FIX_BUG,
     cause: e,
   });
@@ -62,7 +91,8 @@ export async function createSession(bytes: Uint8Array, opts: SessionOptions): Pr
   if (!Number.isInteger(opts.threads) || opts.threads < 1) {
     throw new PgolfError("CONFIG_INVALID", `onnxruntime threads must be a positive integer, got ${opts.threads}`, { fix: "call setThreads(n) with n >= 1" });
   }
-  let session: ort.InferenceSession;
+  const ort = onnxruntime();
+  let session: Ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(bytes, {
       executionProviders: ["cpu"],
@@ -88,7 +118,7 @@ export async function createSession(bytes: Uint8Array, opts: SessionOptions): Pr
     outputNames,
     async run(feeds, outputs = outputNames) {
       if (released) throw new PgolfError("ENGINE_BACKEND", `the onnxruntime session${opts.label ? ` (${opts.label})` : ""} was released`, { fix: "compile a new session" });
-      const ortFeeds: Record<string, ort.Tensor> = {};
+      const ortFeeds: Record<string, Ort.Tensor> = {};
       for (const name of session.inputNames) {
         const f = feeds[name];
         if (!f) throw new PgolfError("ENGINE_BACKEND", `no feed for session input "${name}"`, { fix: "feed every input the session declares (see its inputNames)" });
@@ -97,14 +127,14 @@ export async function createSession(bytes: Uint8Array, opts: SessionOptions): Pr
         }
         ortFeeds[name] = new ort.Tensor(ORT_TYPE[f.dtype], f.data, [...f.shape]);
       }
-      let results: ort.InferenceSession.ReturnType;
+      let results: Ort.InferenceSession.ReturnType;
       try {
         results = await session.run(ortFeeds, RUN_OPTIONS);
       } catch (e) {
         throw backendError("run the graph", e, opts.label);
       }
       return outputs.map((name) => {
-        const t = results[name] as ort.Tensor | undefined;
+        const t = results[name] as Ort.Tensor | undefined;
         if (!t) throw new PgolfError("ENGINE_BACKEND", `the session has no output "${name}"`, { fix: `ask for one of: ${outputNames.join(", ")}` });
         const want = outputTypes.get(name);
         if (!ENGINE_TYPE[t.type] || (want && ENGINE_TYPE[t.type] !== want)) {
