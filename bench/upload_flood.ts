@@ -49,7 +49,7 @@ await Promise.all(
   tokens.flatMap((token, i) =>
     Array.from({ length: perToken }, async () => {
       while (!stop) {
-        // each account from an address of its own (127.2.0.x): one address may hold only 4 uploads
+        // each account from an address of its own (127.2.0.x): one address may hold only 8 uploads
         // at once (intake.ts), so a flood from one address would be refused before it cost anything
         const status = await post(url, token, pack, agent, `127.2.0.${i + 1}`);
         sent++;

@@ -1339,7 +1339,7 @@ describe("pgolf serve under attack (issue 13)", () => {
     const sockets: { socket: net.Socket; answer: Promise<number> }[] = [];
     for (const token of crowd) {
       for (let k = 0; k < 3; k++) {
-        // each account from an address of its own (one address may hold 4 uploads: 9m)
+        // each account from an address of its own (one address may hold 8 uploads: 9m)
         const socket = net.connect({ port: Number(port), host: "127.0.0.1", localAddress: `127.0.3.${crowd.indexOf(token) + 1}` });
         const answer = statusLine(socket);
         socket.write(`POST /api/submissions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/octet-stream\r\nContent-Length: ${64 * 1024 * 1024}\r\n\r\n`);
@@ -1462,7 +1462,7 @@ describe("pgolf serve under attack (issue 13)", () => {
     again.destroy();
   });
 
-  test("9m. uploads trickled to hold the intake's slots are cut within seconds and their accounts wait, so re-grabbing them fails and an honest upload gets in; one address holds at most 4", { timeout: 90_000 }, async () => {
+  test("9m. uploads trickled to hold the intake's slots are cut within seconds and their accounts wait, so re-grabbing them fails and an honest upload gets in; one address holds at most 8", { timeout: 90_000 }, async () => {
     const { port } = new URL(base);
     const holders = await Promise.all(Array.from({ length: 9 }, (_, i) => account(`regrab-${i}`)));
     const honest = await account("regrab-honest");
@@ -1510,8 +1510,8 @@ describe("pgolf serve under attack (issue 13)", () => {
     assertRefused(cut, [429], "a struck account");
     assert.equal(cut.json.error.code, "PGOLF_HTTP_RATE_LIMITED");
     assert.ok(Number(cut.headers.get("retry-after")) > 0, "Retry-After says when");
-    // one address: 4 uploads at most at once, whatever the accounts
-    const crowd = await Promise.all(Array.from({ length: 3 }, (_, i) => account(`one-address-${i}`)));
+    // one address: 8 uploads at most at once, whatever the accounts
+    const crowd = await Promise.all(Array.from({ length: 5 }, (_, i) => account(`one-address-${i}`)));
     const sockets = crowd.flatMap((token) =>
       [0, 1].map(() => {
         const socket = net.connect({ port: Number(port), host: "127.0.0.1", localAddress: "127.0.4.100" });
@@ -1523,7 +1523,7 @@ describe("pgolf serve under attack (issue 13)", () => {
     );
     const early = await Promise.all(sockets.map((x) => Promise.race([x.answer, sleep(2000).then(() => -1)])));
     for (const x of sockets) x.socket.destroy();
-    assert.equal(early.filter((a) => a === -1).length, 4, `held from one address: ${early.join(" ")}`);
+    assert.equal(early.filter((a) => a === -1).length, 8, `held from one address: ${early.join(" ")}`);
     assert.equal(early.filter((a) => a === 503).length, 2, `refused: ${early.join(" ")}`);
   });
 

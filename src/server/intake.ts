@@ -23,8 +23,12 @@ export const MAX_WAITING = 16;
 export const MAX_ADMITTED = MAX_RUNNING + MAX_WAITING;
 /** Uploads one account may have admitted at once. */
 export const MAX_ADMITTED_PER_ACCOUNT = 2;
-/** Uploads one address may have admitted at once, whatever the accounts (connection_guard.ts counts addresses). */
-export const MAX_ADMITTED_PER_ADDRESS = 4;
+/**
+ * Uploads one address may have admitted at once, whatever the accounts (connection_guard.ts counts
+ * addresses): one address cannot hold the intake's 18 places with many accounts, while a class
+ * behind one NAT address still uploads 8 at a time (the CLI retries the 503s).
+ */
+export const MAX_ADMITTED_PER_ADDRESS = 8;
 /**
  * The slowest an upload's body may arrive once 5 s have passed, bytes/s on average: a body trickled
  * to hold an admission slot is cut within seconds, not at the 30 s request timeout. (A blind attack

@@ -243,6 +243,9 @@ test("pgolf serve killed mid-intake and restarted on its data: every upload reco
       folders.map(async (f, j) => {
         const key = `${i}/${j}`;
         const sub = await uploadRecord(base, token, f, {
+          // the 30 come from one address, which the intake gives 8 places at once (intake.ts): more
+          // "busy, retry" answers than 30 people from 30 addresses would get, so more attempts
+          attempts: 16,
           onRetry: () => {
             retried.add(key);
             retries++;
