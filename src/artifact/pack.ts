@@ -143,6 +143,19 @@ export function readPack(file: string): { table: PackTable; files: Map<string, U
 }
 
 /** Decodes and verifies a pack held in memory (`file` names it in errors). */
+/**
+ * A file table entry's path, checked as both readers of a pack need it (decodePack, readPackIndex): a
+ * non-empty string of at most 1024 characters, at most MAX_PACK_DEPTH folders deep, inside the folder.
+ */
+function checkEntryPath(f: { path?: unknown } | null | undefined, file: string, fix: string): asserts f is { path: string } {
+  if (typeof f?.path !== "string" || f.path.length === 0 || f.path.length > 1024) throw new PgolfError("ARTIFACT_TABLE", "the pack names a file without a path, or with one over 1024 characters", { file, fix });
+  if (f.path.split("/").length - 1 > MAX_PACK_DEPTH) throw new PgolfError("ARTIFACT_TABLE", `${f.path} is nested more than ${MAX_PACK_DEPTH} folders deep`, { file, fix });
+  const norm = path.posix.normalize(f.path);
+  if (norm.startsWith("..") || path.posix.isAbsolute(norm) || norm !== f.path || f.path.includes("\\")) {
+    throw new PgolfError("ARTIFACT_TABLE", `the pack names a file outside its folder: ${JSON.stringify(f.path)}`, { file, fix });
+  }
+}
+
 export function decodePack(b: Buffer, file = "pack"): { table: PackTable; files: Map<string, Uint8Array> } {
   if (b.length > MAX_PACK_BYTES) throw new PgolfError("ARTIFACT_TOO_LARGE", `pack is ${b.length} bytes, over the ${MAX_PACK_BYTES}-byte limit`, { file, fix: "a pack holds one submission; check the file" });
   const fix = "the pack is damaged or not a pgolf pack; make it again with `pgolf pack`";
@@ -165,12 +178,7 @@ export function decodePack(b: Buffer, file = "pack"): { table: PackTable; files:
   const files = new Map<string, Uint8Array>();
   let off = HEAD + j;
   for (const f of table.files) {
-    if (typeof f?.path !== "string" || f.path.length === 0 || f.path.length > 1024) throw new PgolfError("ARTIFACT_TABLE", "the pack names a file without a path, or with one over 1024 characters", { file, fix });
-    if (f.path.split("/").length - 1 > MAX_PACK_DEPTH) throw new PgolfError("ARTIFACT_TABLE", `${f.path} is nested more than ${MAX_PACK_DEPTH} folders deep`, { file, fix });
-    const norm = path.posix.normalize(f.path);
-    if (norm.startsWith("..") || path.posix.isAbsolute(norm) || norm !== f.path || f.path.includes("\\")) {
-      throw new PgolfError("ARTIFACT_TABLE", `the pack names a file outside its folder: ${JSON.stringify(f.path)}`, { file, fix });
-    }
+    checkEntryPath(f, file, fix);
     if (!Number.isInteger(f.bytes) || f.bytes < 0 || off + f.bytes > HEAD + j + d) throw new PgolfError("ARTIFACT_TABLE_RANGE", `${f.path} points outside the pack's data`, { file, fix });
     const bytes = b.subarray(off, off + f.bytes);
     if (sha256(bytes) !== f.sha256) throw new PgolfError("ARTIFACT_CHECKSUM", `${f.path} does not match its sha256 in the pack`, { file, fix });
@@ -249,12 +257,7 @@ export async function readPackIndex(fh: FileHandle, file = "pack"): Promise<Pack
   const end = HEAD + j + d;
   let off = HEAD + j;
   for (const f of table.files) {
-    if (typeof f?.path !== "string" || f.path.length === 0 || f.path.length > 1024) throw new PgolfError("ARTIFACT_TABLE", "the pack names a file without a path, or with one over 1024 characters", { file, fix });
-    if (f.path.split("/").length - 1 > MAX_PACK_DEPTH) throw new PgolfError("ARTIFACT_TABLE", `${f.path} is nested more than ${MAX_PACK_DEPTH} folders deep`, { file, fix });
-    const norm = path.posix.normalize(f.path);
-    if (norm.startsWith("..") || path.posix.isAbsolute(norm) || norm !== f.path || f.path.includes("\\")) {
-      throw new PgolfError("ARTIFACT_TABLE", `the pack names a file outside its folder: ${JSON.stringify(f.path)}`, { file, fix });
-    }
+    checkEntryPath(f, file, fix);
     if (!Number.isInteger(f.bytes) || f.bytes < 0 || off + f.bytes > end) throw new PgolfError("ARTIFACT_TABLE_RANGE", `${f.path} points outside the pack's data`, { file, fix });
     // decodePack compares the bytes' sha256 with this: anything but a sha256 can never match
     if (typeof f.sha256 !== "string" || !SHA256_HEX.test(f.sha256)) throw new PgolfError("ARTIFACT_CHECKSUM", `${f.path} does not match its sha256 in the pack`, { file, fix });
