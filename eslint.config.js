@@ -1,7 +1,7 @@
 // Lint: typescript-eslint's recommended rules plus pgolf's architecture rules:
 //  - pgolf/layers: imports point one way, as DEVELOPERS.md declares
 //    (core <- engine <- nn <- model, core <- data, then the entry contract, then train/eval <- artifact <- submission
-//     <- leaderboard <- server <- cli);
+//     <- lineage <- leaderboard <- server <- cli);
 //  - pgolf/one-onnxruntime: exactly one module imports onnxruntime-node;
 //  - the web UI's browser code (src/server/ui/) builds pages from text only and imports nothing
 //    outside its folder (see BROWSER_CODE below).
@@ -22,9 +22,11 @@ export const LAYERS = {
   eval: ["core", "engine", "nn", "model", "data", "entry", "train", "eval"],
   artifact: ["core", "engine", "nn", "model", "data", "entry", "train", "eval", "artifact"],
   submission: ["core", "engine", "nn", "model", "data", "entry", "train", "eval", "artifact", "submission"],
-  leaderboard: ["core", "engine", "nn", "model", "data", "entry", "train", "eval", "artifact", "submission", "leaderboard"],
-  server: ["core", "engine", "nn", "model", "data", "entry", "train", "eval", "artifact", "submission", "leaderboard", "server"],
-  cli: ["core", "engine", "nn", "model", "data", "entry", "train", "eval", "artifact", "submission", "leaderboard", "server", "cli"],
+  // Attribution: what each submission reuses from earlier ones, and what it credits.
+  lineage: ["core", "engine", "nn", "model", "data", "entry", "train", "eval", "artifact", "submission", "lineage"],
+  leaderboard: ["core", "engine", "nn", "model", "data", "entry", "train", "eval", "artifact", "submission", "lineage", "leaderboard"],
+  server: ["core", "engine", "nn", "model", "data", "entry", "train", "eval", "artifact", "submission", "lineage", "leaderboard", "server"],
+  cli: ["core", "engine", "nn", "model", "data", "entry", "train", "eval", "artifact", "submission", "lineage", "leaderboard", "server", "cli"],
 };
 /** The one file allowed to import onnxruntime-node. */
 export const ONNXRUNTIME_MODULE = "src/engine/ort/runtime.ts";

@@ -22,6 +22,7 @@ import { evalSpeedBench } from "./eval_speed.js";
 import { qualityBench } from "./quality.js";
 import { serveLoadBench, submissionBurstBench } from "./serve_load.js";
 import { uploadCpuBench } from "./upload_cpu.js";
+import { lineageCorpusBench } from "./lineage_corpus.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const real = path.resolve(root, "../shared/fixtures/real");
@@ -173,6 +174,21 @@ if (fs.existsSync(model) && fs.existsSync(jsonl)) {
   // the event loop's share of one 63 MiB upload (what every other request waits behind)
   const u = await uploadCpuBench(6, (s) => line(s));
   if (u) results.upload_cpu = u;
+}
+
+// 7b. pgolf lineage on the contest's 2,030 PR submissions: time, memory, one incremental check, and
+// citation recovery@3 against a naive winnowing baseline measured in the same run.
+{
+  const r = await lineageCorpusBench();
+  if (!r) line("lineage: pr-corpus.tar.xz not found beside the project, skipped");
+  else {
+    results.lineage = r;
+    const naive = r.naive as { recoveryAt3: number };
+    const inc = r.incremental as { seconds: number; peakRssMB: number };
+    line(
+      `lineage on ${r.cpu}: ${r.submissions} submissions in ${r.seconds} s, peak ${r.peakRssMB} MB; one new submission against the saved index in ${inc.seconds} s (fresh process, peak ${inc.peakRssMB} MB); citation recovery@3 ${r.recoveryAt3} over ${r.citing} citing submissions vs naive winnowing ${naive.recoveryAt3}`,
+    );
+  }
 }
 
 // 8. Quality: pgolf run for 600 s vs the PyTorch peer trained the same way (PGOLF_BENCH_QUALITY_SECONDS

@@ -79,31 +79,43 @@ export function xzInflateBound(bytes: Uint8Array): number {
     const blockStart = at;
     if (bytes[at] === 0) throw new MalformedError(`xz index indicator at byte ${at}, before the index`);
     at += (bytes[at] + 1) * 4; // block header, its size byte first
-    for (;;) {
-      if (at >= indexStart) throw new MalformedError(`xz block at byte ${blockStart} runs past the index`);
-      const control = bytes[at];
-      if (control === 0x00) {
-        at += 1;
-        break;
-      }
-      if (control === 0x01 || control === 0x02) {
-        // Stored chunk: u16 big-endian size - 1, then the bytes.
-        if (at + 3 > indexStart) throw new MalformedError(`xz block at byte ${blockStart} runs past the index`);
-        const size = ((bytes[at + 1] << 8) | bytes[at + 2]) + 1;
-        total += size;
-        at += 3 + size;
-      } else if (control >= 0x80) {
-        // LZMA chunk: 21-bit unpacked size - 1, u16 packed size - 1, a properties byte from 0xc0 on.
-        if (at + 5 > indexStart) throw new MalformedError(`xz block at byte ${blockStart} runs past the index`);
-        total += ((control & 0x1f) << 16) + ((bytes[at + 1] << 8) | bytes[at + 2]) + 1;
-        at += (control >= 0xc0 ? 6 : 5) + ((bytes[at + 3] << 8) | bytes[at + 4]) + 1;
-      } else {
-        throw new MalformedError(`xz block at byte ${blockStart} holds an LZMA2 control byte 0x${control.toString(16)} that is not valid`);
-      }
-    }
+    const chunks = lzma2Chunks(bytes, at, indexStart, `xz block at byte ${blockStart}`);
+    total += chunks.total;
+    at = chunks.end;
     at += (4 - ((at - blockStart) % 4)) % 4; // block padding
     at += check;
   }
   if (at !== indexStart) throw new MalformedError("xz blocks do not end where the index starts");
   return total;
+}
+
+/**
+ * Walks LZMA2 chunk headers from `start` (the data of an xz block, or a raw LZMA2 stream such as
+ * Python's `lzma.compress(..., format=FORMAT_RAW, filters=[{"id": FILTER_LZMA2}])`) up to its end
+ * marker (control byte 0x00), never reading at or past `limit`. Returns the sum of the chunks'
+ * unpacked sizes (an exact bound on what the data decodes to, bytes) and the offset after the end
+ * marker. Throws MalformedError on a control byte LZMA2 does not define or a chunk past `limit`.
+ */
+export function lzma2Chunks(bytes: Uint8Array, start: number, limit: number, where = "LZMA2 data"): { total: number; end: number } {
+  let total = 0;
+  let at = start;
+  for (;;) {
+    if (at >= limit) throw new MalformedError(`${where} runs past its end`);
+    const control = bytes[at];
+    if (control === 0x00) return { total, end: at + 1 };
+    if (control === 0x01 || control === 0x02) {
+      // Stored chunk: u16 big-endian size - 1, then the bytes.
+      if (at + 3 > limit) throw new MalformedError(`${where} runs past its end`);
+      const size = ((bytes[at + 1] << 8) | bytes[at + 2]) + 1;
+      total += size;
+      at += 3 + size;
+    } else if (control >= 0x80) {
+      // LZMA chunk: 21-bit unpacked size - 1, u16 packed size - 1, a properties byte from 0xc0 on.
+      if (at + 5 > limit) throw new MalformedError(`${where} runs past its end`);
+      total += ((control & 0x1f) << 16) + ((bytes[at + 1] << 8) | bytes[at + 2]) + 1;
+      at += (control >= 0xc0 ? 6 : 5) + ((bytes[at + 3] << 8) | bytes[at + 4]) + 1;
+    } else {
+      throw new MalformedError(`${where} holds an LZMA2 control byte 0x${control.toString(16)} that is not valid`);
+    }
+  }
 }

@@ -105,6 +105,10 @@ export const ERROR_CODES = {
   GITHUB_PR_TOO_MANY_FILES: "Pull request holds too many files",
   GITHUB_PR_FILE_TOO_LARGE: "Pull request holds a file over the size limit",
   GITHUB_PR_TOO_LARGE: "Pull request's record folder exceeds the total size limit",
+  // lineage
+  LINEAGE_PARSER: "Source parser (tree-sitter) could not load or parse",
+  LINEAGE_CORPUS: "Folder is not a submission corpus or records root",
+  LINEAGE_INDEX: "Lineage index file is not valid",
   // server
   DB_OPEN: "Database could not be opened or reached",
   DB_UNAVAILABLE: "Database connection was refused or lost during a request",

@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { writeFileAtomic } from "../core/atomic.js";
 import { PgolfError } from "../core/error.js";
+import { analyzeLineage, type LineageReport } from "../lineage/lineage.js";
 import { checkRecords } from "../submission/check.js";
 import type { NormalizedRecord } from "../submission/normalized_record.js";
 import { findRecords, readRecord } from "../submission/read_record.js";
@@ -38,12 +39,12 @@ export interface BuildResult {
  * Every file of a build, planned from normalized records (no file system access). A hosted contest
  * passes its fleet's reproductions (by record id): those records are scored on the reproduced runs.
  */
-export function planLeaderboard(records: NormalizedRecord[], root: RecordsRoot, now?: Date, reproductions?: Map<string, Reproduction>): { leaderboard: Leaderboard; files: SiteFile[] } {
+export function planLeaderboard(records: NormalizedRecord[], root: RecordsRoot, now?: Date, reproductions?: Map<string, Reproduction>, lineage?: LineageReport): { leaderboard: Leaderboard; files: SiteFile[] } {
   const lb = leaderboardOf(records, checkRecords(records, { reproductions }), { root, now, hosted: reproductions !== undefined });
   const files = [
     { path: "leaderboard.json", content: JSON.stringify(lb, null, 2) + "\n" },
     { path: "leaderboard.md", content: leaderboardMarkdown(lb) + "\n" },
-    ...siteFiles(lb, records, root),
+    ...siteFiles(lb, records, root, lineage),
   ];
   return { leaderboard: lb, files };
 }
@@ -75,7 +76,9 @@ export async function buildLeaderboard(root: string, options: BuildOptions): Pro
     throw new PgolfError("FILE_NOT_FOUND", "no record folders found", { file: path.resolve(root), fix: "pass a folder of record folders (each with submission.json and its training logs)" });
   }
   const records = dirs.map(readRecord);
-  const { leaderboard: lb, files } = planLeaderboard(records, path.resolve(root), options.now);
+  // who built on whom, measured from the records' code (records without code simply get no edges)
+  const lineage = await analyzeLineage(path.resolve(root));
+  const { leaderboard: lb, files } = planLeaderboard(records, path.resolve(root), options.now, undefined, lineage);
   const { written, removed } = await writeSite(options.out, files);
   return {
     root: path.resolve(root),

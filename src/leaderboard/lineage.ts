@@ -11,6 +11,8 @@ export interface LineageInput {
   name: string | null;
   date: string | null;
   parents: string[];
+  /** Records this one reuses code from, as `pgolf lineage` measured it (record ids). */
+  inferred?: { id: string; share: number }[];
   page: string;
   val_bpb: number | null;
 }
@@ -27,17 +29,25 @@ export interface LineageNode {
 
 export interface LineageGraph {
   nodes: LineageNode[];
-  /** Parent -> child, by node key. */
-  edges: { from: string; to: string }[];
+  /** Parent -> child, by node key: declared by the record (solid), or inferred from its code (dashed). */
+  edges: LineageEdge[];
   /** Records with neither parents nor children. */
   unlinked: string[];
+}
+
+export interface LineageEdge {
+  from: string;
+  to: string;
+  kind: "declared" | "inferred";
+  /** inferred: the share of the child's own code the parent holds. */
+  share?: number;
 }
 
 export function lineageGraph(records: LineageInput[]): LineageGraph {
   const byId = new Map(records.map((r) => [r.id, r]));
   const byName = new Map(records.filter((r) => r.name).map((r) => [r.name!, r]));
   const nodes = new Map<string, LineageNode>();
-  const edges: { from: string; to: string }[] = [];
+  const edges: LineageEdge[] = [];
   const recordNode = (r: LineageInput): string => {
     const key = `record:${r.id}`;
     if (!nodes.has(key)) nodes.set(key, { key, label: r.name ?? r.id, kind: "record", page: r.page, date: r.date, layer: 0 });
@@ -53,7 +63,17 @@ export function lineageGraph(records: LineageInput[]): LineageGraph {
         from = `ref:${ref}`;
         if (!nodes.has(from)) nodes.set(from, { key: from, label: /^#\d+$/.test(ref) ? `PR ${ref}` : ref, kind: "external", page: null, date: null, layer: 0 });
       }
-      edges.push({ from, to: recordNode(r) });
+      edges.push({ from, to: recordNode(r), kind: "declared" });
+    }
+  }
+  // inferred edges where the record declares none between the same pair
+  for (const r of records) {
+    for (const inf of r.inferred ?? []) {
+      const target = byId.get(inf.id);
+      if (!target || target === r) continue;
+      const from = recordNode(target);
+      const to = recordNode(r);
+      if (!edges.some((e) => e.from === from && e.to === to)) edges.push({ from, to, kind: "inferred", share: inf.share });
     }
   }
   // layers: longest path from a root; a cycle (malformed input) is cut where it is met
@@ -106,7 +126,9 @@ export function lineageSvg(g: LineageGraph, base = ""): string {
     const x2 = b.x;
     const y2 = b.y + NODE_H / 2;
     const mx = (x1 + x2) / 2;
-    out.push(`<path class="edge" d="M${x1},${y1} C${mx},${y1} ${mx},${y2} ${x2},${y2}" fill="none"/>`);
+    const dashed = e.kind === "inferred" ? ` stroke-dasharray="6 4"` : "";
+    const title = e.kind === "inferred" ? `<title>inferred from code: ${Math.round((e.share ?? 0) * 100)}% of its own code</title>` : "<title>declared by the record</title>";
+    out.push(`<path class="edge ${e.kind}" d="M${x1},${y1} C${mx},${y1} ${mx},${y2} ${x2},${y2}" fill="none"${dashed}>${title}</path>`);
   }
   out.push("</g>", '<g class="nodes">');
   for (const n of g.nodes) {

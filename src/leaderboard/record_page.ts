@@ -2,6 +2,7 @@
 // seed spread (per-seed val_bpb as dots, the mean as a line, mean ± std as a band), the loss curves
 // from its logs (train loss and val_bpb against step, one line per log), its findings with the file
 // and line each points at, and its lineage.
+import type { SubmissionLineage } from "../lineage/attribute.js";
 import type { Evidence, NormalizedRecord, SeedLog } from "../submission/normalized_record.js";
 import { fmtBpb, fmtBytes } from "./format.js";
 import { esc, page } from "./html.js";
@@ -12,6 +13,33 @@ import { xyChart, type Series } from "./svg_charts.js";
 export interface RecordLinks {
   parents: { label: string; page: string | null }[];
   children: { label: string; page: string }[];
+  /** What `pgolf lineage` measured from the record's code, when its code was analysed. */
+  measured?: { lineage: SubmissionLineage; recordOf: (id: string) => { label: string; page: string } | null };
+}
+
+/** "Built on" (measured), "new in this record" and the credit findings. */
+function measuredLineage(m: NonNullable<RecordLinks["measured"]>): string {
+  const l = m.lineage;
+  const pct = (x: number) => `${Math.round(x * 100)}%`;
+  const name = (id: string) => {
+    const r = m.recordOf(id);
+    return r ? `<a href="../${esc(r.page)}">${esc(r.label)}</a>` : esc(id);
+  };
+  const side = (sd: { file: string; lines: [number, number] }) => `<code>${esc(sd.file)}:${sd.lines[0]}-${sd.lines[1]}</code>`;
+  const built = l.inferred.slice(0, 5).map((i) => `<li>${name(i.id)}: ${pct(i.share)} of this record's own code${i.fragments[0] ? `, e.g. ${side(i.fragments[0].left)} = ${side(i.fragments[0].right!)}` : ""}</li>`);
+  const novel = l.novel.fragments.slice(0, 5).map((f) => `<li>${side(f.left)}</li>`);
+  const findings = l.findings.map(
+    (f) =>
+      `<li class="finding" data-kind="${esc(f.kind)}"><span class="sev-${f.severity === "info" ? "warning" : f.severity}">${esc(f.severity)}</span> <code>${esc(f.kind)}</code> ${esc(f.message)}${
+        f.evidence.length ? `<ul class="evidence">${f.evidence.map((ev) => `<li><code>${esc(ev.submission)} ${esc(ev.file)}:${ev.line}-${ev.endLine}</code>${ev.text ? `<pre>${esc(ev.text)}</pre>` : ""}</li>`).join("")}</ul>` : ""
+      }</li>`,
+  );
+  return `<h3>Built on (measured from code)</h3>
+${built.length ? `<ul class="built-on">${built.join("")}</ul>` : '<p class="empty">No earlier record holds its code.</p>'}
+<h3>New in this record</h3>
+<p class="novel">${pct(l.novel.share)} of its own code is in no earlier record${novel.length ? ":" : "."}</p>${novel.length ? `<ul class="novel">${novel.join("")}</ul>` : ""}
+<h3>Credit findings</h3>
+${findings.length ? `<ul class="findings lineage">${findings.join("\n")}</ul>` : '<p class="empty">None: what it reuses, it credits.</p>'}`;
 }
 
 export const evidenceText = (e: Evidence): string => `${e.file}${e.line ? `:${e.line}` : ""}`;
@@ -143,6 +171,7 @@ ${findingsList(e)}
 <h2>Lineage</h2>
 ${parents.length ? `<h3>Builds on</h3><ul class="parents">${parents.join("")}</ul>` : '<p class="empty">The record names no parent.</p>'}
 ${children.length ? `<h3>Built on by</h3><ul class="children">${children.join("")}</ul>` : ""}
+${links.measured ? measuredLineage(links.measured) : ""}
 ${e.techniques.length ? `<h3>Techniques</h3><p>${e.techniques.map((t) => `<code>${esc(t)}</code>`).join(" ")}</p>` : ""}
 ${r && r.codeFiles.length ? `<h3>Code files</h3><p>${r.codeFiles.map((f) => `<code>${esc(f)}</code>`).join(" ")}</p>` : ""}`;
   return page({ title: `${e.name ?? e.id}: Parameter Golf record`, base: "../", nav: "record", body, hosted });

@@ -135,7 +135,7 @@ describe("lineage", () => {
     assert.deepEqual(g.unlinked, ["alone"]);
     assert.equal(g.nodes.find((n) => n.key === "ref:#12")!.label, "PR #12");
     const svg = lineageSvg(g);
-    assert.equal((svg.match(/<path class="edge"/g) ?? []).length, 4);
+    assert.equal((svg.match(/<path class="edge declared"/g) ?? []).length, 4);
     assert.equal((svg.match(/<g class="node /g) ?? []).length, 4);
     assert.equal((svg.match(/<a href="records\/[abc]\.html">/g) ?? []).length, 3, "record nodes link to their pages, PR nodes do not");
   });
@@ -299,8 +299,9 @@ describe("leaderboard site in chromium", () => {
       const drawn = lineage.charts.find((c) => c.id === "lineage")!;
       const declaredEdges = records.reduce((a, r) => a + new Set(r.parents.filter((p) => p !== r.id)).size, 0);
       assert.ok(declaredEdges > 0);
-      assert.equal(drawn.edges, declaredEdges, "one edge per declared parent");
-      assert.equal(drawn.nodes, graph.nodes.length);
+      // one edge per declared parent, plus the credits READMEs give and the reuse measured from code (pgolf lineage)
+      assert.ok(drawn.edges >= declaredEdges, `${drawn.edges} edges drawn, ${declaredEdges} parents declared`);
+      assert.ok(drawn.nodes >= graph.nodes.length);
 
       // every record page
       for (const e of entries) {

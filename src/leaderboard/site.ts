@@ -5,6 +5,8 @@
 //   lineage.html            the lineage graph
 //   records/<slug>.html     one page per record
 //   assets/style.css, assets/site.js
+import { SUGGEST_SHARE } from "../lineage/attribute.js";
+import type { LineageReport } from "../lineage/lineage.js";
 import type { NormalizedRecord } from "../submission/normalized_record.js";
 import { indexPage } from "./index_page.js";
 import { allEntries, folderOf, type Leaderboard, type RecordsRoot } from "./leaderboard.js";
@@ -18,15 +20,37 @@ export interface SiteFile {
   content: string;
 }
 
-/** The lineage graph of a leaderboard's records. */
-export function leaderboardLineage(lb: Leaderboard): LineageGraph {
-  return lineageGraph(allEntries(lb).map((e) => ({ id: e.id, name: e.name, date: e.date, parents: e.parents, page: e.page, val_bpb: e.val_bpb })));
+/**
+ * The lineage graph of a leaderboard's records: declared parents, and with a lineage report of the
+ * same records root, the inferred sources (top 3 holding SUGGEST_SHARE of a record's own code).
+ */
+export function leaderboardLineage(lb: Leaderboard, lineage?: LineageReport): LineageGraph {
+  const entries = allEntries(lb);
+  const byFolder = new Map(entries.map((e) => [e.folder, e]));
+  const measured = new Map((lineage?.submissions ?? []).map((s) => [s.id, s]));
+  return lineageGraph(
+    entries.map((e) => ({
+      id: e.id,
+      name: e.name,
+      date: e.date,
+      // declared: the record's parents, and the credits its README and submission.json give
+      parents: [...e.parents, ...(measured.get(e.folder)?.declared ?? []).filter((id) => byFolder.has(id)).map((id) => byFolder.get(id)!.id)],
+      inferred: (measured.get(e.folder)?.inferred ?? [])
+        .slice(0, 3)
+        .filter((i) => i.share >= SUGGEST_SHARE && byFolder.has(i.id))
+        .map((i) => ({ id: byFolder.get(i.id)!.id, share: i.share })),
+      page: e.page,
+      val_bpb: e.val_bpb,
+    })),
+  );
 }
 
-export function siteFiles(lb: Leaderboard, records: NormalizedRecord[], root: RecordsRoot = lb.root): SiteFile[] {
+export function siteFiles(lb: Leaderboard, records: NormalizedRecord[], root: RecordsRoot = lb.root, lineage?: LineageReport): SiteFile[] {
   const entries = allEntries(lb);
+  const entryByFolder = new Map(entries.map((e) => [e.folder, e]));
+  const measured = new Map((lineage?.submissions ?? []).map((s) => [s.id, s]));
   const byFolder = new Map(records.map((r) => [folderOf(root, r.dir), r]));
-  const graph = leaderboardLineage(lb);
+  const graph = leaderboardLineage(lb, lineage);
   const node = new Map(graph.nodes.map((n) => [n.key, n]));
   const files: SiteFile[] = [
     { path: "assets/style.css", content: STYLE_CSS },
@@ -46,6 +70,16 @@ export function siteFiles(lb: Leaderboard, records: NormalizedRecord[], root: Re
       parents: graph.edges.filter((x) => x.to === key).map((x) => ({ label: node.get(x.from)!.label, page: node.get(x.from)!.page })),
       children: graph.edges.filter((x) => x.from === key).map((x) => ({ label: node.get(x.to)!.label, page: node.get(x.to)!.page! })),
     };
+    const m = measured.get(e.folder);
+    if (m) {
+      links.measured = {
+        lineage: m,
+        recordOf: (id) => {
+          const r = entryByFolder.get(id);
+          return r ? { label: r.name ?? r.id, page: r.page } : null;
+        },
+      };
+    }
     files.push({ path: e.page, content: recordPage(e, byFolder.get(e.folder), links, lb.hosted) });
   }
   return files;

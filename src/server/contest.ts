@@ -12,6 +12,7 @@ import { Accounts, type User } from "./contest_accounts.js";
 import { audit } from "./contest_audit.js";
 import { contestConfigOf, DEFAULT_CONTEST_CONFIG, parseContestConfigPatch, STORED_KEYS, type ContestConfig } from "./contest_config.js";
 import { Fleet } from "./contest_fleet.js";
+import { ContestLineage } from "./contest_lineage.js";
 import { UploadQuota } from "./contest_quota.js";
 import { Submissions } from "./contest_submissions.js";
 import { Verification } from "./contest_verification.js";
@@ -34,6 +35,10 @@ export class Contest {
   readonly verification = new Verification(this);
   readonly fleet = new Fleet(this);
   readonly quota = new UploadQuota(this);
+  /** Where the lineage index and analysed code live (the server: `<data>/lineage`); null: beside the blob store. */
+  lineageDir: string | null = null;
+  /** Each submission's attribution against the earlier ones (contest_lineage.ts). */
+  readonly lineage = new ContestLineage(this);
   /** Removes the packs of withdrawn and replaced submissions (blob_collector.ts); the server starts its sweeps. */
   readonly collector: BlobCollector;
 

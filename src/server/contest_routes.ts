@@ -23,6 +23,11 @@
 //                                       with {override: true, reason} (audited, shown as not reproduced)
 //   POST /api/submissions/:id/withdraw  its author: takes an open submission back (audited)
 //   GET  /api/submissions/:id/audit     reviewers: the submission's audit trail
+//   GET  /api/submissions/:id/lineage   reviewers: what it reuses from earlier submissions, its new
+//                                       code and credit findings, with the evidence quoted on both
+//                                       sides ({status: done|pending, lineage, credits}; contest_lineage.ts)
+//   POST /api/submissions/:id/credits   reviewers: {source} accepts the credit its lineage suggests
+//                                       for that earlier submission (audited; once)
 //   POST /api/users                     admins: {handle, role, github_login?} -> the account and its
 //                                       token (shown once); with a GitHub login it can also sign in with GitHub
 //   POST /api/worker/lease              workers: the next verification job {job, track} (204: none)
@@ -252,6 +257,14 @@ export function mountContestApi(app: App, contest: Contest, onChange: () => Prom
     const s = await contest.submissions.review(user, id, b.action, b.reason ?? "", { override: b.override === true });
     await onChange();
     return json(c, 200, s);
+  });
+  app.get("/api/submissions/:id/lineage", async (c) => json(c, 200, await contest.lineage.view(await signedIn(c), submissionId(c))));
+  app.post("/api/submissions/:id/credits", async (c) => {
+    const user = await signedIn(c);
+    const id = submissionId(c);
+    const b = await body<{ source: string }>(c, "credit");
+    const v = await contest.lineage.acceptCredit(user, id, b.source);
+    return json(c, v.repeated ? 200 : 201, v);
   });
   app.get("/api/submissions/:id/audit", async (c) => {
     await signedIn(c, ["reviewer", "admin"]);

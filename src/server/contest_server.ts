@@ -141,6 +141,9 @@ export async function startContestServer(o: ContestServerOptions): Promise<Conte
     // packs no open submission needs (withdrawn, replaced, or stored by an intake that died before its
     // row committed): swept now and every few hours, in the background (blob_collector.ts)
     contest.collector.start();
+    // submissions the lineage index lacks, re-indexed from their packs; never-analysed ones analysed (contest_lineage.ts)
+    contest.lineageDir = path.join(o.data, "lineage");
+    void contest.lineage.catchUp().catch(() => undefined);
   }
   const board = new LiveBoard(site, { records: o.records, contest, approvedRoot });
   const refresh = () => board.refresh();
@@ -192,6 +195,7 @@ export async function startContestServer(o: ContestServerOptions): Promise<Conte
       sources?.stop();
       await webhook?.settled();
       await contest?.collector.stop();
+      await contest?.lineage.close();
       await contest?.jobs?.stop();
       await new Promise<void>((r) => {
         server.close(() => r());

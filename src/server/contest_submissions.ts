@@ -152,6 +152,8 @@ export class Submissions extends ContestPart {
       if (stored) this.contest.collector.release([stored]);
       throw e;
     });
+    // attributed against every earlier submission, in the background (contest_lineage.ts)
+    if (!out.repeated) this.contest.lineage.analyze(out.id);
     // the replaced version's waiting verification jobs are of no use now, nor is its pack
     if (o.replaces && !out.repeated) await this.jobs?.cancelSubmission(o.replaces);
     if (replacedBlob && !out.repeated) this.contest.collector.release([replacedBlob]);

@@ -5,7 +5,7 @@
 import { PgolfError } from "../core/error.js";
 import { sha256 } from "../core/hash.js";
 import type { Db, Queryable } from "./db.js";
-import { SCHEMA_V1, SCHEMA_V3_FLEET, SCHEMA_V4_SESSIONS, SCHEMA_V5_APPEND_ONLY, SCHEMA_V6_IDENTITIES, SCHEMA_V7_RESUBMIT, SCHEMA_V8_UPLOAD_QUOTA } from "./schema.js";
+import { SCHEMA_V1, SCHEMA_V3_FLEET, SCHEMA_V4_SESSIONS, SCHEMA_V5_APPEND_ONLY, SCHEMA_V6_IDENTITIES, SCHEMA_V7_RESUBMIT, SCHEMA_V8_UPLOAD_QUOTA, SCHEMA_V9_LINEAGE } from "./schema.js";
 
 export interface Migration {
   /** 1, 2, 3...: strictly increasing. */
@@ -32,6 +32,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 6, name: "GitHub ids, webhook bodies, results per submission", statements: SCHEMA_V6_IDENTITIES },
   { version: 7, name: "re-submission", statements: SCHEMA_V7_RESUBMIT },
   { version: 8, name: "upload quota", statements: SCHEMA_V8_UPLOAD_QUOTA },
+  { version: 9, name: "lineage and accepted credits", statements: SCHEMA_V9_LINEAGE },
 ];
 
 export interface MigrateResult {

@@ -173,7 +173,8 @@ for (const backend of [pglite, postgres]) {
         await refused("UPDATE submissions SET source = 'github', github_repo = 'a/b', github_pr = 1, github_head_sha = $2 WHERE id = $1", [...id, "c".repeat(40)], /: github_head_sha, github_pr, github_repo, source may not change/);
         await refused("UPDATE submissions SET id = gen_random_uuid() WHERE id = $1", id, /: id may not change/);
         await refused("DELETE FROM submissions WHERE id = $1", id, /^submissions is append-only: DELETE is not allowed/);
-        await refused("TRUNCATE submissions, results, reviews", [], /is append-only: TRUNCATE/);
+        // (the tables that reference submissions are named too: without them TRUNCATE stops at the foreign keys)
+        await refused("TRUNCATE submissions, results, reviews, submission_lineage, submission_credits", [], /is append-only: TRUNCATE/);
         assert.deepEqual(await row("submissions"), before, "nothing changed, the status included");
       });
 

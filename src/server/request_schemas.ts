@@ -11,6 +11,12 @@ const SHA256 = "^[0-9a-f]{64}$";
 const UUID = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$";
 
 export const SCHEMAS = {
+  credit: {
+    type: "object",
+    additionalProperties: false,
+    required: ["source"],
+    properties: { source: { type: "string", pattern: UUID } },
+  },
   review: {
     type: "object",
     additionalProperties: false,

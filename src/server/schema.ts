@@ -387,3 +387,35 @@ export const SCHEMA_V8_UPLOAD_QUOTA: readonly string[] = [
   `ALTER TABLE submissions ADD COLUMN record_bytes bigint CHECK (record_bytes >= 0)`,
   `CREATE INDEX submissions_by_author_time ON submissions (contest_id, author_id, created_at)`,
 ];
+
+/**
+ * Version 9, lineage (contest_lineage.ts): a submission's attribution against every earlier one,
+ * computed once after intake (what it reuses, its new code, its credit findings), and the credits
+ * reviewers accepted from the suggestions. Both are append-only: an analysis is not redone over an
+ * earlier one, and an accepted credit stays (the audit log says who accepted it, and when).
+ */
+export const SCHEMA_V9_LINEAGE: readonly string[] = [
+  `CREATE TABLE submission_lineage (
+    submission_id uuid PRIMARY KEY REFERENCES submissions (id),
+    lineage jsonb NOT NULL,
+    findings integer NOT NULL CHECK (findings >= 0),
+    created_at timestamptz NOT NULL DEFAULT now()
+  )`,
+  `CREATE TABLE submission_credits (
+    id bigserial PRIMARY KEY,
+    submission_id uuid NOT NULL REFERENCES submissions (id),
+    source uuid NOT NULL REFERENCES submissions (id),
+    credit text NOT NULL CHECK (length(credit) BETWEEN 1 AND 1000),
+    accepted_by text NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (submission_id, source)
+  )`,
+  `CREATE TRIGGER submission_lineage_append_only BEFORE UPDATE OR DELETE ON submission_lineage
+    FOR EACH ROW EXECUTE FUNCTION pgolf_append_only()`,
+  `CREATE TRIGGER submission_lineage_no_truncate BEFORE TRUNCATE ON submission_lineage
+    FOR EACH STATEMENT EXECUTE FUNCTION pgolf_append_only()`,
+  `CREATE TRIGGER submission_credits_append_only BEFORE UPDATE OR DELETE ON submission_credits
+    FOR EACH ROW EXECUTE FUNCTION pgolf_append_only()`,
+  `CREATE TRIGGER submission_credits_no_truncate BEFORE TRUNCATE ON submission_credits
+    FOR EACH STATEMENT EXECUTE FUNCTION pgolf_append_only()`,
+];

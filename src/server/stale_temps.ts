@@ -2,7 +2,7 @@
 // process writing them. A blob or file written atomically (core/atomic.ts) is
 // ".tmp-<name>.<pid>.<hex>" until it is renamed; a blob streamed in is ".tmp-put.<pid>.<hex>"; an
 // approved record being unpacked is "<id>.tmp-<pid>"; an upload being checked is
-// "pgolf-intake-<pid>-XXXXXX" in the system's temp folder. At start the server removes those whose
+// "pgolf-intake-<pid>-XXXXXX" (a pack the lineage thread analyses: "pgolf-lineage-<pid>-XXXXXX") in the system's temp folder. At start the server removes those whose
 // process no longer runs; a live process's (another server sharing the folder) are left alone.
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -10,7 +10,7 @@ import { intakeScratchDir } from "./intake_scratch.js";
 import * as path from "node:path";
 import { processAlive } from "./process_alive.js";
 
-const PATTERNS = [/^\.tmp-.+\.(\d+)\.[0-9a-f]+$/, /^.+\.tmp-(\d+)$/, /^pgolf-intake-(\d+)-/];
+const PATTERNS = [/^\.tmp-.+\.(\d+)\.[0-9a-f]+$/, /^.+\.tmp-(\d+)$/, /^pgolf-intake-(\d+)-/, /^pgolf-lineage-(\d+)-/];
 
 /** The pid in a pgolf temporary name, or null for any other name. */
 export function tempOwner(name: string): number | null {
@@ -55,5 +55,5 @@ export function sweepStaleTemps(dir: string, o: SweepOptions = {}): string[] {
 
 /** At a server's start: the dead processes' temporaries in its data folder (not the database's own) and its uploads being checked. */
 export function sweepServerTemps(dataDir: string): string[] {
-  return [...sweepStaleTemps(dataDir, { skip: ["db"] }), ...[...new Set([os.tmpdir(), intakeScratchDir()])].flatMap((d) => sweepStaleTemps(d, { recursive: false, prefix: "pgolf-intake-" }))];
+  return [...sweepStaleTemps(dataDir, { skip: ["db"] }), ...[...new Set([os.tmpdir(), intakeScratchDir()])].flatMap((d) => ["pgolf-intake-", "pgolf-lineage-"].flatMap((prefix) => sweepStaleTemps(d, { recursive: false, prefix })))];
 }

@@ -22,5 +22,9 @@ button.link { border: none; background: none; padding: 0; color: var(--accent); 
 button.file { font-family: ui-monospace, monospace; font-size: 13px; }
 .detail { display: grid; grid-template-columns: minmax(220px, 1fr) 3fr; gap: 16px; }
 #file-view { max-height: 520px; overflow: auto; background: #f6f8fa; border: 1px solid var(--line); padding: 8px; font-size: 13px; white-space: pre-wrap; }
+.pairs .pair { display: grid; grid-template-columns: 1fr 1fr; gap: 8px; margin: 6px 0; }
+.pairs pre { max-height: 260px; overflow: auto; background: #f6f8fa; border: 1px solid var(--line); padding: 6px; font-size: 12px; white-space: pre; margin: 0; }
+.pairs figure { margin: 0; min-width: 0; }
+.lineage-finding { border-top: 1px solid var(--line); padding-top: 6px; }
 fieldset#screening { border: 1px solid var(--line); border-radius: 6px; display: flex; flex-wrap: wrap; gap: 4px 14px; }
 `;

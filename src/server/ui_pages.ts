@@ -47,6 +47,8 @@ const BODIES: Record<UiPage, string> = {
 <div><h3>Files</h3><ul id="files"></ul><h3>History</h3><ol id="history"></ol></div>
 <div><h3 id="file-name">Choose a file</h3><pre id="file-view"></pre></div>
 </div>
+<h3>Lineage</h3>
+<div id="lineage"></div>
 </section>`,
   admin: `<h1>Fleet and accounts</h1>
 <p class="lead">Every worker heard from in the last day (alive: a heartbeat in the last <span id="alive-after">45</span> s) and the verification queue. Refreshed every 5 s.</p>

@@ -92,3 +92,34 @@ export interface NewAccount {
   user: { handle: string; role: Role };
   token: string;
 }
+
+/** One side of a lineage finding's evidence: a submission's file and line range, quoted. */
+export interface LineageEvidence {
+  submission: string;
+  file: string;
+  line: number;
+  endLine: number;
+  text?: string;
+}
+
+export interface LineageFinding {
+  kind: "uncredited-reuse" | "near-duplicate" | "credit-suggested";
+  severity: "warning" | "info";
+  message: string;
+  source?: string;
+  credit?: string;
+  /** Pairs: [this submission's side, the earlier one's side], ... */
+  evidence: LineageEvidence[];
+}
+
+/** GET /api/submissions/:id/lineage (and POST .../credits): the submission's attribution. */
+export interface LineageAnswer {
+  status: "done" | "pending";
+  lineage: {
+    inferred: { id: string; share: number }[];
+    declared: string[];
+    novel: { share: number };
+    findings: LineageFinding[];
+  } | null;
+  credits: { source: string; credit: string; accepted_by: string; created_at: string }[];
+}

@@ -4,7 +4,7 @@
 // element is built with textContent (dom.ts): no text from a record, an author or a worker is ever
 // parsed as HTML. Checked with the DOM's types by tsconfig.browser.json, never by Node's tsconfig.
 import { api, authorization, forgetToken, keepToken, token } from "./api.js";
-import type { AuditEntry, ContestRules, Fleet, Finding, NewAccount, Results, SessionAnswer, Submission, SubmissionFile } from "./api_types.js";
+import type { AuditEntry, ContestRules, Fleet, Finding, LineageAnswer, LineageEvidence, LineageFinding, NewAccount, Results, SessionAnswer, Submission, SubmissionFile } from "./api_types.js";
 import { $, el } from "./dom.js";
 
 type Me = NonNullable<SessionAnswer["user"]>;
@@ -224,12 +224,68 @@ function showDetail(s: Submission): void {
       files.appendChild(el("li", {}, open, " " + f.bytes + " bytes"));
     }
   }, sayError);
+  showLineage(s);
   api<AuditEntry[]>("GET", "/api/submissions/" + s.id + "/audit").then((entries) => {
     for (const a of entries) {
       const d = a.details || {};
       trail.appendChild(el("li", {}, el("strong", { text: a.actor }), " " + a.action + (d.reason ? ": " + d.reason : "") + (d.seed !== undefined ? " (seed " + d.seed + ", val_bpb " + bpb(d.val_bpb) + ")" : "")));
     }
   }, sayError);
+}
+
+/** Both sides of a finding's evidence, side by side: this submission's lines, then the earlier one's. */
+function evidencePairs(f: LineageFinding): HTMLElement {
+  const pairs = el("div", { class: "pairs" });
+  for (let i = 0; i + 1 < f.evidence.length; i += 2) {
+    const side = (e: LineageEvidence, label: string) =>
+      el("figure", { class: "side" }, el("figcaption", { text: label + ": " + e.submission + " " + e.file + ":" + e.line + "-" + e.endLine }), el("pre", { text: e.text || "" }));
+    pairs.appendChild(el("div", { class: "pair" }, side(f.evidence[i], "this submission"), side(f.evidence[i + 1], "earlier")));
+  }
+  return pairs;
+}
+
+/** The lineage section of a submission's detail: built on, new code, credit findings; a suggested credit is accepted with one click (audited). */
+function showLineage(s: Submission): void {
+  const box = $("#lineage");
+  box.textContent = "";
+  api<LineageAnswer>("GET", "/api/submissions/" + s.id + "/lineage").then((v) => renderLineage(s, v), sayError);
+}
+
+function renderLineage(s: Submission, v: LineageAnswer): void {
+  const box = $("#lineage");
+  box.textContent = "";
+  if (v.status !== "done" || !v.lineage) {
+    box.appendChild(el("p", { class: "empty", text: "Not analysed yet: the lineage analysis runs after intake, against every earlier submission." }));
+    return;
+  }
+  const l = v.lineage;
+  const pct = (x: number) => Math.round(x * 100) + "%";
+  box.appendChild(el("p", { class: "built-on", text: "Built on: " + (l.inferred.length ? l.inferred.slice(0, 3).map((i) => i.id + " (" + pct(i.share) + ")").join(", ") : "no earlier submission") + ". New code: " + pct(l.novel.share) + " of its own." }));
+  const accepted = new Set(v.credits.map((c) => c.source));
+  for (const c of v.credits) box.appendChild(el("p", { class: "credit accepted", text: "Credited (accepted by " + c.accepted_by + "): " + c.credit }));
+  if (l.findings.length === 0) box.appendChild(el("p", { class: "empty", text: "No credit findings." }));
+  for (const f of l.findings) {
+    const item = el("div", { class: "lineage-finding", "data-kind": f.kind }, el("p", {}, el("strong", { text: f.severity + " " + f.kind + ": " }), f.message));
+    if (f.source && (f.kind === "credit-suggested" || f.kind === "uncredited-reuse") && !accepted.has(f.source)) {
+      const accept = el("button", { type: "button", class: "accept-credit", "data-source": f.source, text: "Accept suggested credit" });
+      accept.addEventListener("click", () => {
+        accept.disabled = true;
+        api<LineageAnswer>("POST", "/api/submissions/" + s.id + "/credits", { source: f.source }).then(
+          (r) => {
+            say("Credit to " + f.source + " accepted and recorded in the audit log.", "ok");
+            renderLineage(s, r);
+          },
+          (e: Error) => {
+            accept.disabled = false;
+            sayError(e);
+          },
+        );
+      });
+      item.appendChild(accept);
+    }
+    item.appendChild(evidencePairs(f));
+    box.appendChild(item);
+  }
 }
 
 function loadQueue(): Promise<void> {
