@@ -66,8 +66,3 @@ export { quantizeStateDict, dequantizeStateDict, packIntN, unpackIntN } from "./
 export { codeBytes, codeFiles } from "./entry/code_bytes.js";
 export { initEntry } from "./train/init_entry.js";
 export { runSeeds, scoreArtifact } from "./eval/run_seeds.js";
-
-// attribution
-export { lineage, analyzeLineage, checkAgainstIndex, type LineageReport, type LineageResult } from "./lineage/lineage.js";
-export { LineageIndex } from "./lineage/lineage_index.js";
-export { unwrapSource } from "./lineage/unwrap.js";
