@@ -37,7 +37,7 @@ function layerOf(file) {
   const rel = path.relative(path.join(root, "src"), file);
   if (rel.startsWith("..")) return undefined;
   const top = rel.split(path.sep)[0];
-  if (top === "index.ts") return "cli"; // the package entry re-exports every layer
+  if (top === "index.ts" || top === "contest.ts") return "cli"; // the package entries re-export every layer
   return top;
 }
 

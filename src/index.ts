@@ -1,5 +1,5 @@
 // The pgolf library: what an entry imports as "pgolf" (as train_gpt.py imports torch), and what
-// tools build on. Every command of the CLI is a thin shell over a function exported here.
+// tools build on. The workflows behind the CLI's commands are exported by "pgolf/contest" (src/contest.ts).
 
 // core
 export { PgolfError, isPgolfError, ERROR_CODES, type ErrorCode } from "./core/error.js";

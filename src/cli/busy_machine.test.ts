@@ -22,7 +22,7 @@ test("pgolf run --minutes 2 beside four CPU-bound processes writes a scored reco
     child.stderr.on("data", (d: Buffer) => (err += d.toString()));
     const code = await new Promise<number | null>((r) => child.on("close", r));
     assert.equal(code, 0, `pgolf run failed: ${err.slice(-2000)}`);
-    const r = JSON.parse(out) as { record: string | null; record_skipped: string | null; runs: Record<string, any>[] };
+    const r = JSON.parse(out) as { record: string | null; record_skipped: string | null; loss_plot: string; loss_sparkline: string; runs: Record<string, any>[] };
     const s = r.runs[0];
     // the untrained model is the uniform one: 10 bits per token over 1024 ids
     const uniform = 10 * s.tokens_per_byte;
@@ -37,6 +37,12 @@ test("pgolf run --minutes 2 beside four CPU-bound processes writes a scored reco
     // 3.42728 on this course); on a machine this busy the baseline makes 20 to 40 steps at its warmdown
     // learning rate, which moves it 0.007 to 0.23 below
     assert.ok(s.steps > 0 && s.val_bpb < uniform - 0.004, `val_bpb ${s.val_bpb} after ${s.steps} steps vs uniform ${uniform}`);
+    // the run ends with its loss curve: a sparkline for the terminal and the plot beside the runs
+    assert.match(r.loss_sparkline, /^[▁▂▃▄▅▆▇█]{2,40}$/, `sparkline "${r.loss_sparkline}"`);
+    assert.equal(r.loss_plot, path.join("runs", "baseline", "loss.svg"));
+    const svg = fs.readFileSync(path.join(work, r.loss_plot), "utf8");
+    const points = /<g class="series" data-name="seed 1337" data-points="(\d+)">\n<polyline class="line" points="[\d., ]+"/.exec(svg);
+    assert.ok(points && Number(points[1]) >= 2, `a train-loss line with its points in ${r.loss_plot}`);
   } finally {
     for (const h of hogs) h.kill("SIGKILL");
   }

@@ -53,3 +53,18 @@ import { PgolfError } from "../core/error.js";
 export function usage(problem: string, fix?: string): PgolfError {
   return new PgolfError("USAGE", problem, { fix: fix ?? "run `pgolf help` for the commands and their options" });
 }
+
+/** --seeds "1,2,3": comma-separated non-negative integers (default [1337], the contest's first seed). */
+export function parseSeeds(s: string | undefined): number[] {
+  if (s === undefined) return [1337];
+  const seeds = s.split(",").map((x) => Number(x.trim()));
+  if (seeds.length === 0 || seeds.some((x) => !Number.isInteger(x) || x < 0)) throw usage(`--seeds must be comma-separated non-negative integers, got "${s}"`);
+  return seeds;
+}
+
+export function parseMinutes(s: string | undefined): number | undefined {
+  if (s === undefined) return undefined;
+  const m = Number(s);
+  if (!(m > 0)) throw usage(`--minutes must be a positive number, got "${s}"`);
+  return m;
+}

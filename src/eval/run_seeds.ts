@@ -4,6 +4,7 @@
 // the reference's final lines.
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { Progress } from "../core/progress.js";
 import type { Track } from "../core/track.js";
 import { courseTokenizer, openCourse, readValTokens } from "../data/course.js";
 import type { Confinement } from "../entry/sandbox.js";
@@ -120,7 +121,24 @@ export async function runSeeds(o: RunSeedsOptions): Promise<SeedRun[]> {
     let ev: ScoredReport;
     try {
       trained = await trainSeed({ entryDir: o.entryDir, course, track: o.track, seed, outDir: seedDir, minutes: o.minutes, configOverrides: o.configOverrides, echo: o.echo, strictConfinement: o.strictConfinement, killAfterCapMs: o.killAfterCapMs });
-      ev = await scoreArtifact({ entryDir: o.entryDir, artifactFile: trained.artifact, courseDir: o.courseDir, track: o.track, configOverrides: o.configOverrides, maxTargets: o.maxTargets, strictConfinement: o.strictConfinement });
+      // scoring after training: a progress line on a terminal when the run echoes (not under --json)
+      let scoring: Progress | undefined;
+      ev = await scoreArtifact({
+        entryDir: o.entryDir,
+        artifactFile: trained.artifact,
+        courseDir: o.courseDir,
+        track: o.track,
+        configOverrides: o.configOverrides,
+        maxTargets: o.maxTargets,
+        strictConfinement: o.strictConfinement,
+        onProgress: o.echo
+          ? (p) => {
+              scoring ??= new Progress(`scoring seed ${seed}`, p.total, { unit: " targets" });
+              scoring.tick(p.targets - scoring.done);
+            }
+          : undefined,
+      });
+      scoring?.finish();
     } catch (e) {
       throw ownEntryError(e, o.entryDir);
     }

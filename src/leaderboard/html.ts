@@ -2,18 +2,9 @@
 // names, finding messages) goes through `esc` before it reaches a page; nothing else builds markup
 // from record text. Attribute values are always double-quoted, so the same escaping covers them.
 
-const ENTITIES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+import { esc } from "../core/markup.js";
 
-/** Escapes text for HTML (and SVG) element content and double-quoted attribute values. */
-export function esc(value: unknown): string {
-  return String(value ?? "").replace(/[&<>"']/g, (c) => ENTITIES[c]);
-}
-
-/** Shortens text to at most `max` characters (code points), ending with "…" when cut. */
-export function truncate(text: string, max: number): string {
-  const chars = [...text];
-  return chars.length <= max ? text : chars.slice(0, max - 1).join("") + "…";
-}
+export { esc, truncate } from "../core/markup.js";
 
 /** A file name safe in a URL and on any file system: [A-Za-z0-9._-], never starting with a dot. */
 export function slug(text: string): string {

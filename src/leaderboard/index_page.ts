@@ -5,7 +5,7 @@ import { fmtBpb, fmtBytes, fmtDate } from "./format.js";
 import { esc, page } from "./html.js";
 import type { Leaderboard, LeaderboardEntry, TrackBoard } from "./leaderboard.js";
 import { allEntries } from "./leaderboard.js";
-import { PALETTE, xyChart, type Series } from "./svg_charts.js";
+import { PALETTE, xyChart, type Series } from "../core/svg_chart.js";
 
 
 /** Hosted contests: the logs' claim and the fleet's reproductions, beside the (reproduced) score. */

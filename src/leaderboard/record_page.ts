@@ -7,7 +7,7 @@ import type { Evidence, NormalizedRecord, SeedLog } from "../submission/normaliz
 import { fmtBpb, fmtBytes } from "./format.js";
 import { esc, page } from "./html.js";
 import type { LeaderboardEntry } from "./leaderboard.js";
-import { xyChart, type Series } from "./svg_charts.js";
+import { xyChart, type Series } from "../core/svg_chart.js";
 
 /** Links of the lineage section: parents (a record page or an external ref) and children. */
 export interface RecordLinks {

@@ -3,6 +3,7 @@
 // --save-index`). Without --earlier it is `pgolf check` as before.
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { Progress } from "../core/progress.js";
 import { checkRecords, type CheckedRecord } from "../submission/check.js";
 import { findRecords, readRecord } from "../submission/read_record.js";
 import type { SubmissionLineage } from "./attribute.js";
@@ -30,17 +31,31 @@ function isIndexFile(p: string): boolean {
   }
 }
 
-/** Checks one record folder or a records root; with `earlier`, adds each record's credit findings. */
-export async function checkWithLineage(root: string, opts: { earlier?: string } = {}): Promise<CheckResult> {
-  const records: CheckResult["records"] = checkRecords(findRecords(root).map(readRecord));
+/**
+ * Checks one record folder or a records root; with `earlier`, adds each record's credit findings.
+ * `progress`: a progress line on stderr (default: on a terminal; the CLI turns it off under --json).
+ */
+export async function checkWithLineage(root: string, opts: { earlier?: string; progress?: boolean } = {}): Promise<CheckResult> {
+  const folders = findRecords(root);
+  const reading = new Progress("reading records", folders.length, { unit: " records", enabled: opts.progress });
+  const read = folders.map((f) => {
+    const r = readRecord(f);
+    reading.tick();
+    return r;
+  });
+  reading.finish();
+  const records: CheckResult["records"] = checkRecords(read);
   let creditFindings: number | undefined;
   if (opts.earlier) {
-    const index = isIndexFile(opts.earlier) ? LineageIndex.load(opts.earlier) : (await indexLineage(opts.earlier)).index;
+    const index = isIndexFile(opts.earlier) ? LineageIndex.load(opts.earlier) : (await indexLineage(opts.earlier, { progress: opts.progress })).index;
     creditFindings = 0;
+    const crediting = new Progress("credit findings", records.length, { unit: " records", enabled: opts.progress });
     for (const r of records) {
       r.lineage = await checkAgainstIndex(index, r.dir, { id: path.basename(r.dir) });
       creditFindings += r.lineage.findings.filter((f) => f.severity !== "info").length;
+      crediting.tick();
     }
+    crediting.finish();
   }
   return {
     root,

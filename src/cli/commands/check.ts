@@ -11,8 +11,8 @@ export default defineCommand<CheckResult>({
   usage: "PATH [--earlier RECORDS|CORPUS|INDEX]",
   options: { earlier: { type: "string" } },
   positionals: [1, 1],
-  async run(values, [root]) {
-    return checkWithLineage(root, { earlier: str(values, "earlier") });
+  async run(values, [root], io) {
+    return checkWithLineage(root, { earlier: str(values, "earlier"), progress: io.json ? false : undefined });
   },
   human: (r) =>
     r.records

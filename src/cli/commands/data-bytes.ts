@@ -1,6 +1,4 @@
-import { compareDocumentBytes, countShardTargetBytes } from "../../data/bytes.js";
-import { readDocuments } from "../../data/sources.js";
-import { loadTokenizer } from "../../data/tokenizer/load.js";
+import { countBytes } from "../../data/count_bytes.js";
 import { defineCommand, int, str, usage } from "../command.js";
 
 export default defineCommand({
@@ -11,14 +9,8 @@ export default defineCommand({
   options: { model: { type: "string" }, shard: { type: "string" }, "seq-len": { type: "string" }, docs: { type: "string" } },
   async run(v) {
     const model = str(v, "model");
-    const shard = str(v, "shard");
-    const docs = str(v, "docs");
-    if (!model || (shard === undefined) === (docs === undefined)) throw usage("--model FILE and exactly one of --shard FILE or --docs PATH are required");
-    const tok = loadTokenizer(model);
-    if (docs !== undefined) return compareDocumentBytes((await readDocuments(docs)).map((d) => d.text), tok);
-    const seqLen = int(v, "seq-len");
-    if (seqLen !== undefined && seqLen <= 0) throw usage("--seq-len must be positive");
-    return countShardTargetBytes(shard!, tok.byteTable(), seqLen);
+    if (!model) throw usage("--model FILE is required");
+    return countBytes({ model, shard: str(v, "shard"), seqLen: int(v, "seq-len"), docs: str(v, "docs") });
   },
   human: (r) =>
     "targets" in r

@@ -1,8 +1,5 @@
-import { latestArtifact } from "../../eval/latest_artifact.js";
-import { accountSize } from "../../entry/size_rule.js";
-import { writePack } from "../../artifact/pack.js";
+import { packEntry } from "../../artifact/pack_entry.js";
 import { DEFAULT_TRACK, track } from "../../core/track.js";
-import { PgolfError } from "../../core/error.js";
 import { defineCommand, str } from "../command.js";
 
 // The size rule, computed: every counted code file, the artifact, the total and the cap verdict; with
@@ -14,14 +11,7 @@ export default defineCommand({
   options: { artifact: { type: "string" }, track: { type: "string" }, out: { type: "string" } },
   positionals: [1, 1],
   async run(v, [entryDir]) {
-    const t = track(str(v, "track") ?? DEFAULT_TRACK);
-    // the artifact given, or the entry's latest trained one (eval/latest_artifact.ts)
-    const artifact = latestArtifact(entryDir, str(v, "artifact")).file;
-    const out = str(v, "out");
-    if (!out) return { entry: entryDir, ...accountSize(entryDir, artifact, t), pack: null, pack_bytes: null };
-    if (!out.endsWith(".pgpack")) throw new PgolfError("USAGE", `--out should name a .pgpack file, got "${out}"`, { fix: "e.g. --out my-entry.pgpack" });
-    const r = await writePack(entryDir, artifact, t, out);
-    return { entry: entryDir, ...r.account, pack: out, pack_bytes: r.bytes };
+    return packEntry({ entryDir, artifact: str(v, "artifact"), track: track(str(v, "track") ?? DEFAULT_TRACK), out: str(v, "out") });
   },
   human: (r) =>
     [

@@ -1,20 +1,10 @@
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
-import { DEFAULT_TRACK, track } from "../../core/track.js";
-import { DEFAULT_COURSE } from "../../data/courses.js";
-import { courseSafety, safetyOn } from "../../data/course_safety.js";
-import { prepareCourse } from "../../data/prepare.js";
-import { runSeeds } from "../../eval/run_seeds.js";
-import { writeRecord } from "../../submission/record.js";
-import { readSeedRun, recordIneligibility } from "../../submission/seed_run.js";
-import { initEntry } from "../../train/init_entry.js";
-import { defineCommand, str } from "../command.js";
+import { runMainJob } from "../../submission/main_job.js";
+import { defineCommand, parseMinutes, parseSeeds, str } from "../command.js";
 import { describeCourse } from "./data-prepare.js";
-import { parseMinutes, parseSeeds } from "./train.js";
 
-// The main job: on a fresh clone, prepare the embedded course, write the baseline entry if missing,
-// train it on the local track, score the artifact, write a record folder and print a summary.
+// The main job (submission/main_job.ts): prepare the embedded course, write the baseline entry if
+// missing, train it on the local track, score the artifact, write a record folder; prints a summary
+// ending with the loss curve as a sparkline and where its plot is.
 export default defineCommand({
   name: "run",
   summary: "The main job: prepare the embedded course, train the baseline entry on the local track, score it and print a summary.",
@@ -28,50 +18,16 @@ export default defineCommand({
     author: { type: "string" },
   },
   async run(v, _p, io) {
-    const course = await prepareCourse({ dir: str(v, "dir") });
-    if (!io.json) io.stderr.write(describeCourse(course) + "\n");
-    const t = track(DEFAULT_TRACK);
-    // whether the course's validation split fits under the track's cap (an entry could carry it)
-    const safety = safetyOn(await courseSafety(course.dir, { tracks: [t] }), t.name);
-    const practice = safety.safe
-      ? null
-      : `${DEFAULT_COURSE} is a practice course on ${t.name}: its validation split compresses to ${safety.bound_bytes.toLocaleString("en-US")} bytes, under the ${safety.cap_bytes.toLocaleString("en-US")}-byte cap, so an entry could carry it; scores here are for practice, not ranked play (README, Course safety)`;
-    if (practice && !io.json) io.stderr.write(`note: ${practice}\n`);
-    const entryDir = str(v, "entry") ?? path.join("entries", "baseline");
-    // a folder with neither entry.ts nor config.json (a process entry's declaration) gets the baseline
-    if (!fs.existsSync(path.join(entryDir, "entry.ts")) && !fs.existsSync(path.join(entryDir, "config.json"))) await initEntry(entryDir);
-    const outDir = str(v, "out") ?? path.join("runs", path.basename(path.resolve(entryDir)));
-    const runs = await runSeeds({
-      entryDir,
-      courseDir: course.dir,
-      track: t,
+    return runMainJob({
+      entryDir: str(v, "entry"),
+      dataDir: str(v, "dir"),
+      outDir: str(v, "out"),
       seeds: parseSeeds(str(v, "seeds")),
       minutes: parseMinutes(str(v, "minutes")),
-      outDir,
+      author: str(v, "author"),
       echo: !io.json,
+      onCourse: io.json ? undefined : (course, practice) => io.stderr.write(describeCourse(course) + "\n" + (practice ? `note: ${practice}\n` : "")),
     });
-    const seedDirs = runs.map((r) => path.dirname(r.log));
-    const folders = seedDirs.map((d) => readSeedRun(d));
-    // a run over the caps, or without the sandbox, keeps its score; it just cannot become a record
-    const ineligible = folders.map(recordIneligibility).find((x) => x !== null) ?? null;
-    const record = ineligible
-      ? null
-      : writeRecord({
-          seedDirs,
-          outDir: path.join(outDir, "record"),
-          author: str(v, "author") ?? os.userInfo().username,
-          name: `${path.basename(path.resolve(entryDir))} on ${DEFAULT_COURSE}`,
-          blurb: `pgolf run: the entry in ${entryDir} trained on the ${t.name} track (${t.summary}) and scored by the trusted evaluator.`,
-          replace: true,
-        });
-    return {
-      course: { name: DEFAULT_COURSE, dir: course.dir, safety, practice },
-      track: t.name,
-      entry: entryDir,
-      record: record?.dir ?? null,
-      record_skipped: ineligible ? `${ineligible.code}: ${ineligible.message}` : null,
-      runs: folders.map(({ train_curve: _curve, ...r }) => r),
-    };
   },
   human: (r) =>
     r.runs
@@ -86,6 +42,7 @@ export default defineCommand({
           `  log ${s.log}`,
         ].join("\n"),
       )
+      .concat([r.loss_sparkline ? `train loss ${r.loss_sparkline}  (first seed, by step; every seed plotted in ${r.loss_plot})` : `train loss: the entry logged none (plot: ${r.loss_plot})`])
       .concat([r.record ? `record ${r.record}` : `no record: ${r.record_skipped}`])
       .concat(r.course.practice ? [`note: ${r.course.practice}`] : [])
       .join("\n"),

@@ -1,19 +1,5 @@
-import * as fs from "node:fs";
-import * as path from "node:path";
-import { uploadRecord } from "../../server/upload_client.js";
-import { writeRecord } from "../../submission/record.js";
-import type { Provenance } from "../../submission/submission_schema.js";
+import { submitRecord } from "../../server/submit_record.js";
 import { defineCommand, str, usage } from "../command.js";
-
-/** Seed folders from the arguments: a seed folder itself, or a run folder holding seed_<N> folders. */
-export function expandSeedDirs(args: string[]): string[] {
-  return args.flatMap((a) => {
-    if (fs.existsSync(path.join(a, "metrics.jsonl"))) return [a];
-    const seeds = fs.existsSync(a) ? fs.readdirSync(a).filter((n) => /^seed_\d+$/.test(n) && fs.existsSync(path.join(a, n, "metrics.jsonl"))) : [];
-    if (seeds.length === 0) throw usage(`${a} is neither a seed folder nor a run folder with seed_<N> folders`, "pass runs/<entry> or runs/<entry>/seed_<N>");
-    return seeds.sort().map((n) => path.join(a, n));
-  });
-}
 
 function list(v: unknown): string[] {
   return Array.isArray(v) ? (v as string[]) : typeof v === "string" ? [v] : [];
@@ -44,25 +30,21 @@ export default defineCommand({
     const author = str(v, "author");
     const name = str(v, "name");
     if (!out || !author || !name) throw usage("--out, --author and --name are required");
-    const assistance = list(v.assistance).map((a) => {
-      const [tool, how, reviewed_by] = a.split(":");
-      if (!tool || !how || !reviewed_by) throw usage(`--assistance takes TOOL:HOW:REVIEWER, got "${a}"`);
-      return { tool, how, reviewed_by };
-    });
-    const provenance: Provenance = {
-      parents: list(v.parent).map((ref) => ({ ref, kind: /^(https?:\/\/)?github\.com\/.+\/pull\/\d+|^#\d+$/.test(ref) ? "pr" : fs.existsSync(ref) || ref.startsWith("records/") ? "record" : "other" })),
+    return submitRecord({
+      runs,
+      out,
+      author,
+      name,
+      githubId: str(v, "github"),
+      blurb: str(v, "blurb"),
+      parents: list(v.parent),
       techniques: list(v.technique),
-      assistance,
-    };
-    const to = str(v, "to");
-    const token = str(v, "token") ?? process.env.PGOLF_TOKEN;
-    if (to && !token) throw usage("--to needs --token (or PGOLF_TOKEN)");
-    // the new version of one's own open submission: the server closes the old one in the same step
-    const resubmit = str(v, "resubmit");
-    if (resubmit && !to) throw usage("--resubmit ID needs --to URL", "send the new version to the server that holds submission ID");
-    const r = writeRecord({ seedDirs: expandSeedDirs(runs), outDir: out, author, githubId: str(v, "github"), name, blurb: str(v, "blurb"), provenance, replace: v.replace === true });
-    const uploaded = to ? await uploadRecord(to, token!, r.dir, {}, resubmit) : null;
-    return { record: r.dir, files: r.files, submission: r.submission, uploaded };
+      assistance: list(v.assistance),
+      replace: v.replace === true,
+      to: str(v, "to"),
+      token: str(v, "token") ?? process.env.PGOLF_TOKEN,
+      resubmit: str(v, "resubmit"),
+    });
   },
   human: (r) =>
     [

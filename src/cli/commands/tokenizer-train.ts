@@ -1,9 +1,4 @@
-import * as path from "node:path";
-import { writeFileAtomic } from "../../core/atomic.js";
-import { readDocuments } from "../../data/sources.js";
-import { trainBpe } from "../../data/tokenizer/bpe_trainer.js";
-import { pinnedNmtNfkcCharsMap } from "../../data/tokenizer/pinned_charsmap.js";
-import { trainingPieces } from "../../data/training_text.js";
+import { trainTokenizer } from "../../data/train_tokenizer.js";
 import { defineCommand, int, str, usage } from "../command.js";
 
 export default defineCommand({
@@ -15,18 +10,7 @@ export default defineCommand({
     const from = str(v, "from");
     const out = str(v, "out");
     if (!from || !out) throw usage("--from PATH and --out PREFIX are required");
-    const vocabSize = int(v, "vocab") ?? 1024;
-    const docs = await readDocuments(from, str(v, "text-field") ?? "text");
-    const t0 = performance.now();
-    const r = trainBpe(
-      docs.flatMap((d) => trainingPieces(d.text)),
-      { vocabSize, precompiledCharsmap: pinnedNmtNfkcCharsMap() },
-    );
-    const model = `${out}.model`;
-    const vocab = `${out}.vocab`;
-    await writeFileAtomic(model, r.model);
-    await writeFileAtomic(vocab, r.vocab);
-    return { model: path.resolve(model), vocab: path.resolve(vocab), vocab_size: vocabSize, documents: docs.length, seconds: (performance.now() - t0) / 1000 };
+    return trainTokenizer({ from, out, vocabSize: int(v, "vocab"), textField: str(v, "text-field") });
   },
   human: (r) => `wrote ${r.model} and ${r.vocab} (vocab ${r.vocab_size}, ${r.documents} documents, ${r.seconds.toFixed(1)} s)`,
 });

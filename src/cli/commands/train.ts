@@ -1,20 +1,6 @@
 import { DEFAULT_TRACK, track } from "../../core/track.js";
 import { trainEntry } from "../../eval/train_entry.js";
-import { defineCommand, str, usage } from "../command.js";
-
-export function parseSeeds(s: string | undefined): number[] {
-  if (s === undefined) return [1337];
-  const seeds = s.split(",").map((x) => Number(x.trim()));
-  if (seeds.length === 0 || seeds.some((x) => !Number.isInteger(x) || x < 0)) throw usage(`--seeds must be comma-separated non-negative integers, got "${s}"`);
-  return seeds;
-}
-
-export function parseMinutes(s: string | undefined): number | undefined {
-  if (s === undefined) return undefined;
-  const m = Number(s);
-  if (!(m > 0)) throw usage(`--minutes must be a positive number, got "${s}"`);
-  return m;
-}
+import { defineCommand, parseMinutes, parseSeeds, str } from "../command.js";
 
 export default defineCommand({
   name: "train",

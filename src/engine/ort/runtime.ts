@@ -1,7 +1,9 @@
 // The one module that talks to onnxruntime-node (lint rule pgolf/one-onnxruntime): compiles ONNX
 // model bytes into a session and runs it on host typed arrays. Everything above it speaks the engine's
 // own types (DType, HostArray), so replacing or upgrading onnxruntime touches this file only.
+import * as fs from "node:fs";
 import { createRequire } from "node:module";
+import * as path from "node:path";
 import type * as Ort from "onnxruntime-node";
 import { PgolfError } from "../../core/error.js";
 import { dtypeOf, type DType, type HostArray } from "../dtype.js";
@@ -25,11 +27,25 @@ export function onnxruntime(): typeof Ort {
     return loaded;
   } catch (e) {
     const msg = e instanceof Error ? e.message.split("\n")[0] : String(e);
-    throw new PgolfError("ENGINE_BACKEND", `onnxruntime-node could not be loaded on ${process.platform}/${process.arch} with Node ${process.versions.node} (tried ${where} and its native library): ${msg}`, {
-      fix: "reinstall the dependencies (`npm ci`); onnxruntime-node ships CPU binaries for linux/darwin/win32 on x64 and arm64 and needs glibc 2.28 or later on Linux. Library callers can run the slow reference backend meanwhile (setBackend(\"reference\"))",
+    throw new PgolfError("ENGINE_BACKEND", `onnxruntime-node could not be loaded on ${process.platform}/${process.arch} with Node ${process.versions.node}: ${msg}. Tried: ${whatWasTried(where)}`, {
+      fix: "reinstall the dependencies (`rm -rf node_modules && npm ci`); onnxruntime-node ships CPU binaries for linux/darwin/win32 on x64 and arm64 and needs glibc 2.28 or later on Linux. Library callers can run the slow reference backend meanwhile (setBackend(\"reference\"))",
       cause: e,
     });
   }
+}
+
+/**
+ * What loading onnxruntime-node looked for, for the error: the package's entry, then each native
+ * binding folder (bin/napi-v<N>/<platform>/<arch>, the layout of onnxruntime-node 1.x) with the files
+ * it holds, so a user can tell a missing platform from a damaged or partial install.
+ */
+function whatWasTried(entry: string): string {
+  if (!path.isAbsolute(entry)) return "the package onnxruntime-node (not found from this installation)";
+  const pkg = path.resolve(path.dirname(entry), "..");
+  const bin = path.join(pkg, "bin");
+  const dirs = fs.existsSync(bin) ? fs.readdirSync(bin).map((napi) => path.join(bin, napi, process.platform, process.arch)) : [];
+  const bindings = dirs.map((d) => (fs.existsSync(d) ? `${d} (holds ${fs.readdirSync(d).join(", ") || "nothing"})` : `${d} (missing)`));
+  return [`the package at ${pkg}`, ...(bindings.length ? bindings : [`${bin} (missing: no native bindings at all)`])].join("; ");
 }
 
 /** The onnxruntime version in use (recorded next to results that depend on it). */

@@ -1,9 +1,9 @@
-// Charts as inline SVG, drawn at build time: no chart library, no script, no network. One function,
+// Charts as SVG, drawn when written (the leaderboard site's pages, `pgolf run`'s loss plot): no chart library, no script, no network. One function,
 // `xyChart`, draws every chart of the site (loss curves, seed spread, frontier step line, bytes
 // against bpb) from series of points. The markup is regular so a test can count what it drew:
 //   <svg class="chart" data-chart=ID data-series=N>  ...  <g class="series" data-points=K> ... </g>
 // A line is one <polyline> (a step line has two vertices per step); points are <circle class="pt">.
-import { esc, truncate } from "./html.js";
+import { esc, truncate } from "./markup.js";
 
 export interface ChartPoint {
   x: number;
@@ -205,4 +205,25 @@ export function xyChart(spec: ChartSpec): string {
   }
   out.push("</svg>");
   return out.join("\n");
+}
+
+/**
+ * The chart as a file of its own (`pgolf run`'s loss.svg): the site's chart styles inlined, with
+ * literal colours for the site's CSS variables, so a browser or an image viewer draws it as the
+ * record pages do.
+ */
+export function standaloneChart(spec: ChartSpec): string {
+  const style = [
+    "svg.chart { background: #fff; }",
+    "svg.chart text { font: 11px system-ui, sans-serif; fill: #444; }",
+    "svg.chart .chart-title { font-size: 13px; font-weight: 600; fill: #1f2328; }",
+    "svg.chart .label { font-size: 12px; fill: #656d76; }",
+    "svg.chart .grid { stroke: #eef1f4; }",
+    "svg.chart .frame { stroke: #c9d1d9; }",
+    "svg.chart polyline.line { stroke-width: 1.6; }",
+    "svg.chart .legend line { stroke-width: 3; }",
+  ].join("\n");
+  const svg = xyChart(spec);
+  const open = svg.indexOf(">") + 1;
+  return `<?xml version="1.0" encoding="UTF-8"?>\n${svg.slice(0, open)}\n<style>\n${style}\n</style>${svg.slice(open)}\n`;
 }
