@@ -185,7 +185,7 @@ export interface DecompressOptions {
 
 function checkLimit(maxOutputBytes: number): void {
   if (!Number.isSafeInteger(maxOutputBytes) || maxOutputBytes < 0) {
-    throw new PgolfError("CONFIG_INVALID", `maxOutputBytes must be a non-negative integer, got ${maxOutputBytes}`);
+    throw new PgolfError("CONFIG_INVALID", `maxOutputBytes must be a non-negative integer, got ${maxOutputBytes}`, { fix: "pass the largest output you accept in bytes, e.g. 64 * 2 ** 20" });
   }
 }
 

@@ -143,7 +143,7 @@ export function encodeArtifact(tensors: ArtifactTensor[], meta: ArtifactMeta): U
     if (n !== t.data.length) throw tableError(`tensor "${t.name}" has ${t.data.length} elements, shape [${t.shape.join(", ")}] needs ${n}`);
     return { t, name, bytes: littleEndianBytes(t.data) };
   });
-  if (typeof meta !== "object" || meta === null || Array.isArray(meta)) throw new PgolfError("ARTIFACT_META", "artifact metadata must be a JSON object");
+  if (typeof meta !== "object" || meta === null || Array.isArray(meta)) throw new PgolfError("ARTIFACT_META", "artifact metadata must be a JSON object", { fix: "pass the metadata as a plain object, e.g. { config: {...} }" });
   const metaBytes = enc.encode(JSON.stringify(meta));
 
   const tableBytes = entries.reduce((a, e) => a + 2 + e.name.length + 2 + 4 * e.t.shape.length + 16, 0);
@@ -191,7 +191,7 @@ export interface DecodeOptions {
 /** Parses and verifies an artifact. Every failure is a PgolfError with an ARTIFACT_* code. */
 export function decodeArtifact(bytes: Uint8Array, opts: DecodeOptions): { tensors: ArtifactTensor[]; meta: ArtifactMeta } {
   const file = opts.file;
-  if (!Number.isSafeInteger(opts.maxBytes) || opts.maxBytes < 0) throw new PgolfError("CONFIG_INVALID", `maxBytes must be a non-negative integer, got ${opts.maxBytes}`);
+  if (!Number.isSafeInteger(opts.maxBytes) || opts.maxBytes < 0) throw new PgolfError("CONFIG_INVALID", `maxBytes must be a non-negative integer, got ${opts.maxBytes}`, { fix: "pass the largest artifact you accept in bytes, e.g. the track's cap" });
   const fix = "export the artifact again; it was damaged or not written by pgolf";
   if (bytes.length >= 4 && new TextDecoder().decode(bytes.subarray(0, 4)) !== ARTIFACT_MAGIC) {
     throw new PgolfError("ARTIFACT_MAGIC", `wrong magic ${JSON.stringify(Buffer.from(bytes.subarray(0, 4)).toString("latin1"))} (expected "${ARTIFACT_MAGIC}")`, { file, fix: "this is not a pgolf artifact container (if it is compressed, decompress it first)" });

@@ -73,7 +73,7 @@ export function qmaxFor(bits: number): number {
 }
 
 function checkBits(bits: number): void {
-  if (!Number.isInteger(bits) || bits < 2 || bits > 8) throw new PgolfError("ARTIFACT_QUANTIZE", `bits must be an integer from 2 to 8, got ${bits}`);
+  if (!Number.isInteger(bits) || bits < 2 || bits > 8) throw new PgolfError("ARTIFACT_QUANTIZE", `bits must be an integer from 2 to 8, got ${bits}`, { fix: "use 8 (int8, the reference), 6 or 5 bits" });
 }
 
 /** Per-row scale as the reference computes it: max(fl(clip / qmax), fl(1 / qmax)), float32. */
@@ -207,7 +207,7 @@ export function packIntN(values: ArrayLike<number>, bits: number): Uint8Array {
   let p = 0;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    if (!Number.isInteger(v) || v < -off || v >= off) throw new PgolfError("ARTIFACT_QUANTIZE", `value ${v} at ${i} does not fit in ${bits} signed bits`, { details: { index: i, value: v, bits } });
+    if (!Number.isInteger(v) || v < -off || v >= off) throw new PgolfError("ARTIFACT_QUANTIZE", `value ${v} at ${i} does not fit in ${bits} signed bits`, { fix: "quantize to the range of the bit width first (quantizeStateDict does)", details: { index: i, value: v, bits } });
     acc |= (v + off) << pending;
     pending += bits;
     while (pending >= 8) {
@@ -224,7 +224,7 @@ export function packIntN(values: ArrayLike<number>, bits: number): Uint8Array {
 export function unpackIntN(packed: Uint8Array, bits: number, count: number): Int8Array {
   checkBits(bits);
   const need = Math.ceil((count * bits) / 8);
-  if (packed.length !== need) throw new PgolfError("ARTIFACT_QUANTIZE", `${count} values of ${bits} bits need ${need} bytes, got ${packed.length}`, { details: { count, bits, need, actual: packed.length } });
+  if (packed.length !== need) throw new PgolfError("ARTIFACT_QUANTIZE", `${count} values of ${bits} bits need ${need} bytes, got ${packed.length}`, { fix: "the packed bytes are damaged or were packed with another bit width or count; export the artifact again", details: { count, bits, need, actual: packed.length } });
   const off = 1 << (bits - 1);
   const mask = (1 << bits) - 1;
   const out = new Int8Array(count);

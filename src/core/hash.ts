@@ -12,7 +12,7 @@ export async function sha256File(file: string): Promise<string> {
   try {
     for await (const chunk of fs.createReadStream(file, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
   } catch (e) {
-    throw new PgolfError("FILE_READ", `could not read for hashing: ${(e as Error).message}`, { file, cause: e });
+    throw new PgolfError("FILE_READ", `could not read for hashing: ${(e as Error).message}`, { fix: "check that the file exists and is readable (permissions), then run the command again", file, cause: e });
   }
   return h.digest("hex");
 }

@@ -17,7 +17,7 @@ export function readJsonFile<T = unknown>(file: string, what = "JSON file"): T {
   try {
     text = fs.readFileSync(file, "utf8");
   } catch (e) {
-    throw new PgolfError("FILE_NOT_FOUND", `${what} not found`, { file, cause: e });
+    throw new PgolfError("FILE_NOT_FOUND", `${what} not found`, { fix: "check the path; run the command that writes this file first", file, cause: e });
   }
   try {
     return JSON.parse(text) as T;

@@ -171,7 +171,7 @@ export class ShardReader {
   /** Reads tokens [start, start + count) into `out` (allocated when not given). */
   read(start: number, count: number, out?: Uint16Array): Uint16Array {
     if (start < 0 || count < 0 || start + count > this.tokens) {
-      throw new PgolfError("USAGE", `read of tokens [${start}, ${start + count}) is outside the shard's ${this.tokens} tokens`, {
+      throw new PgolfError("USAGE", `read of tokens [${start}, ${start + count}) is outside the shard's ${this.tokens} tokens`, { fix: "read within the shard's token count (pgolf shard info FILE prints it)",
         file: this.file,
       });
     }

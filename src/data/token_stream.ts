@@ -53,7 +53,7 @@ export class TokenStream {
 
   /** A batch of `batchTokens` targets as x, y int32 [batchTokens / seqLen, seqLen]. */
   nextBatch(batchTokens: number, seqLen: number): { x: Int32Array; y: Int32Array; rows: number } {
-    if (batchTokens % seqLen !== 0) throw new PgolfError("CONFIG_INVALID", `batch tokens ${batchTokens} must be a multiple of the sequence length ${seqLen}`);
+    if (batchTokens % seqLen !== 0) throw new PgolfError("CONFIG_INVALID", `batch tokens ${batchTokens} must be a multiple of the sequence length ${seqLen}`, { fix: "set the batch tokens to a multiple of seq_len in the entry's config.json" });
     const chunk = this.take(batchTokens + 1);
     return { x: chunk.subarray(0, batchTokens), y: chunk.subarray(1), rows: batchTokens / seqLen };
   }

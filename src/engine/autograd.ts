@@ -14,7 +14,7 @@ import { Tensor } from "./tensor.js";
  */
 export function grad(loss: Tensor, wrt: Tensor[], seed?: Tensor): Tensor[] {
   if (!seed && loss.size !== 1) {
-    throw new PgolfError("ENGINE_GRAD", `grad: the loss has shape [${loss.shape.join(", ")}]; pass a scalar or a seed gradient`);
+    throw new PgolfError("ENGINE_GRAD", `grad: the loss has shape [${loss.shape.join(", ")}]; pass a scalar or a seed gradient`, { fix: "reduce the loss to a scalar first (mean or sum), or pass a seed gradient of its shape" });
   }
   const g0 = seed ?? expand(Tensor.scalar(1, loss.dtype), loss.shape);
   const { nodes } = collect([loss]);

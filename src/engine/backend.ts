@@ -38,7 +38,7 @@ export function backendName(): string {
 
 /** Threads the backend may use (a track pins this; results are deterministic for a given count). */
 export function setThreads(n: number): void {
-  if (!Number.isInteger(n) || n < 1) throw new PgolfError("CONFIG_INVALID", `threads must be a positive integer, got ${n}`);
+  if (!Number.isInteger(n) || n < 1) throw new PgolfError("CONFIG_INVALID", `threads must be a positive integer, got ${n}`, { fix: "pass a whole number of threads, at least 1 (the track's is 2)" });
   threads = n;
 }
 

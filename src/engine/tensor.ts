@@ -46,7 +46,7 @@ export class Tensor implements TensorMeta {
     this.requiresGrad = init.requiresGrad ?? false;
     this.name = init.name;
     if (this.data && this.data.length !== numel(this.shape)) {
-      throw new PgolfError("ENGINE_SHAPE", `tensor data has ${this.data.length} elements, shape ${showShape(this.shape)} needs ${numel(this.shape)}`);
+      throw new PgolfError("ENGINE_SHAPE", `tensor data has ${this.data.length} elements, shape ${showShape(this.shape)} needs ${numel(this.shape)}`, { fix: "pass data with as many elements as the shape holds (the product of its dimensions)" });
     }
   }
 
@@ -93,7 +93,7 @@ export class Tensor implements TensorMeta {
   /** Replaces the data of a realized tensor in place (an optimizer step writing new parameter values). */
   assign(data: HostArray): void {
     if (data.length !== this.size || dtypeOf(data) !== this.dtype) {
-      throw new PgolfError("ENGINE_SHAPE", `assign: ${dtypeOf(data)}[${data.length}] does not fit ${this.dtype}${showShape(this.shape)}`);
+      throw new PgolfError("ENGINE_SHAPE", `assign: ${dtypeOf(data)}[${data.length}] does not fit ${this.dtype}${showShape(this.shape)}`, { fix: "assign an array of the tensor's dtype and element count" });
     }
     this.data = data;
     this.node = undefined;

@@ -177,7 +177,7 @@ export class ModelProcess {
   async close(): Promise<void> {
     clearTimeout(this.timer);
     if (!this.failure && this.child.exitCode === null) {
-      this.failure = new PgolfError("EVAL_PROTOCOL", "the session is closed");
+      this.failure = new PgolfError("EVAL_PROTOCOL", "the session is closed", { fix: "open a new session to score again; this one was closed" });
       this.child.stdin!.end(encodeMessage(MessageKind.BYE, {}));
       await new Promise<void>((resolve) => {
         const t = setTimeout(() => {

@@ -46,7 +46,7 @@ export function gptConfig(name: string, overrides: Record<string, unknown> = {})
   if (!base) throw new PgolfError("CONFIG_INVALID", `no model config named "${name}"`, { fix: `use one of: ${Object.keys(GPT_CONFIGS).join(", ")}` });
   for (const [k, v] of Object.entries(overrides)) {
     if (!KEYS.has(k)) throw new PgolfError("CONFIG_UNKNOWN_KEY", `unknown model config key "${k}"`, { fix: `known keys: ${[...KEYS].join(", ")}` });
-    if (typeof v !== typeof (base as unknown as Record<string, unknown>)[k]) throw new PgolfError("CONFIG_INVALID", `model config "${k}" must be a ${typeof (base as unknown as Record<string, unknown>)[k]}, got ${JSON.stringify(v)}`);
+    if (typeof v !== typeof (base as unknown as Record<string, unknown>)[k]) throw new PgolfError("CONFIG_INVALID", `model config "${k}" must be a ${typeof (base as unknown as Record<string, unknown>)[k]}, got ${JSON.stringify(v)}`, { fix: "give the key a value of the type in the reference config (pgolf init writes one)" });
   }
   return { ...base, ...(overrides as Partial<GPTConfig>) };
 }

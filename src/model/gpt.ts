@@ -27,7 +27,7 @@ export class GPT extends Module {
 
   constructor(config: GPTConfig, opts: { seed: number; dtype?: DType }) {
     super();
-    if (config.logitSoftcap <= 0) throw new PgolfError("CONFIG_INVALID", `logitSoftcap must be positive, got ${config.logitSoftcap}`);
+    if (config.logitSoftcap <= 0) throw new PgolfError("CONFIG_INVALID", `logitSoftcap must be positive, got ${config.logitSoftcap}`, { fix: "set logit_softcap above 0 in config.json (the reference uses 30)" });
     this.config = config;
     const rng = new Rng(opts.seed);
     const o = { rng, dtype: opts.dtype };

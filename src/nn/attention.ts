@@ -33,12 +33,12 @@ export class CausalSelfAttention extends Module {
 
   constructor(c: AttentionConfig, opts: { rng: Rng; dtype?: DType }) {
     super();
-    if (c.dim % c.heads !== 0) throw new PgolfError("CONFIG_INVALID", `model dim ${c.dim} must be divisible by heads ${c.heads}`);
-    if (c.heads % c.kvHeads !== 0) throw new PgolfError("CONFIG_INVALID", `heads ${c.heads} must be divisible by kv heads ${c.kvHeads}`);
+    if (c.dim % c.heads !== 0) throw new PgolfError("CONFIG_INVALID", `model dim ${c.dim} must be divisible by heads ${c.heads}`, { fix: "choose model_dim and num_heads in config.json so that heads divide the dimension" });
+    if (c.heads % c.kvHeads !== 0) throw new PgolfError("CONFIG_INVALID", `heads ${c.heads} must be divisible by kv heads ${c.kvHeads}`, { fix: "choose num_kv_heads in config.json to divide num_heads" });
     this.heads = c.heads;
     this.kvHeads = c.kvHeads;
     this.headDim = c.dim / c.heads;
-    if (this.headDim % 2 !== 0) throw new PgolfError("CONFIG_INVALID", `head dim ${this.headDim} must be even for RoPE`);
+    if (this.headDim % 2 !== 0) throw new PgolfError("CONFIG_INVALID", `head dim ${this.headDim} must be even for RoPE`, { fix: "choose model_dim / num_heads even (RoPE rotates pairs of dimensions)" });
     const kvDim = c.kvHeads * this.headDim;
     // Own parameter first, then children: the reference's named_parameters order.
     this.qGain = this.param("q_gain", filled([c.heads], c.qkGain, opts.dtype));

@@ -161,7 +161,7 @@ export class BlobStore {
     } catch (e) {
       await fsp.rm(tmp, { force: true });
       if ((e as NodeJS.ErrnoException).code === "ENOENT" && !(await exists(source))) {
-        throw new PgolfError("FILE_NOT_FOUND", "no file to store", { file: source, cause: e });
+        throw new PgolfError("FILE_NOT_FOUND", "no file to store", { fix: "check the path of the file to store; it must exist and be readable", file: source, cause: e });
       }
       throw new PgolfError("FILE_WRITE", `could not store the file as a blob: ${(e as Error).message}`, {
         file: source,
@@ -319,7 +319,7 @@ export class OpenBlob {
 
   private checkRange(start: number, length: number): void {
     if (!Number.isSafeInteger(start) || !Number.isSafeInteger(length) || start < 0 || length < 0 || start + length > this.size) {
-      throw new PgolfError("FILE_READ", `bytes ${start}..${start + length} are outside blob ${this.key} (${this.size} bytes)`, { file: this.file, details: { key: this.key } });
+      throw new PgolfError("FILE_READ", `bytes ${start}..${start + length} are outside blob ${this.key} (${this.size} bytes)`, { fix: "the store's file is shorter than its index says; run the server's blob check or upload the record again", file: this.file, details: { key: this.key } });
     }
   }
 
@@ -358,7 +358,7 @@ function missingOrUnreadable(e: unknown, key: string, file: string): PgolfError 
   if ((e as NodeJS.ErrnoException).code === "ENOENT") {
     return new PgolfError("FILE_NOT_FOUND", `blob ${key} is not stored`, { file, fix: "put the blob before reading it", details: { key } });
   }
-  return new PgolfError("FILE_READ", `could not read blob ${key}: ${(e as Error).message}`, { file, cause: e, details: { key } });
+  return new PgolfError("FILE_READ", `could not read blob ${key}: ${(e as Error).message}`, { fix: "check the blob store's folder (permissions, disk); a missing blob comes back when its record is uploaded again", file, cause: e, details: { key } });
 }
 
 function corrupt(key: string, actual: string, file: string): PgolfError {

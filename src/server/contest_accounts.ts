@@ -26,7 +26,7 @@ export class Accounts extends ContestPart {
     if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,38}$/.test(handle)) throw new PgolfError("HTTP_BAD_REQUEST", `"${handle}" is not a valid handle`, { fix: "letters, digits, - and _, up to 39 characters, as on GitHub" });
     if (githubLogin !== null && !/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/.test(githubLogin)) throw new PgolfError("HTTP_BAD_REQUEST", `"${githubLogin}" is not a GitHub login`, { fix: "the account's login on GitHub, e.g. octocat" });
     const taken = await this.db.query(`SELECT 1 FROM users WHERE lower(handle) = lower($1) OR lower(github_login) = lower($2)`, [handle, githubLogin]);
-    if (taken.rows.length > 0) throw new PgolfError("HTTP_CONFLICT", `the handle ${handle}${githubLogin ? ` or the GitHub login ${githubLogin}` : ""} is taken`);
+    if (taken.rows.length > 0) throw new PgolfError("HTTP_CONFLICT", `the handle ${handle}${githubLogin ? ` or the GitHub login ${githubLogin}` : ""} is taken`, { fix: "choose another handle, or give the GitHub login to the account that has it" });
     const token = `pg_${randomBytes(24).toString("hex")}`;
     const user = await this.db.transaction(async (tx) => {
       const r = await tx.query<User>(`INSERT INTO users (handle, role, token_sha256, github_login) VALUES ($1, $2, $3, $4) RETURNING id, handle, role`, [handle, role, tokenHash(token), githubLogin]);
@@ -90,7 +90,7 @@ export class Accounts extends ContestPart {
     this.requireRole(admin, ["admin"]);
     await this.db.transaction(async (tx) => {
       const u = (await tx.query<{ id: number; handle: string }>(`SELECT id, handle FROM users WHERE lower(handle) = lower($1)`, [handle])).rows[0];
-      if (!u) throw new PgolfError("HTTP_NOT_FOUND", `no account ${JSON.stringify(handle)}`);
+      if (!u) throw new PgolfError("HTTP_NOT_FOUND", `no account ${JSON.stringify(handle)}`, { fix: "check the handle on /admin's account list" });
       await tx.query(`UPDATE users SET token_sha256 = NULL WHERE id = $1`, [u.id]);
       await tx.query(`DELETE FROM sessions WHERE user_id = $1`, [u.id]);
       await audit(tx, admin.handle, "token.revoke", `user:${u.handle}`);
@@ -98,7 +98,7 @@ export class Accounts extends ContestPart {
   }
 
   requireRole(user: User, roles: Role[]): void {
-    if (!roles.includes(user.role)) throw new PgolfError("HTTP_FORBIDDEN", `${user.handle} is a ${user.role}; this needs ${roles.join(" or ")}`);
+    if (!roles.includes(user.role)) throw new PgolfError("HTTP_FORBIDDEN", `${user.handle} is a ${user.role}; this needs ${roles.join(" or ")}`, { fix: "sign in with an account of that role, or ask an admin to give yours the role" });
   }
 
   /**

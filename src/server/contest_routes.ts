@@ -109,7 +109,7 @@ export function mountContestApi(app: App, contest: Contest, onChange: () => Prom
   app.post("/api/worker/jobs/:job", async (c) => {
     const user = await signedIn(c, ["worker"]);
     const jobId = uuidParam(c.req.param("job"), "job");
-    if (!contest.jobs) throw new PgolfError("HTTP_NOT_FOUND", "this contest has no verification queue");
+    if (!contest.jobs) throw new PgolfError("HTTP_NOT_FOUND", "this contest has no verification queue", { fix: "start the server with --data so that it holds a verification queue" });
     const b = await body<{ result?: ResultInput; error?: string }>(c, "jobReport");
     const info = await contest.jobs.job(jobId);
     // a report sent again after its answer was lost finds the job completed by this worker

@@ -180,7 +180,7 @@ export class Submissions extends ContestPart {
    */
   private async replaceable(q: Queryable, user: User, id: string, lock = false): Promise<void> {
     const old = (await q.query<{ status: string; author_id: number }>(`SELECT status, author_id FROM submissions WHERE id = $1 AND contest_id = $2${lock ? " FOR UPDATE" : ""}`, [id, this.contestId])).rows[0];
-    if (!old) throw new PgolfError("HTTP_NOT_FOUND", `no submission ${id} to replace`);
+    if (!old) throw new PgolfError("HTTP_NOT_FOUND", `no submission ${id} to replace`, { fix: "check the id: it is the open submission of yours that this one replaces (GET /api/submissions)" });
     if (old.author_id !== user.id) throw new PgolfError("HTTP_FORBIDDEN", `${user.handle} is not the author of submission ${id}`, { fix: "only its author can send a new version of a submission" });
     if (!(OPEN_SUBMISSION_STATUSES as readonly string[]).includes(old.status)) {
       throw new PgolfError("HTTP_CONFLICT", `submission ${id} is ${old.status} and cannot be replaced`, { fix: "a decided, withdrawn or replaced submission stays as it is; send the new version as a new submission" });
@@ -195,7 +195,7 @@ export class Submissions extends ContestPart {
   async withdraw(user: User, id: string): Promise<SubmissionView> {
     const { repeated, blob } = await this.db.transaction(async (tx) => {
       const sub = (await tx.query<{ status: string; author_id: number; record_blob: string }>(`SELECT status, author_id, record_blob FROM submissions WHERE id = $1 AND contest_id = $2 FOR UPDATE`, [id, this.contestId])).rows[0];
-      if (!sub) throw new PgolfError("HTTP_NOT_FOUND", `no submission ${id}`);
+      if (!sub) throw new PgolfError("HTTP_NOT_FOUND", `no submission ${id}`, { fix: "check the id: GET /api/submissions lists yours" });
       if (sub.author_id !== user.id) throw new PgolfError("HTTP_FORBIDDEN", `${user.handle} is not the author of submission ${id}`, { fix: "only its author can withdraw a submission" });
       if (sub.status === "withdrawn") return { repeated: true, blob: sub.record_blob };
       if (!(OPEN_SUBMISSION_STATUSES as readonly string[]).includes(sub.status)) throw new PgolfError("HTTP_CONFLICT", `submission ${id} is ${sub.status} and can no longer be withdrawn`, { fix: "a decided submission stays decided" });
@@ -228,12 +228,12 @@ export class Submissions extends ContestPart {
   }
 
   async get(id: string): Promise<SubmissionView> {
-    if (!/^[0-9a-f-]{36}$/.test(id)) throw new PgolfError("HTTP_NOT_FOUND", `no submission ${id}`);
+    if (!/^[0-9a-f-]{36}$/.test(id)) throw new PgolfError("HTTP_NOT_FOUND", `no submission ${id}`, { fix: "check the id: GET /api/submissions lists yours" });
     const r = await this.db.query<Record<string, unknown>>(
       `${SUBMISSION_VIEW} WHERE s.id = $1 AND s.contest_id = $2`,
       [id, this.contestId],
     );
-    if (r.rows.length === 0) throw new PgolfError("HTTP_NOT_FOUND", `no submission ${id}`);
+    if (r.rows.length === 0) throw new PgolfError("HTTP_NOT_FOUND", `no submission ${id}`, { fix: "check the id: GET /api/submissions lists yours" });
     return view(r.rows[0]);
   }
 

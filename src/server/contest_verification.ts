@@ -44,7 +44,7 @@ export class Verification extends ContestPart {
     return this.db.transaction(async (tx) => {
       // the submission's row is locked: reports of its seeds take turns, so each sees the others
       const sub = await tx.query(`SELECT 1 FROM submissions WHERE id = $1 FOR UPDATE`, [submissionId]);
-      if (sub.rows.length === 0) throw new PgolfError("HTTP_NOT_FOUND", `no submission ${submissionId}`);
+      if (sub.rows.length === 0) throw new PgolfError("HTTP_NOT_FOUND", `no submission ${submissionId}`, { fix: "the job names a submission this server does not hold; check the worker's --server" });
       // once per submission and seed: a re-submission of the same artifact gets its own reproduction
       const ins = await tx.query(
         `INSERT INTO results (submission_id, seed, artifact_sha256, val_loss, val_bpb, bytes_total, train_seconds, eval_seconds, worker)

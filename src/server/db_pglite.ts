@@ -199,7 +199,7 @@ class PgliteDb implements Db {
   }
 
   private guard(what: string): void {
-    if (this.closed) throw new PgolfError("DB_CLOSED", `${what} after close()`, { file: this.dir });
+    if (this.closed) throw new PgolfError("DB_CLOSED", `${what} after close()`, { fix: "open the database again (openDb) before using it", file: this.dir });
     if (this.inTransaction.getStore()?.open) {
       throw new PgolfError("DB_TRANSACTION", `${what} was called inside a transaction; it would wait for that transaction to end`, {
         fix: "run the query through the tx argument of the transaction callback",
@@ -229,7 +229,7 @@ function takeLock(dir: string): () => void {
       return () => fs.rmSync(lockFile, { force: true });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") {
-        throw new PgolfError("DB_OPEN", `could not create the lock file: ${(e as Error).message}`, { file: lockFile, cause: e });
+        throw new PgolfError("DB_OPEN", `could not create the lock file: ${(e as Error).message}`, { fix: "check that the data folder is writable and on a local disk", file: lockFile, cause: e });
       }
     }
     const [pidLine, startLine] = fs.readFileSync(lockFile, "utf8").split("\n");

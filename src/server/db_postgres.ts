@@ -181,7 +181,7 @@ class PostgresDb implements Db {
   }
 
   private guard(what: string): void {
-    if (this.closed) throw new PgolfError("DB_CLOSED", `${what} after close()`, { file: this.where });
+    if (this.closed) throw new PgolfError("DB_CLOSED", `${what} after close()`, { fix: "open the database again (openDb) before using it", file: this.where });
     if (this.inTransaction.getStore()?.open) {
       throw new PgolfError("DB_TRANSACTION", `${what} was called inside a transaction, outside of it`, {
         fix: "run the query through the tx argument of the transaction callback",

@@ -46,7 +46,7 @@ export async function verifyWebhook(rawBody: Buffer, headers: Headers, secret: s
       fix: "set a secret in the GitHub webhook settings so that GitHub signs deliveries",
     });
   }
-  if (!/^sha256=[0-9a-f]{64}$/i.test(sig.trim())) throw new PgolfError("GITHUB_SIGNATURE", "X-Hub-Signature-256 is not of the form sha256=<64 hex digits>", { details: { algorithm: sig.split("=")[0] } });
+  if (!/^sha256=[0-9a-f]{64}$/i.test(sig.trim())) throw new PgolfError("GITHUB_SIGNATURE", "X-Hub-Signature-256 is not of the form sha256=<64 hex digits>", { fix: "send deliveries as GitHub does: X-Hub-Signature-256: sha256=<HMAC-SHA256 of the body, hex>", details: { algorithm: sig.split("=")[0] } });
   const text = rawBody.toString("utf8");
   const valid = Buffer.byteLength(text) === rawBody.length && (await new Webhooks({ secret }).verify(text, sig.trim().toLowerCase()));
   if (!valid) {
@@ -64,15 +64,15 @@ export interface Delivery {
 export function parseDelivery(headers: Headers, rawBody: Buffer): Delivery {
   const deliveryId = header(headers, "x-github-delivery")?.trim();
   const event = header(headers, "x-github-event")?.trim();
-  if (!deliveryId || !/^[A-Za-z0-9-]{1,100}$/.test(deliveryId)) throw new PgolfError("GITHUB_DELIVERY", "X-GitHub-Delivery is missing or malformed");
-  if (!event || !/^[a-z_]{1,60}$/.test(event)) throw new PgolfError("GITHUB_DELIVERY", "X-GitHub-Event is missing or malformed");
+  if (!deliveryId || !/^[A-Za-z0-9-]{1,100}$/.test(deliveryId)) throw new PgolfError("GITHUB_DELIVERY", "X-GitHub-Delivery is missing or malformed", { fix: "send deliveries as GitHub does, with an X-GitHub-Delivery id" });
+  if (!event || !/^[a-z_]{1,60}$/.test(event)) throw new PgolfError("GITHUB_DELIVERY", "X-GitHub-Event is missing or malformed", { fix: "send deliveries as GitHub does, with an X-GitHub-Event name" });
   let payload: unknown;
   try {
     payload = JSON.parse(rawBody.toString("utf8"));
   } catch (e) {
     throw new PgolfError("GITHUB_DELIVERY", `the body is not JSON: ${(e as Error).message}`, { fix: "set the webhook's content type to application/json", cause: e });
   }
-  if (typeof payload !== "object" || payload === null || Array.isArray(payload)) throw new PgolfError("GITHUB_DELIVERY", "the body is not a JSON object");
+  if (typeof payload !== "object" || payload === null || Array.isArray(payload)) throw new PgolfError("GITHUB_DELIVERY", "the body is not a JSON object", { fix: "send deliveries as GitHub does: the webhook's content type must be application/json" });
   return { deliveryId, event, payload: payload as Record<string, unknown> };
 }
 
@@ -109,7 +109,7 @@ export function pullRequestEvent(d: Delivery): PullRequestEvent {
   const number = typeof p.number === "number" ? p.number : pr.number;
   const headSha = str(obj(pr.head).sha);
   const author = str(obj(pr.user).login);
-  const bad = (what: string) => new PgolfError("GITHUB_DELIVERY", `pull_request payload has no valid ${what}`, { details: { deliveryId: d.deliveryId } });
+  const bad = (what: string) => new PgolfError("GITHUB_DELIVERY", `pull_request payload has no valid ${what}`, { fix: "send pull_request deliveries as GitHub does; set the webhook's content type to application/json", details: { deliveryId: d.deliveryId } });
   if (!repo || !/^[\w.-]+\/[\w.-]+$/.test(repo)) throw bad("repository.full_name");
   if (!Number.isSafeInteger(number) || number <= 0) throw bad("number");
   if (!headSha || !/^[0-9a-f]{40}$/i.test(headSha)) throw bad("pull_request.head.sha");

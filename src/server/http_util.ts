@@ -190,7 +190,7 @@ export function decodePath(p: string): string {
   try {
     return decodeURIComponent(p);
   } catch {
-    throw new PgolfError("HTTP_BAD_REQUEST", "the path is not valid percent-encoding");
+    throw new PgolfError("HTTP_BAD_REQUEST", "the path is not valid percent-encoding", { fix: "percent-encode the path's bytes as %XX" });
   }
 }
 

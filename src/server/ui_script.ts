@@ -47,7 +47,7 @@ function readBuilt(): string {
   } catch (e) {
     const file = fileURLToPath(BUILT_UI_SCRIPT);
     if ((e as NodeJS.ErrnoException).code === "ENOENT") throw new PgolfError("FILE_NOT_FOUND", "the web UI's script was not built", { file, fix: "run `npm run build` (tsc, then scripts/build_ui.mjs)", cause: e });
-    throw new PgolfError("FILE_READ", `the web UI's script could not be read: ${(e as Error).message}`, { file, cause: e });
+    throw new PgolfError("FILE_READ", `the web UI's script could not be read: ${(e as Error).message}`, { fix: "run `npm run build`, which bundles the web UI's script into dist/", file, cause: e });
   }
 }
 

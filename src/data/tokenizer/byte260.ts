@@ -179,7 +179,7 @@ export class Byte260Tokenizer implements Tokenizer {
 
   idToPiece(id: number): string {
     if (!(Number.isInteger(id) && id >= 0 && id < this.vocabSize)) {
-      throw new PgolfError("USAGE", `id ${id} is outside the vocabulary of ${this.vocabSize}`, { file: this.file });
+      throw new PgolfError("USAGE", `id ${id} is outside the vocabulary of ${this.vocabSize}`, { fix: "decode ids below the vocabulary size; the ids may come from another tokenizer", file: this.file });
     }
     if (this.kinds[id] === 0) return `<0x${(id - this.config.byte_offset).toString(16).toUpperCase().padStart(2, "0")}>`;
     for (const [k, name] of Object.entries(SPECIAL_NAMES)) if (this.config[k as keyof typeof SPECIAL_NAMES] === id) return name;

@@ -49,7 +49,7 @@ export function ortStats(): OrtStats {
 
 /** How many compiled sessions to keep (least recently used ones beyond that are released). */
 export function setOrtCacheSize(n: number): void {
-  if (!Number.isInteger(n) || n < 1) throw new PgolfError("CONFIG_INVALID", `the ort session cache size must be a positive integer, got ${n}`);
+  if (!Number.isInteger(n) || n < 1) throw new PgolfError("CONFIG_INVALID", `the ort session cache size must be a positive integer, got ${n}`, { fix: "pass a whole number of sessions, at least 1" });
   capacity = n;
   evictOverflow();
 }

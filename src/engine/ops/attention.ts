@@ -36,7 +36,7 @@ export function causalMask(t: number): Tensor {
 
 export function causalAttention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOptions = {}): Tensor {
   requireFloat("causal_attention", q.dtype);
-  if (k.dtype !== q.dtype || v.dtype !== q.dtype) throw new PgolfError("ENGINE_DTYPE", `causal_attention: q, k, v are ${q.dtype}, ${k.dtype}, ${v.dtype}`);
+  if (k.dtype !== q.dtype || v.dtype !== q.dtype) throw new PgolfError("ENGINE_DTYPE", `causal_attention: q, k, v are ${q.dtype}, ${k.dtype}, ${v.dtype}`, { fix: "cast q, k and v to one dtype first (cast(x, \"float32\"))" });
   if (q.rank !== 4 || k.rank !== 4 || v.rank !== 4) {
     throw shapeError("causal_attention", `q, k, v must be [B, H, T, Dh], got ${showShape(q.shape)}, ${showShape(k.shape)}, ${showShape(v.shape)}`);
   }

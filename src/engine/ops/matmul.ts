@@ -12,7 +12,7 @@ export const MatMulOp: OpDef = {
   name: "matmul",
   infer: ([a, b]) => {
     requireFloat("matmul", a.dtype);
-    if (a.dtype !== b.dtype) throw new PgolfError("ENGINE_DTYPE", `matmul: inputs are ${a.dtype} and ${b.dtype}`);
+    if (a.dtype !== b.dtype) throw new PgolfError("ENGINE_DTYPE", `matmul: inputs are ${a.dtype} and ${b.dtype}`, { fix: "cast both inputs to one dtype first (cast(x, \"float32\"))" });
     if (a.shape.length < 2 || b.shape.length < 2) throw shapeError("matmul", `inputs need rank >= 2, got ${showShape(a.shape)} and ${showShape(b.shape)}`);
     const [m, k] = a.shape.slice(-2);
     const [k2, n] = b.shape.slice(-2);

@@ -139,7 +139,7 @@ export async function createSession(bytes: Uint8Array, opts: SessionOptions): Pr
         const f = feeds[name];
         if (!f) throw new PgolfError("ENGINE_BACKEND", `no feed for session input "${name}"`, { fix: "feed every input the session declares (see its inputNames)" });
         if (dtypeOf(f.data) !== f.dtype || f.data.length !== numel(f.shape)) {
-          throw new PgolfError("ENGINE_SHAPE", `feed "${name}": ${dtypeOf(f.data)}[${f.data.length}] does not hold ${f.dtype}${showShape(f.shape)}`);
+          throw new PgolfError("ENGINE_SHAPE", `feed "${name}": ${dtypeOf(f.data)}[${f.data.length}] does not hold ${f.dtype}${showShape(f.shape)}`, { fix: "feed a typed array of the declared dtype with as many elements as the shape holds" });
         }
         ortFeeds[name] = new ort.Tensor(ORT_TYPE[f.dtype], f.data, [...f.shape]);
       }
