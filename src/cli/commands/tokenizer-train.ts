@@ -1,8 +1,7 @@
 import * as path from "node:path";
 import { writeFileAtomic } from "../../core/atomic.js";
 import { readDocuments } from "../../data/sources.js";
-import { trainBpe } from "../../data/tokenizer/bpe_trainer.js";
-import { pinnedNmtNfkcCharsMap } from "../../data/tokenizer/pinned_charsmap.js";
+import { trainBpe } from "../../data/tokenizer/bpe_model_trainer.js";
 import { trainingPieces } from "../../data/training_text.js";
 import { defineCommand, int, str, usage } from "../command.js";
 
@@ -18,10 +17,8 @@ export default defineCommand({
     const vocabSize = int(v, "vocab") ?? 1024;
     const docs = await readDocuments(from, str(v, "text-field") ?? "text");
     const t0 = performance.now();
-    const r = trainBpe(
-      docs.flatMap((d) => trainingPieces(d.text)),
-      { vocabSize, precompiledCharsmap: pinnedNmtNfkcCharsMap() },
-    );
+    // trainBpe's default normalization table is the pinned nmt_nfkc one, as `pgolf data prepare` uses.
+    const r = trainBpe(docs.flatMap((d) => trainingPieces(d.text)), { vocabSize });
     const model = `${out}.model`;
     const vocab = `${out}.vocab`;
     await writeFileAtomic(model, r.model);
