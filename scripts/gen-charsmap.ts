@@ -5,7 +5,8 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as zlib from "node:zlib";
-import { buildCharsMap, nmtNfkcRules } from "../src/data/tokenizer/charsmap_builder.js";
+import { buildCharsMap } from "../src/data/tokenizer/charsmap_builder.js";
+import { nmtNfkcRules } from "../src/data/tokenizer/normalization_rule.js";
 
 const blob = buildCharsMap(nmtNfkcRules()).encode();
 const out = new URL("../assets/nmt_nfkc.charsmap.br", import.meta.url);

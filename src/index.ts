@@ -38,7 +38,7 @@ export { TokenStream } from "./data/token_stream.js";
 export { SentencePieceTokenizer } from "./data/tokenizer/sentencepiece.js";
 export { Byte260Tokenizer } from "./data/tokenizer/byte260.js";
 export { loadTokenizer } from "./data/tokenizer/load.js";
-export { trainBpe } from "./data/tokenizer/bpe_trainer.js";
+export { trainBpe } from "./data/tokenizer/bpe_model_trainer.js";
 export type { Tokenizer, ByteTable } from "./data/tokenizer/tokenizer.js";
 export { countShardTargetBytes, countTargetBytes, compareDocumentBytes, scoredTargets } from "./data/bytes.js";
 export { prepareCourse } from "./data/prepare.js";

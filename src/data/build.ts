@@ -16,8 +16,7 @@ import { encodeDocuments } from "./encode_pool.js";
 import { MANIFEST_NAME, PGOLF_MANIFEST_FORMAT, type CourseManifest, type ManifestFile } from "./manifest.js";
 import { ShardWriter } from "./shard.js";
 import type { SourceDocument } from "./sources.js";
-import { trainBpe } from "./tokenizer/bpe_trainer.js";
-import { pinnedNmtNfkcCharsMap } from "./tokenizer/pinned_charsmap.js";
+import { trainBpe } from "./tokenizer/bpe_model_trainer.js";
 import { trainingPieces } from "./training_text.js";
 import { SentencePieceTokenizer } from "./tokenizer/sentencepiece.js";
 
@@ -88,11 +87,9 @@ export async function buildCourse(opts: BuildCourseOptions): Promise<CourseSumma
     });
   }
 
-  // 1. Tokenizer, trained on the training documents only (cut into pieces SentencePiece accepts).
-  const trained = trainBpe(
-    train.flatMap((d) => trainingPieces(d.text)),
-    { vocabSize: opts.vocabSize, precompiledCharsmap: pinnedNmtNfkcCharsMap() },
-  );
+  // 1. Tokenizer, trained on the training documents only (cut into pieces SentencePiece accepts),
+  // with trainBpe's default normalization table: the pinned nmt_nfkc one, the same on every Node.
+  const trained = trainBpe(train.flatMap((d) => trainingPieces(d.text)), { vocabSize: opts.vocabSize });
   const tok = SentencePieceTokenizer.fromBytes(trained.model, `${opts.tokenizerName}.model`);
 
   // 2. Encode every document on all cores.

@@ -1,11 +1,10 @@
 // `pgolf tokenizer train` as one library call: a SentencePiece BPE tokenizer trained with the official
 // builder's settings on local text, written as PREFIX.model and PREFIX.vocab. The normalization table
-// is the pinned one, so the same text gives byte-identical files on any Node version.
+// is the pinned one (trainBpe's default), so the same text gives byte-identical files on any Node version.
 import * as path from "node:path";
 import { writeFileAtomic } from "../core/atomic.js";
 import { readDocuments } from "./sources.js";
-import { trainBpe } from "./tokenizer/bpe_trainer.js";
-import { pinnedNmtNfkcCharsMap } from "./tokenizer/pinned_charsmap.js";
+import { trainBpe } from "./tokenizer/bpe_model_trainer.js";
 import { trainingPieces } from "./training_text.js";
 
 export interface TrainTokenizerOptions {
@@ -30,10 +29,8 @@ export async function trainTokenizer(o: TrainTokenizerOptions): Promise<TrainedT
   const vocabSize = o.vocabSize ?? 1024;
   const docs = await readDocuments(o.from, o.textField ?? "text");
   const t0 = performance.now();
-  const r = trainBpe(
-    docs.flatMap((d) => trainingPieces(d.text)),
-    { vocabSize, precompiledCharsmap: pinnedNmtNfkcCharsMap() },
-  );
+  // trainBpe's default normalization table is the pinned nmt_nfkc one, as `pgolf data prepare` uses
+  const r = trainBpe(docs.flatMap((d) => trainingPieces(d.text)), { vocabSize });
   const model = `${o.out}.model`;
   const vocab = `${o.out}.vocab`;
   await writeFileAtomic(model, r.model);

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { CharsMap } from "./charsmap.js";
-import { buildCharsMap, nmtNfkcRules } from "./charsmap_builder.js";
+import { buildCharsMap } from "./charsmap_builder.js";
+import { nmtNfkcRules } from "./normalization_rule.js";
 import { PINNED_UNICODE, pinnedNmtNfkcCharsMap } from "./pinned_charsmap.js";
 
 test("the pinned nmt_nfkc table loads, verifies and decodes to rules", () => {

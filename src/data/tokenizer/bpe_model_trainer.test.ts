@@ -1,12 +1,13 @@
-// The BPE trainer: layout and determinism on its own; against the real SentencePiece trainer
-// (Debian's python3-sentencepiece, where installed) the .vocab it writes must be identical for the
-// same documents and settings, and SentencePiece must load the .model and encode held-out text as
-// pgolf does; against the official sp1024 tokenizer the vocabulary learned from real FineWeb text
-// must share the official model's first merges.
+// The BPE trainer (bpe_model_trainer.ts, with trainer_interface.ts's steps around it): layout and
+// determinism on its own; against the real SentencePiece trainer (Debian's python3-sentencepiece,
+// where installed) the .vocab it writes must be identical for the same documents and settings, and
+// SentencePiece must load the .model and encode held-out text as pgolf does; against the official
+// sp1024 tokenizer the vocabulary learned from real FineWeb text must share the official model's
+// first merges.
 //
 // Measured: vocab 1024 on the 10.8 MB State of the Union corpus (233 speeches) trains in about
-// 1.8 s on one core (0.9 s of it building the nmt_nfkc charsmap; SentencePiece's C++ takes
-// 1.8 s too), and its .vocab equals SentencePiece 0.1.97's byte for byte; so do the .vocab files
+// 1.8 s on one core when the nmt_nfkc charsmap is built from Node's ICU (0.9 s of it; the default
+// pinned table loads faster; SentencePiece's C++ takes 1.8 s too), and its .vocab equals SentencePiece 0.1.97's byte for byte; so do the .vocab files
 // for verify_docs_200.jsonl, and the .model too when given SentencePiece's own charsmap.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -16,9 +17,9 @@ import * as path from "node:path";
 import { test } from "node:test";
 import { isPgolfError } from "../../core/error.js";
 import { fixture, needsFixtures, pythonWithSentencePiece, readJsonl, tempDir } from "../../../test/support/fixtures.js";
-import { trainBpe, type BpeTrainOptions } from "./bpe_trainer.js";
-import { precompiledCharsMap } from "./charsmap_builder.js";
+import { trainBpe, type BpeTrainOptions } from "./bpe_model_trainer.js";
 import { decodeModelProto, ModelType, PieceType } from "./model_proto.js";
+import { pinnedNmtNfkcCharsMap } from "./pinned_charsmap.js";
 import { SentencePieceTokenizer } from "./sentencepiece.js";
 
 const fx = needsFixtures();
@@ -161,7 +162,7 @@ test("a small corpus trains into the specified piece layout", () => {
   assert.equal(ts.character_coverage, Math.fround(0.999));
   const ns = proto.normalizer_spec;
   assert.deepEqual([ns.name, ns.add_dummy_prefix, ns.remove_extra_whitespaces, ns.escape_whitespaces], ["nmt_nfkc", false, true, true]);
-  assert.deepEqual(ns.precompiled_charsmap, precompiledCharsMap("nmt_nfkc"));
+  assert.ok(Buffer.from(ns.precompiled_charsmap).equals(pinnedNmtNfkcCharsMap()), "the default charsmap is the pinned table");
   assert.ok(docs.every((d) => Buffer.byteLength(d) <= 4192));
   assert.equal(stats.documents, docs.length);
   assert.equal(stats.sentences, docs.length);
