@@ -195,6 +195,6 @@ export function encodeModelProto(model: {
   denormalizer_spec?: Record<string, unknown>;
 }): Uint8Array {
   const err = ModelProtoType.verify(model);
-  if (err) throw new PgolfError("TOKENIZER_TRAIN", `model would not be a valid ModelProto: ${err}`);
+  if (err) throw new PgolfError("TOKENIZER_TRAIN", `model would not be a valid ModelProto: ${err}`, { fix: "this is a bug in pgolf's trainer: report it with the training options and text that caused it" });
   return ModelProtoType.encode(ModelProtoType.fromObject(model)).finish();
 }

@@ -108,7 +108,7 @@ export class SentencePieceTokenizer implements Tokenizer {
   }
 
   idToPiece(id: number): string {
-    if (!(id >= 0 && id < this.vocabSize)) throw new PgolfError("USAGE", `id ${id} is outside the vocabulary of ${this.vocabSize}`, { file: this.file });
+    if (!(id >= 0 && id < this.vocabSize)) throw new PgolfError("USAGE", `id ${id} is outside the vocabulary of ${this.vocabSize}`, { fix: "decode ids below the vocabulary size; the ids may come from another tokenizer", file: this.file });
     return this.model.pieces[id];
   }
 
