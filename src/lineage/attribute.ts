@@ -83,6 +83,8 @@ export interface LineageFinding {
   evidence: LineageEvidence[];
   /** uncredited-reuse: the earliest submission holding the fragments. */
   source?: string;
+  /** uncredited-reuse: the lines of this submission's code in the fragments. */
+  lines?: number;
   /** credit-suggested: the line to add to the README. */
   credit?: string;
 }
@@ -342,6 +344,7 @@ export function attribute(index: LineageIndex, entry: IndexedSubmission, opts: A
       // a credit to a pull request the index does not hold may be the one: a reviewer looks, no warning
       severity: unresolved.length ? "info" : "warning",
       source: src.id,
+      lines,
       message: `${lines} lines in ${frags.length} fragment${frags.length === 1 ? "" : "s"} match ${prLabel(src)} (${src.folder}, by ${src.author || "unknown"}), the earliest submission holding them, which this submission does not credit${unresolved.length ? ` (it cites ${unresolved.map((p) => `PR #${p}`).join(", ")}, not among the analysed submissions, which may hold them first)` : ""}`,
       evidence: frags.slice(0, 3).flatMap((f) => [evidenceOf(sub, f.left, quoteIt), evidenceOf(src, f.right!, quoteIt)]),
     });

@@ -13,6 +13,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { PgolfError } from "../core/error.js";
+import { findRecords } from "../submission/read_record.js";
 import { languageOf } from "./code_tokens.js";
 
 export const MAX_CODE_FILES = 8;
@@ -105,7 +106,7 @@ function readPrCorpus(root: string): Corpus {
     const dir = path.join(root, String(pr ?? ""), r.folder);
     if (!path.resolve(dir).startsWith(path.resolve(root) + path.sep)) throw corpusError(path.join(root, "index.json"), `row ${i} names a folder outside the corpus`);
     const listed = Array.isArray(r.files) ? r.files.filter((f): f is string => typeof f === "string") : undefined;
-    const meta = folderMeta(dir);
+    const meta = authorOf(readMeta(dir));
     return { id: String(i), pr, folder: r.folder, date: r.date, time: Date.parse(r.date), author: (typeof r.author === "string" && r.author) || meta.author, handles: meta.handles, dir, code: fs.existsSync(dir) ? codeFiles(dir, listed) : [] };
   });
   // an unnamed author is the author of another folder of the same pull request, when that one is named
@@ -117,41 +118,38 @@ function readPrCorpus(root: string): Corpus {
 }
 
 function readRecordsRoot(root: string, templateId?: string): Corpus {
-  const dirs = walk(root, 3)
-    .filter((f) => path.basename(f) === "submission.json")
-    .map((f) => path.dirname(f))
-    .sort();
-  if (!dirs.length) throw corpusError(root, "no index.json and no folder holding a submission.json");
-  const subs = dirs.map((dir) => readSubmissionFolder(dir, path.relative(root, dir).split(path.sep).join("/")));
+  // the record folders `pgolf check` finds (submission/read_record.ts): one rule for what a record is
+  const dirs = findRecords(root).sort();
+  if (!dirs.length) throw corpusError(root, "no index.json and no record folder (a folder holding a submission.json or a training log)");
+  const abs = path.resolve(root);
+  const subs = dirs.map((dir) => readSubmissionFolder(dir, path.relative(abs, dir).split(path.sep).join("/")));
   const ordered = order(subs);
   if (templateId !== undefined && !subs.some((s) => s.id === templateId)) throw corpusError(root, `no record ${templateId} to use as the template`);
   return { kind: "records", root, submissions: ordered, template: templateId ?? ordered[0]?.id ?? null };
 }
 
-/** The author and handles a folder's submission.json gives (author, github_id, github...; not `name`, the run's name). */
-function folderMeta(dir: string): { author: string; handles: string[] } {
-  let meta: Record<string, unknown> = {};
+/** A folder's submission.json as an object ({} when it has none or it is not a JSON object). */
+function readMeta(dir: string): Record<string, unknown> {
   try {
     const parsed = JSON.parse(fs.readFileSync(path.join(dir, "submission.json"), "utf8"));
-    if (parsed && typeof parsed === "object") meta = parsed;
+    return parsed && typeof parsed === "object" && !Array.isArray(parsed) ? parsed : {};
   } catch {
-    // none, or not JSON
+    return {}; // none, or not JSON: the record is still analysed, dated last
   }
+}
+
+/** The author and handles submission.json gives (author, github_id, github...; not `name`, the run's name). */
+function authorOf(meta: Record<string, unknown>): { author: string; handles: string[] } {
   const vals = [meta.author, meta.github_id, meta.github, meta.github_user, meta.handle].filter((v): v is string => typeof v === "string" && v.trim().length > 0).map((v) => v.trim());
   return { author: vals[0] ?? "", handles: [...new Set(vals)] };
 }
 
 /** One record folder as a submission: dated, authored and numbered by its submission.json. */
 export function readSubmissionFolder(dir: string, id: string): Submission {
-  let meta: Record<string, unknown> = {};
-  try {
-    const parsed = JSON.parse(fs.readFileSync(path.join(dir, "submission.json"), "utf8"));
-    if (parsed && typeof parsed === "object") meta = parsed;
-  } catch {
-    // no readable submission.json: the record is still analysed, dated last
-  }
+  // read once: its date, author and PR number
+  const meta = readMeta(dir);
   const date = typeof meta.date === "string" ? meta.date : "";
-  const { author, handles } = folderMeta(dir);
+  const { author, handles } = authorOf(meta);
   const pr = typeof meta.pr === "number" ? meta.pr : null;
   return { id, pr, folder: id, date, time: date ? Date.parse(date) : NaN, author, handles, dir: path.resolve(dir), code: codeFiles(dir) };
 }

@@ -33,7 +33,7 @@ export function lineageText(r: LineageReport): string {
     return s?.pr != null ? `PR #${s.pr}` : id;
   };
   const suspects = r.submissions
-    .map((s) => ({ s, lines: s.findings.filter((f) => f.kind === "uncredited-reuse").reduce((a, f) => a + Number(/^(\d+) lines/.exec(f.message)?.[1] ?? 0), 0) }))
+    .map((s) => ({ s, lines: s.findings.filter((f) => f.kind === "uncredited-reuse").reduce((a, f) => a + (f.lines ?? 0), 0) }))
     .filter((x) => x.lines > 0)
     .sort((a, b) => b.lines - a.lines)
     .slice(0, 15);
