@@ -12,6 +12,7 @@ export { initEntry } from "./train/init_entry.js";
 export { trainEntry } from "./eval/train_entry.js";
 export { scoreEntry } from "./artifact/score_entry.js";
 export { packEntry, type PackEntryOptions, type PackEntryResult } from "./artifact/pack_entry.js";
+export { compareRuns, type CompareOptions, type CompareResult } from "./submission/compare.js";
 export { submitRecord, expandSeedDirs, provenanceOf, type SubmitOptions, type SubmitResult } from "./server/submit_record.js";
 
 // data and tokenizers

@@ -8,6 +8,7 @@ import type { Track } from "../core/track.js";
 import { courseFor } from "../data/course_for.js";
 import { accountSize } from "../entry/size_rule.js";
 import { latestArtifact, type ArtifactChoice } from "../eval/latest_artifact.js";
+import { writeAtlas } from "../eval/atlas.js";
 import { scoreArtifact } from "../eval/run_seeds.js";
 import { unpack } from "./pack.js";
 
@@ -25,6 +26,8 @@ export interface ScoreEntryOptions {
   onProgress?: (p: { targets: number; total: number }) => void;
   /** Where training runs are looked for (default runs/). */
   runsRoot?: string;
+  /** Write the atlas (nats and bytes per document and token class) to this file. */
+  atlasOut?: string;
 }
 
 export async function scoreEntry(o: ScoreEntryOptions) {
@@ -52,13 +55,17 @@ export async function scoreEntry(o: ScoreEntryOptions) {
       onProgress: o.onProgress,
     });
     const { files, ...bytes } = size;
+    // the atlas goes to a file when asked; the result stays a summary
+    const { atlas, ...summary } = report;
+    if (o.atlasOut) await writeAtlas(o.atlasOut, atlas);
     return {
       entry: o.target,
       course: course.name,
       course_prepared: course.prepared,
       artifact: tmp ? null : choice.file,
       artifact_candidates: choice.candidates,
-      ...report,
+      ...summary,
+      atlas: o.atlasOut ?? null,
       eval_seconds: report.seconds,
       ...bytes,
       code_files: files,

@@ -14,6 +14,7 @@ const COMMANDS: Record<string, () => Promise<Command<any>>> = {
   eval: async () => (await import("./commands/eval.js")).default,
   submit: async () => (await import("./commands/submit.js")).default,
   check: async () => (await import("./commands/check.js")).default,
+  compare: async () => (await import("./commands/compare.js")).default,
   lineage: async () => (await import("./commands/lineage.js")).default,
   serve: async () => (await import("./commands/serve.js")).default,
   worker: async () => (await import("./commands/worker.js")).default,

@@ -64,6 +64,8 @@ export const ERROR_CODES = {
   EVAL_DISTRIBUTION: "Entry returned a distribution that is not valid",
   EVAL_CAUSALITY: "Entry's distributions depend on tokens not yet revealed",
   EVAL_BYTES: "Validation byte count does not match the course",
+  ATLAS_INVALID: "Per-document atlas file is not valid",
+  COMPARE_MISMATCH: "Runs compared were not scored on the same documents",
   // records
   RECORD_SCHEMA: "Record's submission.json does not match its schema",
   RECORD_FILE: "Record is missing a file or a file does not match",

@@ -4,6 +4,7 @@
 // the reference's final lines.
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { sha256 } from "../core/hash.js";
 import { Progress } from "../core/progress.js";
 import type { Track } from "../core/track.js";
 import { courseTokenizer, openCourse, readValTokens } from "../data/course.js";
@@ -11,7 +12,9 @@ import type { Confinement } from "../entry/sandbox.js";
 import { trainSeed, type TrainSeedResult } from "../train/harness.js";
 import { ownEntryError } from "../train/init_entry.js";
 import { logLines } from "../train/log_lines.js";
+import { ATLAS_FILE, writeAtlas } from "./atlas.js";
 import { ModelProcess } from "./model_process.js";
+import { tokenClasses } from "./token_classes.js";
 import { CHUNK_TOKENS, evaluateStream, type EvalReport, type ModelRole } from "./stream_eval.js";
 
 export interface SeedRun extends TrainSeedResult {
@@ -27,6 +30,9 @@ export interface SeedRun extends TrainSeedResult {
   eval_truncated: boolean;
   /** How the model process was held during scoring (see ScoredReport). */
   eval_confinement: ScoredReport["confinement"];
+  /** The seed's atlas (per-document and per-class nats and bytes, atlas.ts) and its sha256; absent in runs scored before atlases were written. */
+  atlas?: string;
+  atlas_sha256?: string;
 }
 
 export interface RunSeedsOptions {
@@ -74,6 +80,7 @@ export interface ScoredReport extends EvalReport {
 export async function scoreArtifact(o: ScoreOptions): Promise<ScoredReport> {
   const course = openCourse(o.courseDir);
   const tokens = readValTokens(course);
+  const tok = courseTokenizer(course);
   const start = (role: ModelRole) =>
     ModelProcess.start({
       entryDir: o.entryDir,
@@ -97,7 +104,8 @@ export async function scoreArtifact(o: ScoreOptions): Promise<ScoredReport> {
     },
     {
       tokens,
-      table: courseTokenizer(course).byteTable(),
+      table: tok.byteTable(),
+      tokenClasses: tokenClasses(tok),
       vocabSize: course.vocabSize,
       manifestTable: course.manifest.pgolf.val_bytes ? { bytes: course.manifest.pgolf.val_bytes.table, seqLen: course.manifest.pgolf.val_bytes.table_seq_len } : null,
       rawUtf8Bytes: course.manifest.pgolf.val_bytes?.raw_utf8 ?? null,
@@ -109,6 +117,7 @@ export async function scoreArtifact(o: ScoreOptions): Promise<ScoredReport> {
       onProgress: o.onProgress,
     },
   );
+  report.atlas.course = { name: course.name, manifest_sha256: course.manifestSha256 };
   return { ...report, confinement, warnings: warning ? [warning] : [] };
 }
 
@@ -142,6 +151,9 @@ export async function runSeeds(o: RunSeedsOptions): Promise<SeedRun[]> {
     } catch (e) {
       throw ownEntryError(e, o.entryDir);
     }
+    // where the bits went, per document and token class, beside the log (`pgolf compare` reads it)
+    const atlasFile = path.join(path.dirname(trained.log), ATLAS_FILE);
+    await writeAtlas(atlasFile, ev.atlas);
     const lines = [logLines.roundtrip(ev.val_loss, ev.val_bpb, ev.seconds * 1000), logLines.roundtripExact(ev.val_loss, ev.val_bpb)];
     fs.appendFileSync(trained.log, lines.join("\n") + "\n");
     if (o.echo) for (const l of lines) process.stderr.write(l + "\n");
@@ -157,6 +169,8 @@ export async function runSeeds(o: RunSeedsOptions): Promise<SeedRun[]> {
       eval_verdicts: ev.verdicts,
       eval_truncated: ev.truncated,
       eval_confinement: ev.confinement,
+      atlas: atlasFile,
+      atlas_sha256: sha256(fs.readFileSync(atlasFile)),
       warnings: [...trained.warnings, ...ev.warnings],
     };
     fs.appendFileSync(trained.metrics, JSON.stringify({ t: Date.now(), event: "scored", ...run }) + "\n");

@@ -17,6 +17,7 @@ import { loadTokenizer } from "../data/tokenizer/load.js";
 import { trainSeed } from "../train/harness.js";
 import { ModelProcess } from "./model_process.js";
 import { scoreArtifact } from "./run_seeds.js";
+import { TOKEN_CLASSES, tokenClasses } from "./token_classes.js";
 import { CHUNK_TOKENS, evaluateStream, SCORE_SEQ_LEN, type ModelRole } from "./stream_eval.js";
 
 const work = tempDir();
@@ -121,6 +122,36 @@ test("a Python bigram model is scored exactly: the evaluator's nats and bytes eq
   assert.equal(r.truncated, true);
   assert.ok(r.val_bpb < 4, `a trained bigram beats uniform: ${r.val_bpb}`);
   assert.equal(r.checks.causality.probes, 3);
+  // the atlas: a document per BOS, each charged the targets whose previous token is in it; they add up
+  const docs: { nats: number; bytes: number; targets: number }[] = [];
+  for (let t = 1; t <= QUICK; t++) {
+    if (t === 1 || tokens[t - 1] === tokens[0]) docs.push({ nats: 0, bytes: 0, targets: 0 });
+    const d = docs[docs.length - 1];
+    d.nats -= lp[tokens[t - 1] * V + tokens[t]] - lse[tokens[t - 1]];
+    d.bytes += targetBytes(bt, tokens[t - 1], tokens[t]);
+    d.targets++;
+  }
+  const a = r.atlas;
+  assert.ok(docs.length > 1, `the scored range spans ${docs.length} documents`);
+  assert.equal(a.documents.nats.length, docs.length);
+  assert.deepEqual(a.documents.bytes, docs.map((d) => d.bytes));
+  assert.deepEqual(a.documents.targets, docs.map((d) => d.targets));
+  docs.forEach((d, i) => assert.ok(Math.abs(a.documents.nats[i] - d.nats) < 1e-6, `document ${i}: ${a.documents.nats[i]} vs ${d.nats}`));
+  assert.ok(Math.abs(a.documents.nats.reduce((x, y) => x + y, 0) / QUICK - r.val_loss) < 1e-12);
+  assert.deepEqual(a.course, { name: c.name, manifest_sha256: c.manifestSha256 });
+  // classes: a target is in every class its token's mask names
+  const masks = tokenClasses(courseTokenizer(c));
+  let spaceTargets = 0;
+  let spaceBytes = 0;
+  for (let t = 1; t <= QUICK; t++) {
+    if (masks[tokens[t]] & TOKEN_CLASSES.space) {
+      spaceTargets++;
+      spaceBytes += targetBytes(bt, tokens[t - 1], tokens[t]);
+    }
+  }
+  assert.equal(a.classes.space.targets, spaceTargets);
+  assert.equal(a.classes.space.bytes, spaceBytes);
+  assert.ok(a.classes.space.targets > QUICK / 10 && a.classes.capitalized.targets > 0 && a.classes.punctuation.targets > 0 && a.classes.rare.targets > 0, JSON.stringify(a.classes));
 });
 
 test("a streaming TS entry with legal test-time training (observe after scoring) passes every check", { timeout: 120_000 }, async () => {

@@ -38,6 +38,7 @@ import { targetBytes } from "../data/bytes.js";
 import type { ByteTable } from "../data/tokenizer/tokenizer.js";
 import { int32Payload, MessageKind, payloadFloat32 } from "../entry/protocol.js";
 import { CHUNK_TOKENS, DIST_TOLERANCE, SCORE_SEQ_LEN } from "../entry/rules.js";
+import { AtlasBuilder, type Atlas } from "./atlas.js";
 import type { ModelProcess } from "./model_process.js";
 
 export { CHUNK_TOKENS, DIST_TOLERANCE, SCORE_SEQ_LEN };
@@ -65,6 +66,8 @@ export interface StreamEvalOptions {
   config?: Record<string, unknown>;
   threads?: number | null;
   onProgress?: (p: { targets: number; total: number }) => void;
+  /** Class mask per token id (token_classes.ts) for the atlas's class tallies; none: documents only. */
+  tokenClasses?: Uint8Array | null;
 }
 
 export interface Verdict {
@@ -96,6 +99,8 @@ export interface EvalReport {
   verdicts: Verdicts;
   /** True when maxTargets cut the evaluation short: not a comparable score. */
   truncated: boolean;
+  /** Where the bits went: nats and bytes per document and per token class (atlas.ts). */
+  atlas: Atlas;
 }
 
 interface Partial {
@@ -194,6 +199,7 @@ export async function evaluateStream(startModel: (role: ModelRole) => ModelProce
 
   let nats = 0;
   let bytes = 0;
+  const atlas = new AtlasBuilder(o.tokens[0], o.tokenClasses ?? null);
   const scorer = startModel("scorer");
   const prober = nProbes > 0 ? startModel("prober") : null;
   const pendingProbes: Promise<void>[] = [];
@@ -289,8 +295,11 @@ export async function evaluateStream(startModel: (role: ModelRole) => ModelProce
         }
         dist.max = Math.max(dist.max, Math.abs(err));
         // the normalized row: a row that sums to more than 1 gains nothing
-        nats -= lp[j * V + real[j]] - lse;
-        bytes += targetBytes(o.table, o.tokens[start + j - 1], real[j]);
+        const cost = -(lp[j * V + real[j]] - lse);
+        const b = targetBytes(o.table, o.tokens[start + j - 1], real[j]);
+        nats += cost;
+        bytes += b;
+        atlas.add(start + j, o.tokens[start + j - 1], real[j], cost, b);
       }
       partial.targets_scored += n;
       partial.chunks_scored++;
@@ -330,6 +339,7 @@ export async function evaluateStream(startModel: (role: ModelRole) => ModelProce
       },
       verdicts: verdicts(),
       truncated: T < full,
+      atlas: atlas.build(),
     };
   } catch (e) {
     scorer.abort(e as Error);

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "node:test";
+import { sha256 } from "../core/hash.js";
 import { rejectsWith, throwsCode } from "../../test/support/errors.js";
 import { PROJECT_ROOT, tempDir } from "../../test/support/fixtures.js";
 import { stableJson } from "../core/json.js";
@@ -33,7 +34,7 @@ test("three scored seeds become a valid record; every number comes from the runs
   const seedDirs = runs.map((r) => path.dirname(r.log));
   const out = path.join(work, "record");
   const r = writeRecord({ seedDirs, outDir: out, author: "Test Author", githubId: "tester", name: "Unigram TTT", blurb: "a test", provenance: { techniques: ["ttt"], assistance: [{ tool: "agent", how: "wrote the test", reviewed_by: "tester" }] } });
-  assert.deepEqual(r.files, ["README.md", "config.json", "entry.ts", "package.json", "submission.json", "train_seed1.log", "train_seed2.log", "train_seed3.log"]);
+  assert.deepEqual(r.files, ["README.md", "config.json", "entry.ts", "logs/atlas_seed1.json", "logs/atlas_seed2.json", "logs/atlas_seed3.json", "package.json", "submission.json", "train_seed1.log", "train_seed2.log", "train_seed3.log"]);
   const s = assertSubmission(JSON.parse(fs.readFileSync(path.join(out, "submission.json"), "utf8")), "submission.json");
   assert.equal(s.seeds.length, 3);
   assert.equal(s.val_bpb, mean(runs.map((x) => x.val_bpb)));
@@ -45,6 +46,9 @@ test("three scored seeds become a valid record; every number comes from the runs
     assert.equal(seed.val_loss, runs[i].val_loss);
     assert.equal(seed.artifact_sha256, runs[i].artifact_sha256);
     assert.equal(fs.readFileSync(path.join(out, seed.log), "utf8"), fs.readFileSync(runs[i].log, "utf8"));
+    // the evaluator's atlas, carried under logs/ with its sha256
+    assert.equal(seed.atlas, `logs/atlas_seed${seed.seed}.json`);
+    assert.equal(sha256(fs.readFileSync(path.join(out, seed.atlas!))), seed.atlas_sha256);
   }
   assert.equal(s.track, "cpu-10min-2mb");
   assert.match(s.course.manifest_sha256, /^[0-9a-f]{64}$/);

@@ -2,6 +2,7 @@
 //   <entry's code files>   the entry as it was trained (counted as code bytes, as train_gpt.py is)
 //   package.json           the entry's module marker (not counted)
 //   train_seed<N>.log      one log per seed, in the reference's formats
+//   logs/atlas_seed<N>.json  each seed's atlas: nats and bytes per validation document and token class
 //   submission.json        pgolf-submission/1 (see submission_schema.ts): every number from the runs
 //   README.md              a readable summary generated from the same numbers
 // The folder is built next to its destination and renamed into place, so a reader never sees half a
@@ -132,6 +133,8 @@ export function writeRecord(o: RecordOptions): WrittenRecord {
     artifact_sha256: r.artifact_sha256,
     log: `train_seed${r.seed}.log`,
     log_sha256: sha256(fs.readFileSync(r.log)),
+    // under logs/, which is not counted as code
+    ...(r.atlas ? { atlas: `logs/atlas_seed${r.seed}.json`, atlas_sha256: sha256(fs.readFileSync(r.atlas)) } : {}),
   }));
   const submission = assertSubmission(
     {
@@ -175,6 +178,10 @@ export function writeRecord(o: RecordOptions): WrittenRecord {
     const pkg = path.join(entryDir, "package.json");
     if (fs.existsSync(pkg)) put("package.json", fs.readFileSync(pkg));
     runs.forEach((r, i) => put(seedResults[i].log, fs.readFileSync(r.log)));
+    runs.forEach((r, i) => {
+      const atlas = seedResults[i].atlas;
+      if (r.atlas && atlas) put(atlas, fs.readFileSync(r.atlas));
+    });
     put("submission.json", stableJson(submission));
     put("README.md", readme(submission, runs));
     if (countedBytes(codeFiles(tmp)) !== codeNow) {

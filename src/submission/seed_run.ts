@@ -4,6 +4,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { PgolfError } from "../core/error.js";
+import { ATLAS_FILE } from "../eval/atlas.js";
 import { sha256 } from "../core/hash.js";
 import type { SeedRun } from "../eval/run_seeds.js";
 
@@ -76,7 +77,16 @@ export function readSeedRun(dir: string): SeedRunFolder {
       fix: "the artifact changed after it was scored; run the seed again",
     });
   }
-  return { ...scored, dir, artifact, log, metrics: metricsFile, steps, train_tokens: tokens, tokens_per_s: timeMs > 0 ? tokens / (timeMs / 1000) : 0, train_curve: curve };
+  // the atlas the evaluator wrote with this score, when it did (runs scored before atlases have none)
+  let atlas: string | undefined;
+  if (scored.atlas_sha256) {
+    atlas = path.join(dir, ATLAS_FILE);
+    const got = fs.existsSync(atlas) ? sha256(fs.readFileSync(atlas)) : "(missing)";
+    if (got !== scored.atlas_sha256) {
+      throw new PgolfError("RECORD_FILE", `${ATLAS_FILE} has sha256 ${got.slice(0, 12)}…, the evaluator wrote ${scored.atlas_sha256.slice(0, 12)}…`, { file: atlas, fix: "the atlas changed after it was written; train the seed again into a fresh run folder (pgolf train ENTRY --seeds N --out NEW)" });
+    }
+  }
+  return { ...scored, dir, artifact, log, atlas, metrics: metricsFile, steps, train_tokens: tokens, tokens_per_s: timeMs > 0 ? tokens / (timeMs / 1000) : 0, train_curve: curve };
 }
 
 /**

@@ -32,6 +32,9 @@ export interface SeedResult {
   /** The seed's log, relative to the record folder, and its sha256. */
   log: string;
   log_sha256: string;
+  /** The seed's atlas (per-document nats and bytes), logs/atlas_seed<N>.json, and its sha256; absent in records made before atlases. */
+  atlas?: string;
+  atlas_sha256?: string;
 }
 
 export interface Provenance {
@@ -112,7 +115,10 @@ export const SUBMISSION_SCHEMA: Record<string, unknown> = {
         artifact_sha256: sha,
         log: { type: "string", pattern: "^[^/\\\\]+\\.log$" },
         log_sha256: sha,
-      }),
+        // the seed's atlas under logs/ (not counted as code); records made before atlases have none
+        atlas: { type: "string", pattern: "^logs/atlas_seed[0-9]+\\.json$" },
+        atlas_sha256: sha,
+      }, ["atlas", "atlas_sha256"]),
     },
     hardware: text,
     versions: obj({ pgolf: text, node: text, onnxruntime: text }),

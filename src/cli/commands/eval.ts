@@ -9,7 +9,7 @@ import { defineCommand, int, str } from "../command.js";
 export default defineCommand({
   name: "eval",
   summary: "Score an artifact with the trusted evaluator (score-first streaming, causality probes, exact size rule); DIR is an entry folder or a .pgpack.",
-  usage: "DIR|PACK [--artifact FILE (default: the entry's latest trained one)] [--course C] [--dir DATA] [--track T] [--probes N] [--probe-seed S] [--max-targets N] [--echo]",
+  usage: "DIR|PACK [--artifact FILE (default: the entry's latest trained one)] [--course C] [--dir DATA] [--track T] [--probes N] [--probe-seed S] [--max-targets N] [--atlas FILE (per-document nats and bytes, for pgolf compare)] [--echo]",
   options: {
     artifact: { type: "string" },
     course: { type: "string" },
@@ -19,6 +19,7 @@ export default defineCommand({
     "probe-seed": { type: "string" },
     "max-targets": { type: "string" },
     echo: { type: "boolean" },
+    atlas: { type: "string" },
   },
   positionals: [1, 1],
   async run(v, [target], io) {
@@ -33,6 +34,7 @@ export default defineCommand({
       probeSeed: int(v, "probe-seed"),
       maxTargets: int(v, "max-targets"),
       echoStderr: v.echo === true,
+      atlasOut: str(v, "atlas"),
       onProgress: (p) => {
         progress ??= new Progress("scoring", p.total, { unit: " targets", enabled: io.json ? false : undefined });
         progress.tick(p.targets - progress.done);
@@ -52,6 +54,7 @@ export default defineCommand({
       `  verdicts: ${Object.entries(r.verdicts).map(([k, v]) => `${k} ${v.pass ? "pass" : "FAIL"}`).join(", ")}`,
       `  bytes: table total ${r.checks.bytes.table_total.toLocaleString("en-US")} = manifest ${r.checks.bytes.manifest_table?.toLocaleString("en-US") ?? "(not recorded)"}; raw UTF-8 ${r.checks.bytes.raw_utf8?.toLocaleString("en-US") ?? "(not recorded)"}`,
       `size: ${r.bytes_total.toLocaleString("en-US")} = code ${r.bytes_code.toLocaleString("en-US")} + model ${r.bytes_model.toLocaleString("en-US")}: ${r.within_cap ? "within" : "OVER"} the ${r.cap_bytes.toLocaleString("en-US")}-byte cap of ${r.track}`,
+      ...(r.atlas ? [`atlas ${r.atlas}`] : []),
       ...r.warnings.map((w) => `warning: ${w}`),
     ].join("\n"),
 });

@@ -1,0 +1,232 @@
+// `pgolf compare A B`: two scored runs or records, paired document by document. Each side's atlas
+// (eval/atlas.ts: nats and bytes per validation document, written by the evaluator) is averaged over
+// its seeds; the two sides must have scored the same documents of the same course. Then:
+//   - the aggregate difference in val_bpb (B - A) with a bootstrap confidence interval over documents
+//     (resampling documents, the ratio of sums recomputed each time);
+//   - a paired t test on the per-document bpb differences (two-sided);
+//   - where the bits went: the documents that gained and lost the most bits, and the difference per
+//     token class (spaces, digits, capitalized, punctuation, rare tokens);
+//   - with at least 2 seeds a side, the seed-level Welch test as well, for comparison.
+// Negative differences mean B is better (fewer bits per byte).
+import ttest from "@stdlib/stats-ttest";
+import ttest2 from "@stdlib/stats-ttest2";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { PgolfError } from "../core/error.js";
+import { sha256 } from "../core/hash.js";
+import { Rng } from "../core/random.js";
+import { readAtlas, type Atlas } from "../eval/atlas.js";
+import { TOKEN_CLASS_NAMES, type TokenClass } from "../eval/token_classes.js";
+import { readSeedRun } from "./seed_run.js";
+
+export interface CompareOptions {
+  /** Bootstrap resamples (default 2,000). */
+  resamples?: number;
+  /** Confidence level of the interval (default 0.95). */
+  confidence?: number;
+  /** Seed of the bootstrap (default 1): the same inputs give the same interval. */
+  seed?: number;
+  /** Documents listed on each side of "where the bits went" (default 5). */
+  top?: number;
+}
+
+export interface CompareSide {
+  path: string;
+  kind: "seed" | "run" | "record" | "atlas";
+  /** Seeds whose atlases were averaged, with their val_bpb where the run or record gives it. */
+  seeds: { seed: number | null; val_bpb: number | null; atlas: string }[];
+  /** The side's val_bpb over the compared documents: its total nats / ln 2 / total bytes. */
+  val_bpb: number;
+}
+
+export interface DocumentDelta {
+  index: number;
+  first_target: number;
+  bytes: number;
+  bpb_a: number;
+  bpb_b: number;
+  /** Bits B spends on the document minus bits A spends (negative: B is better). */
+  delta_bits: number;
+}
+
+export interface CompareResult {
+  a: CompareSide;
+  b: CompareSide;
+  course: Atlas["course"];
+  documents: number;
+  targets: number;
+  bytes: number;
+  /** B - A over all compared documents, in bits per byte. */
+  delta_bpb: number;
+  bootstrap: { resamples: number; confidence: number; low: number; high: number; seed: number };
+  /** Paired t test on per-document bpb differences (documents with bytes), two-sided. */
+  paired: { documents: number; mean_delta_bpb: number; t: number; df: number; p: number; b_better_documents: number };
+  /** Welch test on the seeds' val_bpb, when each side has at least 2 scored seeds. */
+  seeds: { a: number[]; b: number[]; t: number; df: number; p: number } | null;
+  where: {
+    gained: DocumentDelta[];
+    lost: DocumentDelta[];
+    classes: Record<TokenClass, { targets: number; bytes: number; bpb_a: number; bpb_b: number; delta_bits: number }>;
+  };
+}
+
+const LN2 = Math.LN2;
+
+function mismatch(problem: string, a: string, b: string): PgolfError {
+  return new PgolfError("COMPARE_MISMATCH", `${a} and ${b}: ${problem}`, {
+    file: b,
+    fix: "compare runs scored on the same course over the same targets (the same --max-targets, or none)",
+  });
+}
+
+/** The atlases of one side: a seed folder, a run folder (seed_<N>), a record folder, or an atlas file. */
+function loadSide(p: string): { side: Omit<CompareSide, "val_bpb">; atlases: Atlas[] } {
+  const noAtlas = (file: string) =>
+    new PgolfError("ATLAS_INVALID", "this run has no atlas: it was scored before pgolf wrote atlases", {
+      file,
+      fix: "score its artifact again with `pgolf eval ENTRY --artifact FILE --atlas atlas.json` and compare the atlas files",
+    });
+  const st = fs.statSync(p, { throwIfNoEntry: false });
+  if (!st) throw new PgolfError("FILE_NOT_FOUND", "nothing to compare here", { file: p, fix: "pass a run folder (runs/<entry>), a seed folder, a record folder or an atlas.json" });
+  if (st.isFile()) return { side: { path: p, kind: "atlas", seeds: [{ seed: null, val_bpb: null, atlas: p }] }, atlases: [readAtlas(p)] };
+  const seedFolder = (dir: string) => {
+    const r = readSeedRun(dir);
+    if (!r.atlas) throw noAtlas(dir);
+    return { seed: r.seed, val_bpb: r.val_bpb, atlas: r.atlas };
+  };
+  if (fs.existsSync(path.join(p, "metrics.jsonl"))) {
+    const s = seedFolder(p);
+    return { side: { path: p, kind: "seed", seeds: [s] }, atlases: [readAtlas(s.atlas)] };
+  }
+  const submission = path.join(p, "submission.json");
+  if (fs.existsSync(submission)) {
+    const sub = JSON.parse(fs.readFileSync(submission, "utf8")) as { seeds?: { seed: number; val_bpb: number; atlas?: string; atlas_sha256?: string }[] };
+    const seeds = (sub.seeds ?? []).map((s) => {
+      if (!s.atlas || !/^logs\/atlas_seed\d+\.json$/.test(s.atlas)) throw noAtlas(submission);
+      const file = path.join(p, s.atlas);
+      if (!fs.existsSync(file) || sha256(fs.readFileSync(file)) !== s.atlas_sha256) {
+        throw new PgolfError("RECORD_FILE", `${s.atlas} does not match the sha256 submission.json gives it`, { file, fix: "restore the record folder as it was written (`pgolf submit`)" });
+      }
+      return { seed: s.seed, val_bpb: s.val_bpb, atlas: file };
+    });
+    if (seeds.length === 0) throw noAtlas(submission);
+    return { side: { path: p, kind: "record", seeds }, atlases: seeds.map((s) => readAtlas(s.atlas)) };
+  }
+  const seedDirs = fs.readdirSync(p).filter((n) => /^seed_\d+$/.test(n) && fs.existsSync(path.join(p, n, "metrics.jsonl"))).sort();
+  if (seedDirs.length === 0) {
+    throw new PgolfError("USAGE", "not a run, seed, record folder or atlas file", { file: p, fix: "pass runs/<entry>, runs/<entry>/seed_<N>, a record folder or an atlas.json" });
+  }
+  const seeds = seedDirs.map((n) => seedFolder(path.join(p, n)));
+  return { side: { path: p, kind: "run", seeds }, atlases: seeds.map((s) => readAtlas(s.atlas)) };
+}
+
+/** Per-document nats averaged over the side's seeds; the seeds must have scored the same documents. */
+function averaged(atlases: Atlas[], where: string): { atlas: Atlas; nats: Float64Array } {
+  const first = atlases[0];
+  const nats = new Float64Array(first.documents.nats.length);
+  for (const a of atlases) {
+    if (a.documents.nats.length !== nats.length || a.targets !== first.targets) throw mismatch("its seeds scored different documents", where, where);
+    a.documents.nats.forEach((v, i) => (nats[i] += v / atlases.length));
+  }
+  return { atlas: first, nats };
+}
+
+const sameDocs = (x: Atlas, y: Atlas) =>
+  x.targets === y.targets && x.documents.first_target.length === y.documents.first_target.length && x.documents.first_target.every((v, i) => v === y.documents.first_target[i] && x.documents.bytes[i] === y.documents.bytes[i]);
+
+export function compareRuns(aPath: string, bPath: string, o: CompareOptions = {}): CompareResult {
+  const A = loadSide(aPath);
+  const B = loadSide(bPath);
+  const a = averaged(A.atlases, aPath);
+  const b = averaged(B.atlases, bPath);
+  const ca = a.atlas.course;
+  const cb = b.atlas.course;
+  if (ca && cb && ca.manifest_sha256 !== cb.manifest_sha256) throw mismatch(`scored on different courses (${ca.name} ${ca.manifest_sha256.slice(0, 12)}…, ${cb.name} ${cb.manifest_sha256.slice(0, 12)}…)`, aPath, bPath);
+  if (!sameDocs(a.atlas, b.atlas)) throw mismatch(`scored different targets (${a.atlas.targets} and ${b.atlas.targets} targets, ${a.atlas.documents.nats.length} and ${b.atlas.documents.nats.length} documents)`, aPath, bPath);
+
+  const bytes = a.atlas.documents.bytes;
+  const n = bytes.length;
+  const totalBytes = bytes.reduce((s, v) => s + v, 0);
+  const sum = (x: Float64Array) => x.reduce((s, v) => s + v, 0);
+  const bpbA = sum(a.nats) / LN2 / totalBytes;
+  const bpbB = sum(b.nats) / LN2 / totalBytes;
+
+  // bootstrap over documents: the ratio of sums, resampled
+  const resamples = o.resamples ?? 2000;
+  const confidence = o.confidence ?? 0.95;
+  const seed = o.seed ?? 1;
+  const rng = new Rng(seed);
+  const deltas = new Float64Array(resamples);
+  for (let r = 0; r < resamples; r++) {
+    let dn = 0;
+    let by = 0;
+    for (let k = 0; k < n; k++) {
+      const i = Math.floor(rng.uniform() * n);
+      dn += b.nats[i] - a.nats[i];
+      by += bytes[i];
+    }
+    deltas[r] = by > 0 ? dn / LN2 / by : 0;
+  }
+  deltas.sort();
+  const q = (p: number) => deltas[Math.min(resamples - 1, Math.max(0, Math.floor(p * (resamples - 1))))];
+
+  // paired test on per-document bpb (documents that stand for bytes)
+  const docs: DocumentDelta[] = [];
+  for (let i = 0; i < n; i++) {
+    if (bytes[i] === 0) continue;
+    docs.push({ index: i, first_target: a.atlas.documents.first_target[i], bytes: bytes[i], bpb_a: a.nats[i] / LN2 / bytes[i], bpb_b: b.nats[i] / LN2 / bytes[i], delta_bits: (b.nats[i] - a.nats[i]) / LN2 });
+  }
+  const diffs = docs.map((d) => d.bpb_b - d.bpb_a);
+  const paired = pairedTest(diffs);
+
+  const seedsA = A.side.seeds.map((s) => s.val_bpb).filter((v): v is number => v !== null);
+  const seedsB = B.side.seeds.map((s) => s.val_bpb).filter((v): v is number => v !== null);
+  let seeds: CompareResult["seeds"] = null;
+  if (seedsA.length >= 2 && seedsB.length >= 2 && !(allSame(seedsA) && allSame(seedsB))) {
+    const r = ttest2(seedsB, seedsA, { variance: "unequal" });
+    seeds = { a: seedsA, b: seedsB, t: r.statistic, df: r.df, p: r.pValue };
+  }
+
+  const top = o.top ?? 5;
+  const byDelta = [...docs].sort((x, y) => x.delta_bits - y.delta_bits);
+  const classes = Object.fromEntries(
+    TOKEN_CLASS_NAMES.map((c) => {
+      const ta = avgClass(A.atlases, c);
+      const tb = avgClass(B.atlases, c);
+      return [c, { targets: ta.targets, bytes: ta.bytes, bpb_a: ta.bytes > 0 ? ta.nats / LN2 / ta.bytes : 0, bpb_b: tb.bytes > 0 ? tb.nats / LN2 / tb.bytes : 0, delta_bits: (tb.nats - ta.nats) / LN2 }];
+    }),
+  ) as CompareResult["where"]["classes"];
+
+  return {
+    a: { ...A.side, val_bpb: bpbA },
+    b: { ...B.side, val_bpb: bpbB },
+    course: ca ?? cb,
+    documents: n,
+    targets: a.atlas.targets,
+    bytes: totalBytes,
+    delta_bpb: bpbB - bpbA,
+    bootstrap: { resamples, confidence, low: q((1 - confidence) / 2), high: q(1 - (1 - confidence) / 2), seed },
+    paired,
+    seeds,
+    where: { gained: byDelta.slice(0, top).filter((d) => d.delta_bits < 0), lost: byDelta.slice(-top).reverse().filter((d) => d.delta_bits > 0), classes },
+  };
+}
+
+const allSame = (xs: number[]) => xs.every((x) => x === xs[0]);
+
+function avgClass(atlases: Atlas[], c: TokenClass): { targets: number; bytes: number; nats: number } {
+  const t = atlases[0].classes[c];
+  return { targets: t.targets, bytes: t.bytes, nats: atlases.reduce((s, x) => s + x.classes[c].nats, 0) / atlases.length };
+}
+
+/** Two-sided paired t test of the differences against 0 (identical sides: t 0, p 1). */
+export function pairedTest(diffs: number[]): CompareResult["paired"] {
+  const mean = diffs.reduce((s, v) => s + v, 0) / Math.max(1, diffs.length);
+  const better = diffs.filter((d) => d < 0).length;
+  if (diffs.length < 2 || allSame(diffs)) {
+    const t = mean === 0 ? 0 : mean < 0 ? -Infinity : Infinity;
+    return { documents: diffs.length, mean_delta_bpb: mean, t, df: Math.max(0, diffs.length - 1), p: mean === 0 || diffs.length < 2 ? 1 : 0, b_better_documents: better };
+  }
+  const r = ttest(diffs, { mu: 0, alternative: "two-sided" });
+  return { documents: diffs.length, mean_delta_bpb: mean, t: r.statistic, df: r.df, p: r.pValue, b_better_documents: better };
+}
