@@ -9,12 +9,14 @@
 // raised the process's peak memory by 230 MiB (JSON text, base64, decoded bytes) before any check
 // could look at its size; this transport refused it at its cap, +5 MiB. The transport has token auth (Authorization:
 // Bearer), pagination by Link headers (only followed to the configured origin, so the token never
-// leaves it), retries with backoff on 5xx, 429 and secondary rate limits (Retry-After), a timeout per
-// attempt and a cap on every response body. Octokit's requests get the same timeout, cap and
-// retries through its fetch and `write` below.
+// leaves it) and a cap on every response body. Retries, backoff, Retry-After and the timeout per
+// attempt are the shared client's (core/http_client.ts), with GitHub's rate limits read as the wait
+// they ask for (Retry-After, x-ratelimit-reset, a minute for a secondary limit without either).
+// Octokit's requests take the same path: its `request.fetch` is `send` below, so Octokit's own
+// retry and throttling plugins are not used and one policy covers both.
 import { Octokit } from "@octokit/rest";
-import { setTimeout as sleep } from "node:timers/promises";
-import { PgolfError } from "../core/error.js";
+import { isPgolfError, PgolfError } from "../core/error.js";
+import { answerVerdict, fetchAttempt, readBody, transient, withRetries, type HttpOptions } from "../core/http_client.js";
 
 export const GITHUB_API_URL = "https://api.github.com";
 const API_VERSION = "2022-11-28";
@@ -29,7 +31,7 @@ export interface GitHubClientOptions {
   retries?: number;
   /** First backoff, doubled per retry (with jitter); default 1 s. */
   backoffMs?: number;
-  /** Longest wait the client accepts (Retry-After or rate-limit reset); longer is GITHUB_RATE_LIMITED. Default 60 s. */
+  /** Longest wait the client accepts (Retry-After or rate-limit reset); longer fails at once with GITHUB_RATE_LIMITED. Default 60 s. */
   maxWaitMs?: number;
   /** Cap on a JSON response body; default 8 MiB. */
   maxResponseBytes?: number;
@@ -112,10 +114,8 @@ export class GitHubClient {
   readonly baseUrl: string;
   private readonly octokit: Octokit;
   private readonly token: string;
-  private readonly timeoutMs: number;
-  private readonly retries: number;
-  private readonly backoffMs: number;
-  private readonly maxWaitMs: number;
+  /** The shared client's policy with this client's numbers. */
+  private readonly http: HttpOptions;
   private readonly maxResponseBytes: number;
   private readonly userAgent: string;
 
@@ -123,18 +123,15 @@ export class GitHubClient {
     if (!opts.token) throw new PgolfError("GITHUB_AUTH", "no GitHub token given", { fix: "set the server's GitHub token (a GitHub App installation token or a fine-grained token with pull request read and status/issue write)" });
     this.token = opts.token;
     this.baseUrl = (opts.baseUrl ?? GITHUB_API_URL).replace(/\/+$/, "");
-    this.timeoutMs = opts.timeoutMs ?? 30_000;
-    this.retries = opts.retries ?? 4;
-    this.backoffMs = opts.backoffMs ?? 1000;
-    this.maxWaitMs = opts.maxWaitMs ?? 60_000;
+    this.http = { attempts: (opts.retries ?? 4) + 1, baseDelayMs: opts.backoffMs ?? 1000, maxRetryAfterMs: opts.maxWaitMs ?? 60_000, timeoutMs: opts.timeoutMs ?? 30_000, unreachableFix: "check the network and GitHub's status, then redeliver the webhook" };
     this.maxResponseBytes = opts.maxResponseBytes ?? 8 * 1024 * 1024;
     this.userAgent = opts.userAgent ?? "pgolf-server";
     this.octokit = new Octokit({
       auth: this.token,
       baseUrl: this.baseUrl,
       userAgent: this.userAgent,
-      // Octokit's requests with this client's timeout, no redirects, and a capped answer
-      request: { fetch: (url: string, init: RequestInit) => this.boundedFetch(url, init) },
+      // Octokit's requests through this client's transport: its policy, no redirects, a capped answer
+      request: { fetch: (url: string, init: RequestInit) => this.octokitFetch(url, init) },
       log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
     });
   }
@@ -203,38 +200,25 @@ export class GitHubClient {
   }
 
   /**
-   * An Octokit write, retried as the transport retries a POST: after a 503, a 429 or a secondary rate
-   * limit (never blind after a timeout: the write may have been applied), with its errors mapped to
-   * the transport's codes.
+   * An Octokit write. Its fetch is `send`, which retries a POST as the policy says (after a 503, a 429
+   * or a secondary rate limit; never blind after a timeout: the write may have been applied) and
+   * throws the transport's errors, which Octokit hands back as the cause of its own.
    */
   private async write<T>(where: string, send: () => Promise<T>): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      const last = attempt >= this.retries;
-      try {
-        return await send();
-      } catch (e) {
-        if (e instanceof PgolfError) throw e;
-        const err = e as { status?: number; message?: string; response?: { status: number; headers: Record<string, string | number | undefined>; data?: unknown } };
-        if (!err.response) throw new PgolfError("FETCH_UNREACHABLE", `${where}: ${err.message ?? String(e)}`, { fix: "check the network and GitHub's status, then redeliver the webhook", cause: e });
-        const headers = new Headers(Object.entries(err.response.headers).flatMap(([k, v]) => (v === undefined ? [] : [[k, String(v)] as [string, string]])));
-        const data = err.response.data as { message?: unknown } | undefined;
-        const message = typeof data?.message === "string" ? data.message.slice(0, 300) : (err.message ?? "no message");
-        const { wait, rateLimited } = this.retryWait(err.response.status, headers, "POST", message, attempt);
-        if (wait !== null && !last) {
-          if (wait > this.maxWaitMs) throw new PgolfError("GITHUB_RATE_LIMITED", `${where}: GitHub asks to wait ${Math.ceil(wait / 1000)} s (${message})`, { details: { status: err.response.status, waitMs: wait }, fix: "retry later or use a token with a higher rate limit" });
-          await sleep(wait);
-          continue;
-        }
-        throw httpError(err.response.status, where, this.baseUrl + where.replace(/^POST /, ""), message, rateLimited);
-      }
+    try {
+      return await send();
+    } catch (e) {
+      const cause = (e as { cause?: unknown }).cause;
+      if (isPgolfError(e)) throw e;
+      if (isPgolfError(cause)) throw cause;
+      throw new PgolfError("FETCH_UNREACHABLE", `${where}: ${(e as Error).message ?? String(e)}`, { fix: "check the network and GitHub's status, then redeliver the webhook", cause: e });
     }
   }
 
-  /** fetch for Octokit: this client's timeout, no redirects, and the answer read under the cap. */
-  private async boundedFetch(url: string, init: RequestInit): Promise<globalThis.Response> {
-    const res = await fetch(url, { ...init, signal: AbortSignal.timeout(this.timeoutMs), redirect: "error" });
-    const body = await readCapped(res, this.maxResponseBytes, `${init.method ?? "GET"} ${new URL(url).pathname}`);
-    return new globalThis.Response(res.status === 204 || res.status === 304 ? null : new Uint8Array(body), { status: res.status, statusText: res.statusText, headers: res.headers });
+  /** fetch for Octokit: the transport's `send`, its answer handed back as a Response. */
+  private async octokitFetch(url: string, init: RequestInit): Promise<globalThis.Response> {
+    const r = await this.send(init.method ?? "GET", url, new Headers(init.headers), init.body ?? undefined, this.maxResponseBytes);
+    return new globalThis.Response(r.status === 204 || r.status === 304 ? null : new Uint8Array(r.body), { status: r.status, headers: r.headers });
   }
 
   // ---------- the transport ----------
@@ -265,73 +249,50 @@ export class GitHubClient {
   }
 
   private async requestUrl<T>(method: "GET" | "POST", url: string, opts: RequestOptions): Promise<Response<T>> {
-    const maxBytes = opts.maxBytes ?? this.maxResponseBytes;
-    const headers: Record<string, string> = {
-      accept: "application/vnd.github+json",
-      authorization: `Bearer ${this.token}`,
-      "user-agent": this.userAgent,
-      "x-github-api-version": API_VERSION,
-    };
-    if (opts.body !== undefined) headers["content-type"] = "application/json";
+    const headers = new Headers({ accept: "application/vnd.github+json", authorization: `Bearer ${this.token}`, "user-agent": this.userAgent, "x-github-api-version": API_VERSION });
+    if (opts.body !== undefined) headers.set("content-type", "application/json");
+    const r = await this.send(method, url, headers, opts.body === undefined ? undefined : JSON.stringify(opts.body), opts.maxBytes ?? this.maxResponseBytes);
+    let data: T;
+    try {
+      data = (r.body.length === 0 ? null : JSON.parse(r.body.toString("utf8"))) as T;
+    } catch (e) {
+      throw new PgolfError("GITHUB_API", `${method} ${new URL(url).pathname}: the answer is not JSON`, { file: url, cause: e });
+    }
+    return { status: r.status, headers: r.headers, data };
+  }
+
+  /** One request by the shared policy, its answer read under the cap: a 2xx (or 304), else the error it stands for. */
+  private async send(method: string, url: string, headers: Headers, body: RequestInit["body"] | undefined, maxBytes: number): Promise<{ status: number; headers: Headers; body: Buffer }> {
     const where = `${method} ${new URL(url).pathname}`;
-    for (let attempt = 0; ; attempt++) {
-      const last = attempt >= this.retries;
-      let res: globalThis.Response;
-      let text: Buffer;
-      try {
-        const signal = AbortSignal.timeout(this.timeoutMs);
-        res = await fetch(url, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body), signal, redirect: "error" });
-        text = await readCapped(res, maxBytes, where);
-      } catch (e) {
-        if (e instanceof PgolfError) throw e;
-        // A POST that timed out may have been applied: only GETs are retried blind.
-        if (method === "GET" && !last) {
-          await sleep(this.backoff(attempt));
-          continue;
-        }
-        const timedOut = (e as Error).name === "TimeoutError" || (e as Error).name === "AbortError";
-        throw new PgolfError("FETCH_UNREACHABLE", `${where}: ${timedOut ? `no answer within ${this.timeoutMs} ms` : (e as Error).message}`, { file: url, fix: "check the network and GitHub's status, then redeliver the webhook", cause: e });
-      }
-      if (res.status >= 200 && res.status < 300) {
-        let data: T;
-        try {
-          data = (text.length === 0 ? null : JSON.parse(text.toString("utf8"))) as T;
-        } catch (e) {
-          throw new PgolfError("GITHUB_API", `${where}: the answer is not JSON`, { file: url, cause: e });
-        }
-        return { status: res.status, headers: res.headers, data };
-      }
-      const message = errorMessage(text);
-      const { wait, rateLimited } = this.retryWait(res.status, res.headers, method, message, attempt);
-      if (wait !== null && !last) {
-        if (wait > this.maxWaitMs) throw new PgolfError("GITHUB_RATE_LIMITED", `${where}: GitHub asks to wait ${Math.ceil(wait / 1000)} s (${message})`, { file: url, details: { status: res.status, waitMs: wait }, fix: "retry later or use a token with a higher rate limit" });
-        await sleep(wait);
-        continue;
-      }
-      throw httpError(res.status, where, url, message, rateLimited);
-    }
+    return withRetries(
+      url,
+      method,
+      async (a) => {
+        const res = await fetchAttempt(url, { method, headers, body, redirect: "error" }, a);
+        const text = await readBody(res, a, maxBytes, (n) => new PgolfError("GITHUB_API", `${where}: the answer is ${n} bytes or more, over the cap of ${maxBytes}`, { file: url, details: { status: res.status } }));
+        if ((res.status >= 200 && res.status < 300) || res.status === 304) return { status: res.status, headers: res.headers, body: text };
+        throw answerError(res, method, where, url, errorMessage(text));
+      },
+      this.http,
+    );
   }
+}
 
-  /** How long to wait before retrying this answer, or null when it is not worth retrying. */
-  private retryWait(status: number, headers: Headers, method: string, message: string, attempt: number): { wait: number | null; rateLimited: boolean } {
-    const retryAfter = headers.get("retry-after");
-    const after = retryAfter !== null && /^\d+$/.test(retryAfter.trim()) ? Number(retryAfter) * 1000 : null;
-    const rateLimited = status === 429 || (status === 403 && (after !== null || headers.get("x-ratelimit-remaining") === "0" || /rate limit/i.test(message)));
-    if (rateLimited) {
-      if (after !== null) return { wait: after, rateLimited };
-      const reset = Number(headers.get("x-ratelimit-reset"));
-      if (headers.get("x-ratelimit-remaining") === "0" && Number.isFinite(reset) && reset > 0) return { wait: Math.max(0, reset * 1000 - Date.now()) + 1000, rateLimited };
-      return { wait: Math.max(60_000, this.backoffMs), rateLimited }; // secondary limit without a hint: GitHub asks for at least a minute
-    }
-    // The server did not take the request (503) or failed: GETs are safe to repeat, POSTs only on 503.
-    if (status === 503 || (method === "GET" && status >= 500)) return { wait: after ?? this.backoff(attempt), rateLimited };
-    return { wait: null, rateLimited };
+/** The error a GitHub answer stands for, transient with the wait it asks when worth another attempt. */
+function answerError(res: globalThis.Response, method: string, where: string, url: string, message: string): PgolfError {
+  const h = res.headers;
+  const after = h.get("retry-after");
+  const rateLimited = res.status === 429 || (res.status === 403 && (after !== null || h.get("x-ratelimit-remaining") === "0" || /rate limit/i.test(message)));
+  const e = httpError(res.status, where, url, message, rateLimited);
+  if (rateLimited) {
+    const v = answerVerdict(res, method);
+    if (v.afterMs !== undefined) return transient(e, v.afterMs);
+    const reset = Number(h.get("x-ratelimit-reset"));
+    if (h.get("x-ratelimit-remaining") === "0" && Number.isFinite(reset) && reset > 0) return transient(e, Math.max(0, reset * 1000 - Date.now()) + 1000);
+    return transient(e, 60_000); // a secondary limit without a hint: GitHub asks for at least a minute
   }
-
-  private backoff(attempt: number): number {
-    const base = this.backoffMs * 2 ** attempt;
-    return Math.min(this.maxWaitMs, base / 2 + Math.random() * (base / 2));
-  }
+  const v = answerVerdict(res, method);
+  return v.retry ? transient(e, v.afterMs) : e;
 }
 
 /** base64 of n bytes plus JSON framing. */
@@ -349,29 +310,6 @@ function tooLarge(what: string, size: number, limit: number): PgolfError {
 
 function truncate(s: string, n: number): string {
   return s.length <= n ? s : `${s.slice(0, n - 1)}…`;
-}
-
-async function readCapped(res: globalThis.Response, maxBytes: number, where: string): Promise<Buffer> {
-  const declared = Number(res.headers.get("content-length"));
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    await res.body?.cancel();
-    throw new PgolfError("GITHUB_API", `${where}: the answer is ${declared} bytes, over the cap of ${maxBytes}`, { details: { status: res.status } });
-  }
-  if (!res.body) return Buffer.alloc(0);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  const reader = res.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel();
-      throw new PgolfError("GITHUB_API", `${where}: the answer passed the cap of ${maxBytes} bytes`, { details: { status: res.status } });
-    }
-    chunks.push(Buffer.from(value));
-  }
-  return Buffer.concat(chunks, size);
 }
 
 function errorMessage(text: Buffer): string {

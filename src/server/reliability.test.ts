@@ -16,12 +16,13 @@ import { FIXTURES, needsFixtures, PROJECT_ROOT, tempDir } from "../../test/suppo
 import { api, declarePrivateValidation, listen } from "../../test/support/contest_api.js";
 import { fastRecord } from "../../test/support/fast_record.js";
 import { postgresSkipReason, startPostgresServer, type PostgresServer } from "../../test/support/postgres_server.js";
-import { PgolfError } from "../core/error.js";
-import { withRetry, type RetryOptions } from "./client_retry.js";
+import type { PgolfError } from "../core/error.js";
+import { fetchAttempt, parseRetryAfter, transient, withRetries } from "../core/http_client.js";
 import type { SubmissionView } from "./contest.js";
+import { CONTEST_RETRY, serverError, type ContestRetryOptions } from "./contest_client.js";
 import { startContestServer } from "./contest_server.js";
 import { openDb } from "./open_db.js";
-import { serverError, uploadRecord } from "./upload_client.js";
+import { uploadRecord } from "./upload_client.js";
 
 const work = tempDir("pgolf-reliability-");
 const fx = needsFixtures();
@@ -50,18 +51,18 @@ function freePort(): Promise<number> {
   });
 }
 
-/** A JSON request sent again while the server is unreachable or answers 503 (as uploadRecord does). */
-function requestWithRetry(base: string, method: string, p: string, token: string, body: unknown, retry: RetryOptions = {}): Promise<{ status: number; json: any }> {
-  return withRetry(async () => {
-    let res: Response;
-    try {
-      res = await fetch(base + p, { method, headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(body) });
-    } catch (e) {
-      throw new PgolfError("FETCH_UNREACHABLE", `${method} ${p}: ${(e as Error).message}`, { file: base, cause: e });
-    }
-    if (res.status === 503) throw await serverError(res, `${method} ${p}`, base);
-    return { status: res.status, json: await res.json() };
-  }, retry);
+/** A JSON request sent again while the server is unreachable or answers 503 (by the contest policy, as uploadRecord is). */
+function requestWithRetry(base: string, method: string, p: string, token: string, body: unknown, retry: ContestRetryOptions = {}): Promise<{ status: number; json: any }> {
+  return withRetries(
+    base + p,
+    method,
+    async (a) => {
+      const res = await fetchAttempt(base + p, { method, headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(body) }, a);
+      if (res.status === 503) throw transient(await serverError(res, `${method} ${p}`, base), parseRetryAfter(res.headers.get("retry-after")));
+      return { status: res.status, json: await res.json() };
+    },
+    { ...CONTEST_RETRY, ...retry, repeatable: true },
+  );
 }
 
 interface Proc {

@@ -19,8 +19,7 @@ import { openCourse } from "../data/course.js";
 import { prepareCourse } from "../data/prepare.js";
 import type { Submission } from "../submission/submission_schema.js";
 import { isolationSupport, runIsolated, sweepOrphanRuns, type Limits } from "./isolation.js";
-import { withRetry, type RetryOptions } from "./client_retry.js";
-import { serverError } from "./upload_client.js";
+import { contestRequest, type ContestRetryOptions } from "./contest_client.js";
 
 export interface WorkerOptions {
   /** The contest server's base URL and this worker's token (a "worker" account). */
@@ -47,22 +46,9 @@ interface Lease {
 
 const BIN = fileURLToPath(new URL("../../bin/pgolf.js", import.meta.url));
 
-/** A request to the contest server, sent again while it restarts or its database is down (client_retry.ts). */
-async function call(o: WorkerOptions, method: string, p: string, body?: unknown, retry: RetryOptions = {}): Promise<Response> {
-  return withRetry(async () => {
-    let res: Response;
-    try {
-      res = await fetch(new URL(p, o.server), {
-        method,
-        headers: { authorization: `Bearer ${o.token}`, ...(body ? { "content-type": "application/json" } : {}) },
-        body: body ? JSON.stringify(body) : undefined,
-      });
-    } catch (e) {
-      throw new PgolfError("FETCH_UNREACHABLE", `the contest server could not be reached (${method} ${p}): ${(e as Error).message}`, { file: o.server, fix: "check --server, and that the server is running", cause: e });
-    }
-    if (!res.ok) throw await serverError(res, `${method} ${p}`, o.server);
-    return res;
-  }, retry);
+/** A request to the contest server, sent again while it restarts or its database is down (contest_client.ts). */
+function call(o: WorkerOptions, method: "GET" | "POST", p: string, body?: unknown, retry: ContestRetryOptions = {}): Promise<Response> {
+  return contestRequest({ server: o.server, token: o.token, method, path: p, body, unreachableFix: "check --server, and that the server is running" }, retry);
 }
 
 /** chmod a+rX under dir: the sandbox user reads the course (builds write private temp folders). */

@@ -2,31 +2,21 @@
 // server over HTTP as `pgolf worker` does, downloads the record pack, holds the lease for holdMs
 // (standing in for the reproduction), and reports the seed's numbers as the record's own
 // submission.json gives them. Requests that meet a server restarting or its database down are
-// retried (client_retry.ts); a report the server refuses (the job expired meanwhile and went to
+// retried (contest_client.ts); a report the server refuses (the job expired meanwhile and went to
 // another worker) is let go. Tests SIGKILL it while it holds a job. One JSON line per event on
 // stdout: {event: "lease", job}, {event: "report", job, answer}, {event: "refused", job, message},
 // {event: "retry", what, code}, and at the end {event: "idle", jobs}.
 // argv[2]: JSON {server, token, holdMs?, idleExitMs?, pollMs?, maxJobs?}
 import { decodePack } from "../../src/artifact/pack.js";
-import { isPgolfError, PgolfError } from "../../src/core/error.js";
-import { withRetry } from "../../src/server/client_retry.js";
-import { serverError } from "../../src/server/upload_client.js";
+import { isPgolfError } from "../../src/core/error.js";
+import { contestRequest } from "../../src/server/contest_client.js";
 import type { Submission } from "../../src/submission/submission_schema.js";
 
 const a = JSON.parse(process.argv[2]) as { server: string; token: string; holdMs?: number; idleExitMs?: number; pollMs?: number; maxJobs?: number };
 const say = (o: object) => process.stdout.write(JSON.stringify(o) + "\n");
 
-function call(method: string, p: string, body?: unknown): Promise<Response> {
-  return withRetry(async () => {
-    let res: Response;
-    try {
-      res = await fetch(new URL(p, a.server), { method, headers: { authorization: `Bearer ${a.token}`, ...(body ? { "content-type": "application/json" } : {}) }, body: body ? JSON.stringify(body) : undefined });
-    } catch (e) {
-      throw new PgolfError("FETCH_UNREACHABLE", `${method} ${p}: ${(e as Error).message}`, { file: a.server, cause: e });
-    }
-    if (!res.ok) throw await serverError(res, `${method} ${p}`, a.server);
-    return res;
-  }, { onRetry: (_n, e) => say({ event: "retry", what: `${method} ${p}`, code: e.code }) });
+function call(method: "GET" | "POST", p: string, body?: unknown): Promise<Response> {
+  return contestRequest({ server: a.server, token: a.token, method, path: p, body }, { onRetry: (_n, e) => say({ event: "retry", what: `${method} ${p}`, code: e.code }) });
 }
 
 let idleSince = performance.now();
