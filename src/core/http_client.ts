@@ -261,7 +261,7 @@ export async function fetchAttempt(url: string, init: RequestInit, a: Attempt): 
 /** A body's bytes, read under the attempt (silence timer per chunk); `onTooLarge` past maxBytes. */
 export async function readBody(res: Response, a: Attempt, maxBytes = Infinity, onTooLarge?: (bytes: number) => PgolfError): Promise<Buffer> {
   const declared = Number(res.headers.get("content-length"));
-  const tooLarge = (n: number) => onTooLarge?.(n) ?? new PgolfError("FETCH_HTTP", `the answer is over ${maxBytes} bytes`, { file: res.url, details: { status: res.status } });
+  const tooLarge = (n: number) => onTooLarge?.(n) ?? new PgolfError("FETCH_HTTP", `the answer is over ${maxBytes} bytes`, { fix: "the server sent more than the caller accepts; check the URL, or raise the caller's limit if the answer is expected to be this large", file: res.url, details: { status: res.status } });
   if (res.headers.has("content-length") && Number.isFinite(declared) && declared > maxBytes) {
     await res.body?.cancel();
     throw tooLarge(declared);

@@ -91,7 +91,7 @@ export async function fetchCourse(opts: FetchCourseOptions): Promise<FetchCourse
     return file;
   });
   const model = files.find((f) => f.role === "tokenizer");
-  if (!model) throw new PgolfError("FETCH_MANIFEST", "the official manifest names no .model tokenizer for this variant", { file: path.join(courseDir, OFFICIAL_MANIFEST_NAME) });
+  if (!model) throw new PgolfError("FETCH_MANIFEST", "the official manifest names no .model tokenizer for this variant", { fix: "the hub's manifest lacks the tokenizer: fetch from the official repository (--hub-url unset) or pin another --revision", file: path.join(courseDir, OFFICIAL_MANIFEST_NAME) });
   const tok = SentencePieceTokenizer.fromFile(path.join(courseDir, model.path));
   const abs = (role: string) => files.filter((f) => f.role === role).map((f) => path.join(courseDir, f.path));
   const train = scanShards(abs("train"), tok, false);

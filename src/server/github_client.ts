@@ -95,7 +95,7 @@ interface Response<T> {
 }
 
 const splitRepo = (repo: string): string => {
-  if (!/^[\w.-]+\/[\w.-]+$/.test(repo)) throw new PgolfError("USAGE", `not a repository "owner/name": ${repo}`);
+  if (!/^[\w.-]+\/[\w.-]+$/.test(repo)) throw new PgolfError("USAGE", `not a repository "owner/name": ${repo}`, { fix: "name the repository as owner/name, e.g. openai/parameter-golf" });
   return repo;
 };
 const encodePath = (p: string) => p.split("/").map(encodeURIComponent).join("/");
@@ -168,13 +168,13 @@ export class GitHubClient {
     const maxBytes = opts.maxBytes ?? this.maxResponseBytes;
     const r = await this.request<any>("GET", `/repos/${splitRepo(repo)}/contents/${encodePath(filePath)}`, { query: { ref }, maxBytes: base64Cap(Math.min(maxBytes, 1024 * 1024)) + 64 * 1024 });
     const d = r.data;
-    if (Array.isArray(d) || d?.type === "dir") throw new PgolfError("FETCH_NOT_FOUND", `${filePath} is a folder, not a file`, { file: filePath });
-    if (d?.type !== "file") throw new PgolfError("GITHUB_PR_SYMLINK", `${filePath} is a ${d?.type ?? "non-file"}, not a regular file`, { file: filePath, details: { paths: [filePath], type: d?.type } });
+    if (Array.isArray(d) || d?.type === "dir") throw new PgolfError("FETCH_NOT_FOUND", `${filePath} is a folder, not a file`, { fix: "a record's files are regular files; remove the folder from the pull request or move its files up", file: filePath });
+    if (d?.type !== "file") throw new PgolfError("GITHUB_PR_SYMLINK", `${filePath} is a ${d?.type ?? "non-file"}, not a regular file`, { fix: "commit the file itself instead of a link or submodule", file: filePath, details: { paths: [filePath], type: d?.type } });
     const size = Number(d.size);
-    if (!Number.isSafeInteger(size) || size < 0) throw new PgolfError("GITHUB_API", `${filePath}: the contents API gave no size`, { file: filePath });
+    if (!Number.isSafeInteger(size) || size < 0) throw new PgolfError("GITHUB_API", `${filePath}: the contents API gave no size`, { fix: "GitHub's contents API answered without a size: check PGOLF_GITHUB_API_URL points at GitHub's API, then retry the delivery", file: filePath });
     if (size > maxBytes) throw tooLarge(filePath, size, maxBytes);
     const content = d.encoding === "base64" && typeof d.content === "string" && (d.content !== "" || size === 0) ? decode(d.content, "base64", filePath) : await this.getBlob(repo, d.sha, { maxBytes });
-    if (content.length !== size) throw new PgolfError("SIZE_MISMATCH", `${filePath}: got ${content.length} bytes, GitHub declared ${size}`, { file: filePath });
+    if (content.length !== size) throw new PgolfError("SIZE_MISMATCH", `${filePath}: got ${content.length} bytes, GitHub declared ${size}`, { fix: "the download was cut short or changed; redeliver the webhook from the repository's settings", file: filePath });
     return { path: filePath, sha: d.sha, size, content };
   }
 
@@ -229,11 +229,11 @@ export class GitHubClient {
     let url: string | null = this.url(path, { per_page: 100 });
     while (url !== null) {
       const r: Response<T[]> = await this.requestUrl<T[]>("GET", url, {});
-      if (!Array.isArray(r.data)) throw new PgolfError("GITHUB_API", `GET ${path}: expected a list`, { file: url });
+      if (!Array.isArray(r.data)) throw new PgolfError("GITHUB_API", `GET ${path}: expected a list`, { fix: "check that PGOLF_GITHUB_API_URL points at GitHub's REST API", file: url });
       out.push(...r.data);
       if (out.length > maxItems) onTooMany(maxItems);
       url = nextLink(r.headers.get("link"));
-      if (url !== null && new URL(url).origin !== new URL(this.baseUrl).origin) throw new PgolfError("GITHUB_API", `GET ${path}: the next page is on another host (${new URL(url).origin})`, { file: url });
+      if (url !== null && new URL(url).origin !== new URL(this.baseUrl).origin) throw new PgolfError("GITHUB_API", `GET ${path}: the next page is on another host (${new URL(url).origin})`, { fix: "check that PGOLF_GITHUB_API_URL points at GitHub's REST API (a page link to another host is not followed)", file: url });
     }
     return out;
   }
@@ -256,7 +256,7 @@ export class GitHubClient {
     try {
       data = (r.body.length === 0 ? null : JSON.parse(r.body.toString("utf8"))) as T;
     } catch (e) {
-      throw new PgolfError("GITHUB_API", `${method} ${new URL(url).pathname}: the answer is not JSON`, { file: url, cause: e });
+      throw new PgolfError("GITHUB_API", `${method} ${new URL(url).pathname}: the answer is not JSON`, { fix: "check that PGOLF_GITHUB_API_URL points at GitHub's REST API, not a web page or proxy", file: url, cause: e });
     }
     return { status: r.status, headers: r.headers, data };
   }
@@ -269,7 +269,7 @@ export class GitHubClient {
       method,
       async (a) => {
         const res = await fetchAttempt(url, { method, headers, body, redirect: "error" }, a);
-        const text = await readBody(res, a, maxBytes, (n) => new PgolfError("GITHUB_API", `${where}: the answer is ${n} bytes or more, over the cap of ${maxBytes}`, { file: url, details: { status: res.status } }));
+        const text = await readBody(res, a, maxBytes, (n) => new PgolfError("GITHUB_API", `${where}: the answer is ${n} bytes or more, over the cap of ${maxBytes}`, { fix: "the answer is larger than a record's file may be; check the pull request's files", file: url, details: { status: res.status } }));
         if ((res.status >= 200 && res.status < 300) || res.status === 304) return { status: res.status, headers: res.headers, body: text };
         throw answerError(res, method, where, url, errorMessage(text));
       },
@@ -301,7 +301,7 @@ const base64Cap = (n: number) => Math.ceil(n / 3) * 4 + Math.ceil(n / 45) * 2 + 
 function decode(content: string, encoding: string, what: string): Buffer {
   if (encoding === "base64") return Buffer.from(content.replace(/\s+/g, ""), "base64");
   if (encoding === "utf-8" || encoding === "utf8") return Buffer.from(content, "utf8");
-  throw new PgolfError("GITHUB_API", `${what}: unknown content encoding "${encoding}"`);
+  throw new PgolfError("GITHUB_API", `${what}: unknown content encoding "${encoding}"`, { fix: "commit the file as plain content; GitHub's contents API encodes files in base64" });
 }
 
 function tooLarge(what: string, size: number, limit: number): PgolfError {

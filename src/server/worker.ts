@@ -87,7 +87,7 @@ async function reproduce(o: WorkerOptions, lease: Lease, jobDir: string): Promis
   const limits: Limits = { memoryBytes: 12 * 1024 ** 3, cpus: t.threads ?? 2, pids: 512, wallclockMs: trainMs + (t.evalSeconds ?? 3600) * 1000 + 300_000, ...o.limits };
   const r = await runIsolated(command, { cwd: jobDir, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: out, TMPDIR: out }, limits, writable: [out] });
   if (r.reason !== "exit" || r.code !== 0) {
-    throw new PgolfError(r.reason === "wallclock" ? "ENTRY_TIMEOUT" : "ENTRY_CRASHED", `the reproduction of seed ${lease.job.seed} ended (${r.reason}, code ${r.code}): ${r.stderr.trim().split("\n").slice(-3).join(" | ")}`);
+    throw new PgolfError(r.reason === "wallclock" ? "ENTRY_TIMEOUT" : "ENTRY_CRASHED", `the reproduction of seed ${lease.job.seed} ended (${r.reason}, code ${r.code}): ${r.stderr.trim().split("\n").slice(-3).join(" | ")}`, { fix: "see the worker's run folder for the log; a crash that is the entry's own is reported to the server as this seed's failure" });
   }
   const runs = (JSON.parse(r.stdout.trim().split("\n").pop()!) as { runs: Record<string, number | string>[] }).runs;
   const run = runs[0];
