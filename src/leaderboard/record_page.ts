@@ -3,6 +3,7 @@
 // from its logs (train loss and val_bpb against step, one line per log), its findings with the file
 // and line each points at, and its lineage.
 import type { SubmissionLineage } from "../lineage/attribute.js";
+import type { CompareResult } from "../submission/compare.js";
 import type { Evidence, NormalizedRecord, SeedLog } from "../submission/normalized_record.js";
 import { fmtBpb, fmtBytes } from "./format.js";
 import { esc, page } from "./html.js";
@@ -15,6 +16,33 @@ export interface RecordLinks {
   children: { label: string; page: string }[];
   /** What `pgolf lineage` measured from the record's code, when its code was analysed. */
   measured?: { lineage: SubmissionLineage; recordOf: (id: string) => { label: string; page: string } | null };
+  /** The record against its declared parent, document by document, when both carry atlases of the same documents. */
+  versusParent?: { label: string; page: string | null; compare: CompareResult };
+}
+
+/** Per-document bpb of the record (y) against its parent's (x), with the y = x line: below it, the record is better. */
+export function versusParentChart(v: NonNullable<RecordLinks["versusParent"]>): string {
+  const docs = v.compare.per_document ?? [];
+  const lo = Math.min(...docs.map((d) => Math.min(d.bpb_a, d.bpb_b)));
+  const hi = Math.max(...docs.map((d) => Math.max(d.bpb_a, d.bpb_b)));
+  const series: Series[] = [
+    { name: "same as the parent", mode: "line", color: "#8c959f", points: [{ x: lo, y: lo }, { x: hi, y: hi }] },
+    {
+      name: "documents",
+      mode: "dots",
+      points: docs.map((d) => ({ x: d.bpb_a, y: d.bpb_b, title: `document ${d.index} (${d.bytes.toLocaleString("en-US")} bytes): ${d.bpb_a.toFixed(4)} -> ${d.bpb_b.toFixed(4)} bpb` })),
+    },
+  ];
+  return xyChart({ id: "versus-parent", title: `Per-document bpb: this record against ${v.label}`, xLabel: `${v.label} (bpb)`, yLabel: "this record (bpb)", series });
+}
+
+function versusParentSection(v: NonNullable<RecordLinks["versusParent"]>): string {
+  const c = v.compare;
+  const name = v.page ? `<a href="../${esc(v.page)}">${esc(v.label)}</a>` : esc(v.label);
+  const sign = (x: number) => `${x >= 0 ? "+" : ""}${x.toFixed(4)}`;
+  return `<h3>Per document against ${name}</h3>
+<p>${sign(c.delta_bpb)} bpb over ${c.documents.toLocaleString("en-US")} documents (${Math.round(c.bootstrap.confidence * 100)}% interval ${sign(c.bootstrap.low)} to ${sign(c.bootstrap.high)}); paired t test p = ${c.paired.p.toPrecision(3)}; better on ${c.paired.b_better_documents} of ${c.paired.documents} documents. Below the line, this record spends fewer bits per byte than its parent.</p>
+<div class="charts">${versusParentChart(v)}</div>`;
 }
 
 /** "Built on" (measured), "new in this record" and the credit findings. */
@@ -171,6 +199,7 @@ ${findingsList(e)}
 <h2>Lineage</h2>
 ${parents.length ? `<h3>Builds on</h3><ul class="parents">${parents.join("")}</ul>` : '<p class="empty">The record names no parent.</p>'}
 ${children.length ? `<h3>Built on by</h3><ul class="children">${children.join("")}</ul>` : ""}
+${links.versusParent ? versusParentSection(links.versusParent) : ""}
 ${links.measured ? measuredLineage(links.measured) : ""}
 ${e.techniques.length ? `<h3>Techniques</h3><p>${e.techniques.map((t) => `<code>${esc(t)}</code>`).join(" ")}</p>` : ""}
 ${r && r.codeFiles.length ? `<h3>Code files</h3><p>${r.codeFiles.map((f) => `<code>${esc(f)}</code>`).join(" ")}</p>` : ""}`;

@@ -7,6 +7,8 @@
 //   assets/style.css, assets/site.js
 import { SUGGEST_SHARE } from "../lineage/attribute.js";
 import type { LineageReport } from "../lineage/lineage.js";
+import { isPgolfError } from "../core/error.js";
+import { compareRuns, type CompareResult } from "../submission/compare.js";
 import type { NormalizedRecord } from "../submission/normalized_record.js";
 import { indexPage } from "./index_page.js";
 import { allEntries, folderOf, type Leaderboard, type RecordsRoot } from "./leaderboard.js";
@@ -70,6 +72,15 @@ export function siteFiles(lb: Leaderboard, records: NormalizedRecord[], root: Re
       parents: graph.edges.filter((x) => x.to === key).map((x) => ({ label: node.get(x.from)!.label, page: node.get(x.from)!.page })),
       children: graph.edges.filter((x) => x.from === key).map((x) => ({ label: node.get(x.to)!.label, page: node.get(x.to)!.page! })),
     };
+    // against its first declared parent among these records, when both carry atlases of the same documents
+    const parent = graph.edges.find((x) => x.to === key && x.kind === "declared" && x.from.startsWith("record:"));
+    const parentEntry = parent ? entries.find((x) => `record:${x.id}` === parent.from) : undefined;
+    const mine = byFolder.get(e.folder);
+    const theirs = parentEntry ? byFolder.get(parentEntry.folder) : undefined;
+    if (parentEntry && mine && theirs) {
+      const compare = comparedOrNull(theirs.dir, mine.dir);
+      if (compare) links.versusParent = { label: parentEntry.name ?? parentEntry.id, page: parentEntry.page, compare };
+    }
     const m = measured.get(e.folder);
     if (m) {
       links.measured = {
@@ -83,4 +94,14 @@ export function siteFiles(lb: Leaderboard, records: NormalizedRecord[], root: Re
     files.push({ path: e.page, content: recordPage(e, byFolder.get(e.folder), links, lb.hosted) });
   }
   return files;
+}
+
+/** The record against its parent by atlases, or null when either has none or they scored different documents. */
+function comparedOrNull(parentDir: string, dir: string): CompareResult | null {
+  try {
+    return compareRuns(parentDir, dir, { documents: true, resamples: 1000 });
+  } catch (e) {
+    if (isPgolfError(e)) return null; // records made before atlases, other courses: no plot
+    throw e;
+  }
 }

@@ -28,6 +28,8 @@ export interface CompareOptions {
   seed?: number;
   /** Documents listed on each side of "where the bits went" (default 5). */
   top?: number;
+  /** Also return every document's pair (per_document), for plots. */
+  documents?: boolean;
 }
 
 export interface CompareSide {
@@ -68,6 +70,8 @@ export interface CompareResult {
     lost: DocumentDelta[];
     classes: Record<TokenClass, { targets: number; bytes: number; bpb_a: number; bpb_b: number; delta_bits: number }>;
   };
+  /** Every document that stands for bytes, when asked (CompareOptions.documents). */
+  per_document?: DocumentDelta[];
 }
 
 const LN2 = Math.LN2;
@@ -209,6 +213,7 @@ export function compareRuns(aPath: string, bPath: string, o: CompareOptions = {}
     paired,
     seeds,
     where: { gained: byDelta.slice(0, top).filter((d) => d.delta_bits < 0), lost: byDelta.slice(-top).reverse().filter((d) => d.delta_bits > 0), classes },
+    ...(o.documents ? { per_document: docs } : {}),
   };
 }
 
