@@ -1,5 +1,5 @@
 // Lint: typescript-eslint's recommended rules plus pgolf's architecture rules:
-//  - pgolf/layers: imports point one way, as DEVELOPERS.md declares
+//  - pgolf/layers: imports point one way, as CONTRIBUTING.md declares
 //    (core <- engine <- nn <- model, core <- data, then the entry contract, then train/eval <- artifact <- submission
 //     <- lineage <- leaderboard <- server <- cli);
 //  - pgolf/one-onnxruntime: exactly one module imports onnxruntime-node;
@@ -44,7 +44,7 @@ function layerOf(file) {
 const pgolfPlugin = {
   rules: {
     layers: {
-      meta: { type: "problem", schema: [], messages: { up: "{{from}} may not import {{to}} ({{spec}}): layers import one way, see DEVELOPERS.md", unknown: "{{file}} is in no declared layer; add its folder to LAYERS in eslint.config.js" } },
+      meta: { type: "problem", schema: [], messages: { up: "{{from}} may not import {{to}} ({{spec}}): layers import one way, see CONTRIBUTING.md", unknown: "{{file}} is in no declared layer; add its folder to LAYERS in eslint.config.js" } },
       create(context) {
         const file = context.filename;
         const from = layerOf(file);
