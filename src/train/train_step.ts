@@ -22,6 +22,8 @@ export interface OptimizerConfig {
   scalarLr: number;
   muonMomentum: number;
   muonBackendSteps: number;
+  /** Muon's decoupled weight decay per unit of lr (0: none, the reference). */
+  muonWeightDecay?: number;
   beta1: number;
   beta2: number;
   adamEps: number;
@@ -62,7 +64,7 @@ export class TrainStep {
     const tokenLr = model.config.tieEmbeddings ? config.tiedEmbedLr : config.embedLr;
     this.adamToken = new Adam([{ params: g.token, lr: tokenLr, name: "token" }], adamOpts);
     this.adamHead = g.head.length > 0 ? new Adam([{ params: g.head, lr: config.headLr, name: "head" }], adamOpts) : undefined;
-    this.muon = new Muon(g.matrices, { lr: config.matrixLr, momentum: config.muonMomentum, backendSteps: config.muonBackendSteps });
+    this.muon = new Muon(g.matrices, { lr: config.matrixLr, momentum: config.muonMomentum, backendSteps: config.muonBackendSteps, weightDecay: config.muonWeightDecay });
     this.adamScalar = new Adam([{ params: g.scalars, lr: config.scalarLr, name: "scalar" }], adamOpts);
     this.optimizers = [this.adamToken, ...(this.adamHead ? [this.adamHead] : []), this.muon, this.adamScalar];
     this.params = this.optimizers.flatMap((o) => o.params);

@@ -42,6 +42,8 @@ interface Config {
   export_bits: number;
   /** "zlib" (the reference's) or "best" (smallest of zlib and brotli). */
   export_codec: "zlib" | "best";
+  /** Muon's decoupled weight decay per unit of lr (absent or 0: none, as the reference; later contest records used about 0.04). */
+  muon_weight_decay?: number;
 }
 
 function modelConfig(c: Record<string, unknown>) {
@@ -52,7 +54,7 @@ export async function train(ctx: TrainContext): Promise<Uint8Array> {
   const c = ctx.config as unknown as Config;
   const cfg = modelConfig(ctx.config);
   const model = new GPT(cfg, { seed: ctx.seed });
-  const opt = new TrainStep(model, REFERENCE_OPTIMIZER);
+  const opt = new TrainStep(model, { ...REFERENCE_OPTIMIZER, muonWeightDecay: c.muon_weight_decay ?? 0 });
   const seq = cfg.seqLen;
   ctx.log(`model_params:${model.parameterCount()}`);
   ctx.log(`train_batch_tokens:${c.train_batch_tokens} train_seq_len:${seq} iterations:${c.iterations} warmup_steps:${c.warmup_steps}`);

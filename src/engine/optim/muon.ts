@@ -2,6 +2,9 @@
 //   buf = momentum buf + g;  g = g + momentum buf (Nesterov)
 //   u = NewtonSchulz5(g) * max(1, rows / cols)^0.5;   p = p - lr u
 // momentum is a hyperparameter (the baseline warms it from 0.85 to 0.95 over 500 steps).
+// With weightDecay > 0, decoupled weight decay as the contest's later records used it (AdamW-style,
+// scaled by the current learning rate): p = p (1 - lr wd) - lr u. At 0 (the reference) the update
+// is built exactly as before, with no extra op.
 import { PgolfError } from "../../core/error.js";
 import { add, mul, sub } from "../ops/index.js";
 import { Tensor } from "../tensor.js";
@@ -14,6 +17,8 @@ export interface MuonOptions {
   momentum?: number;
   nesterov?: boolean;
   backendSteps?: number;
+  /** Decoupled weight decay per unit of learning rate (default 0: none, as the reference). */
+  weightDecay?: number;
 }
 
 export class Muon implements Optimizer {
@@ -23,6 +28,7 @@ export class Muon implements Optimizer {
   readonly momentum: Hyper;
   readonly nesterov: boolean;
   readonly backendSteps: number;
+  readonly weightDecay: number;
   readonly buffers: Tensor[];
   steps = 0;
 
@@ -37,6 +43,10 @@ export class Muon implements Optimizer {
     this.momentum = new Hyper(opts.momentum ?? 0.95, dtype);
     this.nesterov = opts.nesterov ?? true;
     this.backendSteps = opts.backendSteps ?? 5;
+    this.weightDecay = opts.weightDecay ?? 0;
+    if (!(this.weightDecay >= 0 && Number.isFinite(this.weightDecay))) {
+      throw new PgolfError("CONFIG_INVALID", `Muon weight decay must be a finite number >= 0, got ${this.weightDecay}`, { fix: "set muon_weight_decay to 0 (off) or a small positive value such as 0.04" });
+    }
     this.buffers = params.map((p) => Tensor.zeros(p.shape, p.dtype));
   }
 
@@ -54,7 +64,10 @@ export class Muon implements Optimizer {
       const [rows, cols] = p.shape;
       const scale = Math.sqrt(Math.max(1, rows / cols));
       const u = newtonSchulz5(dir, this.backendSteps);
-      out.push({ target: p, value: sub(p, mul(mul(this.lr.tensor, Tensor.scalar(scale, p.dtype)), u)) });
+      const step = mul(mul(this.lr.tensor, Tensor.scalar(scale, p.dtype)), u);
+      // decoupled decay: p (1 - lr wd), with the scheduled lr
+      const kept = this.weightDecay > 0 ? mul(p, sub(Tensor.scalar(1, p.dtype), mul(this.lr.tensor, Tensor.scalar(this.weightDecay, p.dtype)))) : p;
+      out.push({ target: p, value: sub(kept, step) });
       out.push({ target: this.buffers[i], value: buf });
     });
     return out;

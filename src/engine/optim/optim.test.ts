@@ -41,7 +41,7 @@ test("Adam and AdamW: three steps match the torch formulas", async () => {
 });
 
 /** Plain-loop Newton-Schulz + Muon step, the reference formula. */
-function muonReference(p: Float64Array, buf: Float64Array, g: Float64Array, rows: number, cols: number, lr: number, mom: number): void {
+function muonReference(p: Float64Array, buf: Float64Array, g: Float64Array, rows: number, cols: number, lr: number, mom: number, wd = 0): void {
   for (let i = 0; i < g.length; i++) buf[i] = mom * buf[i] + g[i];
   const d = g.map((gi, i) => gi + mom * buf[i]);
   let norm = 0;
@@ -67,7 +67,8 @@ function muonReference(p: Float64Array, buf: Float64Array, g: Float64Array, rows
     X = X.map((x, i) => 3.4445 * x + BX[i]);
   }
   const scale = Math.sqrt(Math.max(1, rows / cols));
-  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) p[i * cols + j] -= lr * scale * X[tr ? j * c + i : i * c + j];
+  // decoupled weight decay first, with the same lr: p (1 - lr wd) - lr u
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) p[i * cols + j] = p[i * cols + j] * (1 - lr * wd) - lr * scale * X[tr ? j * c + i : i * c + j];
 }
 
 test("Muon: two Nesterov steps with Newton-Schulz match the reference formula, wide and tall", async () => {
@@ -83,6 +84,31 @@ test("Muon: two Nesterov steps with Newton-Schulz match the reference formula, w
       close(p.data!, expect, 1e-10, `muon ${rows}x${cols} step ${t}`);
     }
   }
+});
+
+test("Muon with decoupled weight decay matches the reference formula; decay 0 is the reference step exactly", async () => {
+  const [rows, cols] = [5, 7];
+  const p = rand([rows, cols], 4);
+  const q = rand([rows, cols], 4);
+  const expect = Float64Array.from(p.data!);
+  const buf = new Float64Array(rows * cols);
+  const decayed = new Muon([p], { lr: 0.04, momentum: 0.9, weightDecay: 0.5 });
+  const plain = new Muon([q], { lr: 0.04, momentum: 0.9, weightDecay: 0 });
+  const reference = rand([rows, cols], 4);
+  const refOpt = new Muon([reference], { lr: 0.04, momentum: 0.9 });
+  for (let t = 1; t <= 3; t++) {
+    const g = rand([rows, cols], 40 + t);
+    await applyUpdates(decayed.updates([g]));
+    await applyUpdates(plain.updates([g]));
+    await applyUpdates(refOpt.updates([g]));
+    muonReference(expect, buf, Float64Array.from(g.data!), rows, cols, 0.04, 0.9, 0.5);
+    close(p.data!, expect, 1e-10, `muon wd step ${t}`);
+  }
+  assert.deepEqual([...q.data!], [...reference.data!], "weightDecay 0 builds the reference update");
+  // the decay shrinks the weights relative to the same steps without it
+  const norm = (x: ArrayLike<number>) => Math.sqrt(Array.from(x).reduce((a, v) => a + v * v, 0));
+  assert.ok(norm(p.data!) < norm(q.data!));
+  assert.throws(() => new Muon([rand([2, 2], 1)], { lr: 0.04, weightDecay: -1 }), /weight decay/);
 });
 
 test("gradient clipping by global norm", async () => {
