@@ -7,16 +7,48 @@ import * as path from "node:path";
 import { test } from "node:test";
 import { fixture, needsFixtures, PROJECT_ROOT, readJsonl, SP1024_MODEL, tempDir, VAL_PREFIX_SHARD } from "../../test/support/fixtures.js";
 import { pgolf } from "../../test/support/cli.js";
+import { countShardTargetBytes } from "../data/bytes.js";
+import { prepareCourse } from "../data/prepare.js";
+import { readShard } from "../data/shard.js";
 import { Byte260Tokenizer } from "../data/tokenizer/byte260.js";
-
+import { SentencePieceTokenizer } from "../data/tokenizer/sentencepiece.js";
 
 const fx = needsFixtures();
 
-test("shard info --json prints magic, version and token count", fx, async () => {
-  const r = await pgolf("shard", "info", VAL_PREFIX_SHARD, "--json");
+/** The embedded course (built offline from an npm corpus in a few seconds): its tokenizer and val shard. */
+let course: Promise<{ model: string; val: string; tokensVal: number; valTableBytes: number }> | undefined;
+function sotuCourse() {
+  course ??= prepareCourse({ dir: tempDir() }).then((c) => ({
+    model: path.join(c.dir, "tokenizers", "sotu_1024_bpe.model"),
+    val: path.join(c.dir, "datasets", "sotu_sp1024", "sotu_val_000000.bin"),
+    tokensVal: c.tokens_val,
+    valTableBytes: c.val_table_bytes,
+  }));
+  return course;
+}
+
+test("shard info --json prints magic, version and token count", { timeout: 60_000 }, async () => {
+  const { val, tokensVal } = await sotuCourse();
+  const r = await pgolf("shard", "info", val, "--json");
   assert.equal(r.code, 0, r.err);
   const j = JSON.parse(r.out);
+  assert.deepEqual([j.magic, j.version, j.tokens], [20240520, 1, tokensVal]);
+});
+
+test("shard info reads the official val shard prefix", fx, async () => {
+  const j = JSON.parse((await pgolf("shard", "info", VAL_PREFIX_SHARD, "--json")).out);
   assert.deepEqual([j.magic, j.version, j.tokens], [20240520, 1, 1040298]);
+});
+
+test("data bytes counts a shard's target bytes: all of them as the course's manifest records, and per whole sequence", { timeout: 60_000 }, async () => {
+  const { model, val, tokensVal, valTableBytes } = await sotuCourse();
+  const all = JSON.parse((await pgolf("data", "bytes", "--model", model, "--shard", val, "--json")).out);
+  assert.deepEqual([all.targets, all.bytes], [tokensVal - 1, valTableBytes]);
+  const r = await pgolf("data", "bytes", "--model", model, "--shard", val, "--seq-len", "1024", "--json");
+  assert.equal(r.code, 0, r.err);
+  const table = SentencePieceTokenizer.fromFile(model).byteTable();
+  const expected = countShardTargetBytes(val, table, 1024);
+  assert.deepEqual(JSON.parse(r.out), { targets: Math.floor((tokensVal - 1) / 1024) * 1024, bytes: expected.bytes, tokens_per_byte: expected.targets / expected.bytes });
 });
 
 test("data bytes reproduces the reference byte counts", fx, async () => {
@@ -37,14 +69,26 @@ test("data bytes --docs compares canonical and byte-table counts and names the d
   assert.ok(j.differing_count > 0 && j.differing[0].reason.includes("normalization"));
 });
 
-test("tokenizer encode prints one ids line per input, for --text and --jsonl", fx, async () => {
-  const one = await pgolf("tokenizer", "encode", "--model", SP1024_MODEL, "--text", "Hello world 2024!", "--json");
+test("tokenizer encode prints one ids line per input, for --text and --jsonl", { timeout: 60_000 }, async () => {
+  const { model, val } = await sotuCourse();
+  const one = await pgolf("tokenizer", "encode", "--model", model, "--text", "Hello world 2024!", "--json");
   assert.equal(one.code, 0, one.err);
   const ids = JSON.parse(one.out).ids as number[];
   assert.ok(ids.length > 3);
-  const dec = await pgolf("tokenizer", "decode", "--model", SP1024_MODEL, "--ids", ids.join(","), "--json");
+  const dec = await pgolf("tokenizer", "decode", "--model", model, "--ids", ids.join(","), "--json");
   assert.equal(JSON.parse(dec.out).text, "Hello world 2024!");
 
+  // --jsonl: one line per document, each the library's encoding of it
+  const tok = SentencePieceTokenizer.fromFile(model);
+  const texts = ["Fellow-Citizens of the Senate", "  two  spaces\tand a tab ", "café 東京 🙂", tok.decode([...readShard(val).subarray(1, 200)])];
+  const jsonl = path.join(tempDir(), "texts.jsonl");
+  fs.writeFileSync(jsonl, texts.map((text) => JSON.stringify({ text })).join("\n") + "\n");
+  const r = await pgolf("tokenizer", "encode", "--model", model, "--jsonl", jsonl);
+  assert.equal(r.code, 0, r.err);
+  assert.deepEqual(r.out.trim().split("\n").map((l) => JSON.parse(l).ids), texts.map((t) => tok.encode(t)));
+});
+
+test("tokenizer encode --jsonl gives the real SentencePiece's ids with the official sp1024 model", fx, async () => {
   const cases = readJsonl(fixture("reference", "sp1024_encode_edge_cases.jsonl"));
   const r = await pgolf("tokenizer", "encode", "--model", SP1024_MODEL, "--jsonl", fixture("reference", "sp1024_encode_edge_cases.jsonl"));
   assert.equal(r.code, 0, r.err);

@@ -7,7 +7,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "node:test";
 import { parquetWriteBuffer } from "hyparquet-writer";
-import { fixture, needsFixtures, pythonWithSentencePiece, readJsonl, tempDir } from "../../test/support/fixtures.js";
+import { pythonWithSentencePiece, tempDir } from "../../test/support/fixtures.js";
+import { sotuTexts, writeJsonlTexts } from "../../test/support/text_docs.js";
 import { isPgolfError } from "../core/error.js";
 import { sha256File } from "../core/hash.js";
 import { buildCourse } from "./build.js";
@@ -57,19 +58,19 @@ test("sotu-sp1024: built offline, verified, reused, and rebuilt byte-identically
   }
 });
 
-test("custom courses from JSONL, Parquet and a .txt folder; the tokenizer loads in SentencePiece", { ...needsFixtures(), timeout: 120_000 }, async () => {
+test("custom courses from JSONL, Parquet and a .txt folder; the tokenizer loads in SentencePiece", { timeout: 120_000 }, async () => {
   const dir = tempDir();
-  const docs = readJsonl(fixture("text", "verify_docs_200.jsonl")).map((d) => d.text as string);
-  const jsonl = fixture("text", "verify_docs_200.jsonl");
+  const docs = sotuTexts(200);
+  const jsonl = writeJsonlTexts(path.join(dir, "docs200.jsonl"), docs);
   const r = await buildCourse({
-    name: "fw200",
+    name: "sotu200",
     dir,
     documents: await readDocuments(jsonl),
     split: { kind: "last", count: 20 },
     vocabSize: 512,
-    tokenizerName: "fw200_512_bpe",
-    datasetName: "fw200_sp512",
-    shardPrefix: "fw200",
+    tokenizerName: "sotu200_512_bpe",
+    datasetName: "sotu200_sp512",
+    shardPrefix: "sotu200",
     source: { kind: "local" },
   });
   assert.deepEqual([r.docs_train, r.docs_val, r.vocab_size], [180, 20, 512]);
@@ -77,14 +78,14 @@ test("custom courses from JSONL, Parquet and a .txt folder; the tokenizer loads 
 
   const py = pythonWithSentencePiece();
   if (py) {
-    const model = path.join(r.dir, "tokenizers/fw200_512_bpe.model");
+    const model = path.join(r.dir, "tokenizers/sotu200_512_bpe.model");
     const script = `import sys, json, sentencepiece as spm
 sp = spm.SentencePieceProcessor(model_file=sys.argv[1])
 print(json.dumps([sp.encode(t) for t in json.load(sys.stdin)]))`;
     const out = spawnSync(py, ["-c", script, model], { input: JSON.stringify(docs.slice(180)), encoding: "utf8", maxBuffer: 1 << 27 });
     assert.equal(out.status, 0, out.stderr);
     const expected = JSON.parse(out.stdout) as number[][];
-    const val = [...readShard(path.join(r.dir, "datasets/fw200_sp512/fw200_val_000000.bin"))];
+    const val = [...readShard(path.join(r.dir, "datasets/sotu200_sp512/sotu200_val_000000.bin"))];
     assert.deepEqual(val, expected.flatMap((ids) => [1, ...ids]), "the val shard is what SentencePiece itself makes with this model");
   }
 
@@ -98,9 +99,9 @@ print(json.dumps([sp.encode(t) for t in json.load(sys.stdin)]))`;
   assert.deepEqual((await readDocuments(txt)).map((d) => d.text), docs.slice(0, 30));
 });
 
-test("a validation document duplicated into training is refused, and nothing is left behind", { ...needsFixtures(), timeout: 60_000 }, async () => {
+test("a validation document duplicated into training is refused, and nothing is left behind", { timeout: 60_000 }, async () => {
   const dir = tempDir();
-  const docs = readJsonl(fixture("text", "verify_docs_200.jsonl")).slice(0, 40).map((d, i) => ({ id: `d${i}`, text: d.text as string }));
+  const docs = sotuTexts(40).map((text, i) => ({ id: `d${i}`, text }));
   docs[5] = { id: "d5", text: docs[38].text }; // train doc 5 = val doc 38
   await assert.rejects(
     buildCourse({ name: "leaky", dir, documents: docs, split: { kind: "last", count: 4 }, vocabSize: 400, tokenizerName: "t", datasetName: "d", shardPrefix: "s", source: {} }),

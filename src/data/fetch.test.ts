@@ -1,25 +1,24 @@
-// The contest data fetcher over real HTTP against test/support/hub_server.ts, which serves the real
-// official manifest and sp1024 tokenizer, the real val shard prefix as the val shard, and small
-// valid train shards made here, under the official repo paths.
+// The contest data fetcher over real HTTP against test/support/hub_server.ts, serving a stand-in of
+// the contest's repo (test/support/challenge_hub.ts: the official layout and manifest format, with a
+// tokenizer and val shard pgolf made from the embedded course) and small valid train shards made
+// here, under the official repo paths. The plan from the real official manifest is checked against
+// ../shared/fixtures.
 import { rejectsWith } from "../../test/support/errors.js";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { test } from "node:test";
+import { before, test } from "node:test";
 import { isPgolfError } from "../core/error.js";
-import { fixture, needsFixtures, tempDir, VAL_PREFIX_SHARD } from "../../test/support/fixtures.js";
+import { challengeHub, HUB_VAL, hubTrain } from "../../test/support/challenge_hub.js";
+import { fixture, needsFixtures, tempDir } from "../../test/support/fixtures.js";
 import { withHubServer, type HubServer, type HubServerOptions } from "../../test/support/hub_server.js";
 import { datasetNameForVariant, fetchChallengeFiles, FETCH_RECORD, parseChallengeManifest, planChallengeFiles, type FetchChallengeOptions } from "./fetch.js";
 import { shardInfo, writeShard } from "./shard.js";
 
-const MANIFEST = fixture("dataset", "manifest.json");
-const MODEL = fixture("tokenizers", "fineweb_1024_bpe.model");
-const VOCAB = fixture("tokenizers", "fineweb_1024_bpe.vocab");
-const D = "datasets/datasets/fineweb10B_sp1024";
-const VAL = `${D}/fineweb_val_000000.bin`;
-const TRAIN0 = `${D}/fineweb_train_000000.bin`;
-const TRAIN1 = `${D}/fineweb_train_000001.bin`;
+const VAL = HUB_VAL;
+const TRAIN0 = hubTrain(0);
+const TRAIN1 = hubTrain(1);
 
 const work = tempDir("pgolf-fetch-");
 const src = path.join(work, "src");
@@ -38,19 +37,19 @@ function makeTrainShard(file: string, seed: number, docs: number): void {
 }
 
 let serverFiles: Record<string, string> = {};
-if (fs.existsSync(MANIFEST)) {
+/** The served manifest, tokenizer and val shard (local files). */
+let MANIFEST = "";
+let MODEL = "";
+let VOCAB = "";
+let VAL_SHARD = "";
+before(async () => {
   fs.mkdirSync(src, { recursive: true });
+  const hub = await challengeHub(src);
+  ({ manifest: MANIFEST, model: MODEL, vocab: VOCAB, val: VAL_SHARD } = hub);
   makeTrainShard(path.join(src, "train0.bin"), 1, 300);
   makeTrainShard(path.join(src, "train1.bin"), 2, 200);
-  serverFiles = {
-    "datasets/manifest.json": MANIFEST,
-    "datasets/tokenizers/fineweb_1024_bpe.model": MODEL,
-    "datasets/tokenizers/fineweb_1024_bpe.vocab": VOCAB,
-    [VAL]: VAL_PREFIX_SHARD,
-    [TRAIN0]: path.join(src, "train0.bin"),
-    [TRAIN1]: path.join(src, "train1.bin"),
-  };
-}
+  serverFiles = { ...hub.files, [TRAIN0]: path.join(src, "train0.bin"), [TRAIN1]: path.join(src, "train1.bin") };
+});
 
 const sha = (file: string) => createHash("sha256").update(fs.readFileSync(file)).digest("hex");
 let runs = 0;
@@ -75,8 +74,16 @@ function listFiles(dir: string): string[] {
   return (fs.readdirSync(dir, { recursive: true }) as string[]).filter((p) => fs.statSync(path.join(dir, p)).isFile()).map((p) => p.split(path.sep).join("/")).sort();
 }
 
-test("the manifest plan mirrors cached_challenge_fineweb.py", needsFixtures(), () => {
-  const m = parseChallengeManifest(fs.readFileSync(MANIFEST, "utf8"), MANIFEST);
+// the plan from the stand-in's manifest, and from the real official one where the fixtures are
+for (const [which, file, opts] of [
+  ["the stand-in manifest", () => MANIFEST, {}],
+  ["the real official manifest", () => fixture("dataset", "manifest.json"), needsFixtures()],
+] as const) {
+  test(`the manifest plan mirrors cached_challenge_fineweb.py (${which})`, opts, () => planMirrorsOfficial(file()));
+}
+
+function planMirrorsOfficial(manifest: string): void {
+  const m = parseChallengeManifest(fs.readFileSync(manifest, "utf8"), manifest);
   const plan = planChallengeFiles(m, "sp1024", 2);
   assert.equal(plan.dataset.name, "fineweb10B_sp1024");
   assert.equal(plan.tokenizer.name, "sp_bpe_1024");
@@ -95,10 +102,10 @@ test("the manifest plan mirrors cached_challenge_fineweb.py", needsFixtures(), (
   assert.throws(() => datasetNameForVariant("gpt2"), (e) => isPgolfError(e, "USAGE"));
   const evil = { ...m, tokenizers: [{ ...m.tokenizers[0], model_path: "../../etc/passwd" }] };
   assert.throws(() => planChallengeFiles(evil, "sp1024", 0), (e) => isPgolfError(e, "FETCH_MANIFEST"));
-});
+}
 
 for (const n of [1, 2]) {
-  test(`fetches manifest, tokenizer, val and ${n} train shard(s) in the official layout`, needsFixtures(), async () => {
+  test(`fetches manifest, tokenizer, val and ${n} train shard(s) in the official layout`, async () => {
     await serve(async (s) => {
       const dir = freshDir();
       const events: number[] = [];
@@ -107,7 +114,7 @@ for (const n of [1, 2]) {
         ["manifest", "manifest.json", MANIFEST],
         ["tokenizer", "tokenizers/fineweb_1024_bpe.model", MODEL],
         ["tokenizer", "tokenizers/fineweb_1024_bpe.vocab", VOCAB],
-        ["val", "datasets/fineweb10B_sp1024/fineweb_val_000000.bin", VAL_PREFIX_SHARD],
+        ["val", "datasets/fineweb10B_sp1024/fineweb_val_000000.bin", VAL_SHARD],
         ["train", "datasets/fineweb10B_sp1024/fineweb_train_000000.bin", serverFiles[TRAIN0]],
         ["train", "datasets/fineweb10B_sp1024/fineweb_train_000001.bin", serverFiles[TRAIN1]],
       ].slice(0, 4 + n);
@@ -125,7 +132,7 @@ for (const n of [1, 2]) {
         const info = shardInfo(path.join(dir, f.path));
         assert.equal(info.bytes, 1024 + 2 * info.tokens);
       }
-      assert.equal(shardInfo(path.join(dir, "datasets/fineweb10B_sp1024/fineweb_val_000000.bin")).tokens, 1040298);
+      assert.equal(shardInfo(path.join(dir, "datasets/fineweb10B_sp1024/fineweb_val_000000.bin")).tokens, shardInfo(VAL_SHARD).tokens);
       assert.deepEqual(listFiles(dir), [FETCH_RECORD, ...expected.map(([, p]) => p)].sort());
       assert.equal(r.dataset, "fineweb10B_sp1024");
       assert.equal(r.manifest.datasets[0].stats.files_train, 195);
@@ -137,7 +144,7 @@ for (const n of [1, 2]) {
   });
 }
 
-test("a second run downloads nothing and re-verifies every file", needsFixtures(), async () => {
+test("a second run downloads nothing and re-verifies every file", async () => {
   await serve(async (s) => {
     const dir = freshDir();
     const first = await fetchChallengeFiles(fetchOpts(s, dir, 2));
@@ -162,36 +169,36 @@ test("a second run downloads nothing and re-verifies every file", needsFixtures(
     const v = fixed.files.find((f) => f.role === "val")!;
     assert.equal(v.status, "replaced");
     assert.match(v.replacedBecause!, /changed since it was downloaded/);
-    assert.equal(sha(val), sha(VAL_PREFIX_SHARD));
+    assert.equal(sha(val), sha(VAL_SHARD));
     assert.deepEqual(fixed.files.filter((f) => f.status !== "present").map((f) => f.path), [v.path]);
   });
 });
 
-test("files from another downloader are kept when valid; a truncated one is replaced", needsFixtures(), async () => {
+test("files from another downloader are kept when valid; a truncated one is replaced", async () => {
   await serve(async (s) => {
     const dir = freshDir();
     const d = path.join(dir, "datasets/fineweb10B_sp1024");
     fs.mkdirSync(d, { recursive: true });
     fs.copyFileSync(serverFiles[TRAIN0], path.join(d, "fineweb_train_000000.bin"));
-    const cut = fs.readFileSync(VAL_PREFIX_SHARD).subarray(0, 100_000);
+    const cut = fs.readFileSync(VAL_SHARD).subarray(0, 100_000);
     fs.writeFileSync(path.join(d, "fineweb_val_000000.bin"), cut);
     const r = await fetchChallengeFiles(fetchOpts(s, dir, 1));
     const status = Object.fromEntries(r.files.map((f) => [f.role === "tokenizer" ? f.path : f.role, f.status]));
     assert.deepEqual(status, { manifest: "downloaded", "tokenizers/fineweb_1024_bpe.model": "downloaded", "tokenizers/fineweb_1024_bpe.vocab": "downloaded", val: "replaced", train: "present" });
     assert.equal(s.downloads(TRAIN0).length, 0);
-    assert.equal(sha(path.join(d, "fineweb_val_000000.bin")), sha(VAL_PREFIX_SHARD));
+    assert.equal(sha(path.join(d, "fineweb_val_000000.bin")), sha(VAL_SHARD));
     const record = JSON.parse(fs.readFileSync(path.join(dir, FETCH_RECORD), "utf8"));
     assert.equal(record.files["datasets/fineweb10B_sp1024/fineweb_train_000000.bin"].sha256, sha(serverFiles[TRAIN0]));
   });
 });
 
-test("a cut connection is resumed and the shard still matches its source", needsFixtures(), async () => {
+test("a cut connection is resumed and the shard still matches its source", async () => {
   await serve(async (s) => {
     s.cutConnection(VAL, 700_000, 1);
     s.cutConnection(TRAIN0, 50_000, 1);
     const dir = freshDir();
     const r = await fetchChallengeFiles(fetchOpts(s, dir, 1));
-    for (const [role, source] of [["val", VAL_PREFIX_SHARD], ["train", serverFiles[TRAIN0]]] as const) {
+    for (const [role, source] of [["val", VAL_SHARD], ["train", serverFiles[TRAIN0]]] as const) {
       const f = r.files.find((x) => x.role === role)!;
       assert.ok(f.resumedFrom! > 0, `${role} resumed from ${f.resumedFrom}`);
       assert.equal(f.sha256, sha(source));
@@ -201,9 +208,9 @@ test("a cut connection is resumed and the shard still matches its source", needs
   });
 });
 
-test("a shard interrupted in one run is resumed by the next", needsFixtures(), async () => {
+test("a shard interrupted in one run is resumed by the next", async () => {
   await serve(async (s) => {
-    s.cutConnection(VAL, 900_000, 1);
+    s.cutConnection(VAL, 650_000, 1);
     const dir = freshDir();
     await rejectsWith(fetchChallengeFiles({ ...fetchOpts(s, dir, 0), retries: 0 }), "FETCH_HTTP");
     const val = path.join(dir, "datasets/fineweb10B_sp1024/fineweb_val_000000.bin");
@@ -213,13 +220,13 @@ test("a shard interrupted in one run is resumed by the next", needsFixtures(), a
     const r = await fetchChallengeFiles(fetchOpts(s, dir, 0));
     const f = r.files.find((x) => x.role === "val")!;
     assert.equal(f.resumedFrom, kept);
-    assert.equal(f.sha256, sha(VAL_PREFIX_SHARD));
+    assert.equal(f.sha256, sha(VAL_SHARD));
     assert.equal(r.files.find((x) => x.role === "manifest")!.status, "present");
     assert.deepEqual(listFiles(dir).filter((p) => p.includes(".part")), []);
   });
 });
 
-test("a server that ignores Range: the shard restarts from 0 and is still correct", needsFixtures(), async () => {
+test("a server that ignores Range: the shard restarts from 0 and is still correct", async () => {
   await serve(async (s) => {
     s.cutConnection(VAL, 600_000, 1);
     s.ignoreRange(VAL);
@@ -227,12 +234,12 @@ test("a server that ignores Range: the shard restarts from 0 and is still correc
     const r = await fetchChallengeFiles(fetchOpts(s, dir, 1));
     const f = r.files.find((x) => x.role === "val")!;
     assert.equal(f.resumedFrom, 0);
-    assert.equal(f.sha256, sha(VAL_PREFIX_SHARD));
+    assert.equal(f.sha256, sha(VAL_SHARD));
     assert.deepEqual(s.downloads(VAL).map((d) => d.status), [200, 200]);
   });
 });
 
-test("a file missing on the server fails with FETCH_NOT_FOUND before the large downloads", needsFixtures(), async () => {
+test("a file missing on the server fails with FETCH_NOT_FOUND before the large downloads", async () => {
   const { [TRAIN1]: _gone, ...files } = serverFiles;
   await serve(
     async (s) => {
@@ -247,7 +254,7 @@ test("a file missing on the server fails with FETCH_NOT_FOUND before the large d
   );
 });
 
-test("--train-shards beyond the manifest is refused after reading it", needsFixtures(), async () => {
+test("--train-shards beyond the manifest is refused after reading it", async () => {
   await serve(async (s) => {
     const dir = freshDir();
     await rejectsWith(fetchChallengeFiles(fetchOpts(s, dir, 500)), "USAGE", (e) => {
@@ -259,7 +266,7 @@ test("--train-shards beyond the manifest is refused after reading it", needsFixt
   });
 });
 
-test("a corrupt shard is rejected and leaves no file under its name", needsFixtures(), async () => {
+test("a corrupt shard is rejected and leaves no file under its name", async () => {
   // A shard whose header declares 40 000 tokens but which holds 30 000: cut off at the source.
   const bad = path.join(src, "corrupt.bin");
   makeTrainShard(path.join(src, "whole.bin"), 3, 120);
@@ -283,12 +290,12 @@ test("a corrupt shard is rejected and leaves no file under its name", needsFixtu
   );
 });
 
-test("transient server errors are retried", needsFixtures(), async () => {
+test("transient server errors are retried", async () => {
   await serve(async (s) => {
     s.failNext("datasets/manifest.json", 503, 2);
     s.failNext(VAL, 500, 1, ["GET"]);
     const r = await fetchChallengeFiles(fetchOpts(s, freshDir(), 0));
-    assert.equal(r.files.find((f) => f.role === "val")!.sha256, sha(VAL_PREFIX_SHARD));
+    assert.equal(r.files.find((f) => f.role === "val")!.sha256, sha(VAL_SHARD));
     assert.equal(s.requests.filter((q) => q.status >= 500).length, 3);
   });
 });

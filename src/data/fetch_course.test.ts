@@ -1,12 +1,15 @@
-// `pgolf data fetch` end to end over real HTTP (test/support/hub_server.ts serving the real official
-// manifest, tokenizer and val shard prefix), then `pgolf data verify` on what arrived, including a
-// course whose training data contains a validation document.
+// `pgolf data fetch` end to end over real HTTP (test/support/hub_server.ts serving a stand-in of the
+// contest's repo, test/support/challenge_hub.ts: the official layout and manifest format with a
+// tokenizer and val shard pgolf made from the embedded course), then `pgolf data verify` on what
+// arrived, including a course whose training data contains a validation document.
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "node:test";
-import { fixture, needsFixtures, tempDir, VAL_PREFIX_SHARD } from "../../test/support/fixtures.js";
+import { challengeHub, HUB_DATASET, hubTrain, type ChallengeHub } from "../../test/support/challenge_hub.js";
+import { tempDir } from "../../test/support/fixtures.js";
 import { withHubServer } from "../../test/support/hub_server.js";
+import { sotuTexts } from "../../test/support/text_docs.js";
 import { isPgolfError } from "../core/error.js";
 import { fetchCourse, OFFICIAL_MANIFEST_NAME } from "./fetch_course.js";
 import { readManifest } from "./manifest.js";
@@ -14,41 +17,35 @@ import { readShard, writeShard } from "./shard.js";
 import { verifyCourse } from "./verify.js";
 import { SentencePieceTokenizer } from "./tokenizer/sentencepiece.js";
 
-const fx = needsFixtures();
-const D = "datasets/datasets/fineweb10B_sp1024";
+const D = HUB_DATASET;
 
-function serverFiles(trainShard: string): Record<string, string> {
-  return {
-    "datasets/manifest.json": fixture("dataset", "manifest.json"),
-    "datasets/tokenizers/fineweb_1024_bpe.model": fixture("tokenizers", "fineweb_1024_bpe.model"),
-    "datasets/tokenizers/fineweb_1024_bpe.vocab": fixture("tokenizers", "fineweb_1024_bpe.vocab"),
-    [`${D}/fineweb_val_000000.bin`]: VAL_PREFIX_SHARD,
-    [`${D}/fineweb_train_000000.bin`]: trainShard,
-  };
-}
+/** The stand-in repo, made once for the file. */
+let hub: Promise<ChallengeHub> | undefined;
+const standIn = () => (hub ??= challengeHub(tempDir()));
 
-/** A train shard of real text (FineWeb docs not in the val prefix), encoded with the official model. */
-function realTrainShard(file: string, extra: number[] = []): void {
-  const tok = SentencePieceTokenizer.fromFile(fixture("tokenizers", "fineweb_1024_bpe.model"));
-  const docs = fs.readFileSync(fixture("text", "verify_docs_200.jsonl"), "utf8").split("\n").filter(Boolean).slice(0, 40);
+/** A train shard of 40 speeches not in the course's val split (every 10th speech is), encoded with the served model. */
+function textTrainShard(h: ChallengeHub, file: string, extra: number[] = []): Record<string, string> {
+  const tok = SentencePieceTokenizer.fromFile(h.model);
+  const docs = sotuTexts(44).filter((_, i) => i % 10 !== 9);
   const tokens: number[] = [];
-  for (const d of docs) tokens.push(tok.bosId, ...tok.encode(JSON.parse(d).text));
+  for (const d of docs) tokens.push(tok.bosId, ...tok.encode(d));
   writeShard(file, [...tokens, ...extra]);
+  return { ...h.files, [hubTrain(0)]: file };
 }
 
-test("fetch a course from a hub, then verify it", fx, async () => {
+test("fetch a course from a hub, then verify it", { timeout: 60_000 }, async () => {
   const work = tempDir();
-  const train = path.join(work, "train0.bin");
-  realTrainShard(train);
-  await withHubServer({ files: serverFiles(train) }, async (server) => {
+  const h = await standIn();
+  const files = textTrainShard(h, path.join(work, "train0.bin"));
+  await withHubServer({ files }, async (server) => {
     const dir = path.join(work, "data");
     const r = await fetchCourse({ dir, trainShards: 1, hubUrl: server.url });
     assert.equal(r.course, "fineweb-sp1024");
-    assert.equal(r.tokens_val, 1040298);
-    assert.equal(r.docs_val, 902);
+    assert.equal(r.tokens_val, h.valTokens);
+    assert.equal(r.docs_val, h.valDocs);
     assert.equal(r.docs_train, 40);
-    assert.equal(r.val_table_bytes, 2504867, "all-target byte-table count of the val prefix");
-    assert.ok(r.downloaded_bytes > 2_000_000);
+    assert.equal(r.val_table_bytes, h.valTableBytes, "all-target byte-table count of the val shard, as the course build counted it");
+    assert.ok(r.downloaded_bytes > fs.statSync(h.val).size + fs.statSync(h.model).size);
     const m = readManifest(r.dir);
     assert.equal(m.datasets[0].name, "fineweb10B_sp1024", "the official fields are kept");
     assert.deepEqual(m.pgolf.files.map((f) => f.role).sort(), ["official-manifest", "tokenizer", "train", "val", "vocab"]);
@@ -58,7 +55,7 @@ test("fetch a course from a hub, then verify it", fx, async () => {
     const v = await verifyCourse(r.dir);
     assert.equal(v.ok, true, v.problems.join("; "));
     assert.equal(v.leaks, 0);
-    assert.equal(v.docs_val, 902);
+    assert.equal(v.docs_val, h.valDocs);
 
     // A second fetch downloads nothing.
     const again = await fetchCourse({ dir, trainShards: 1, hubUrl: server.url });
@@ -75,15 +72,15 @@ test("fetch a course from a hub, then verify it", fx, async () => {
   });
 });
 
-test("verify proves a leak: a validation document inside the training shard", fx, async () => {
+test("verify proves a leak: a validation document inside the training shard", { timeout: 60_000 }, async () => {
   const work = tempDir();
-  const val = readShard(VAL_PREFIX_SHARD);
+  const h = await standIn();
+  const val = readShard(h.val);
   let end = 1;
   while (val[end] !== 1) end++;
   const firstValDoc = [...val.subarray(0, end)]; // [BOS] + ids of val doc 0
-  const train = path.join(work, "train0.bin");
-  realTrainShard(train, firstValDoc);
-  await withHubServer({ files: serverFiles(train) }, async (server) => {
+  const files = textTrainShard(h, path.join(work, "train0.bin"), firstValDoc);
+  await withHubServer({ files }, async (server) => {
     const r = await fetchCourse({ dir: path.join(work, "data"), trainShards: 1, hubUrl: server.url });
     const v = await verifyCourse(r.dir);
     assert.equal(v.ok, false);

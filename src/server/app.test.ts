@@ -1,36 +1,29 @@
 // The contest web application over real HTTP on localhost: the live leaderboard pages and JSON from
-// real record folders, conditional requests, errors as JSON with stable codes, and a rebuild when a
+// original-format record folders (made at test time, test/support/original_record.ts), conditional requests, errors as JSON with stable codes, and a rebuild when a
 // record is added to the folder.
 import assert from "node:assert/strict";
-import * as fs from "node:fs";
 import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import { after, before, test } from "node:test";
-import { FIXTURES, needsFixtures, tempDir } from "../../test/support/fixtures.js";
+import { tempDir } from "../../test/support/fixtures.js";
+import { writeRoleRecord } from "../../test/support/original_record.js";
 import { startContestServer, type ContestServer } from "./contest_server.js";
 
-const fx = needsFixtures();
 const work = tempDir();
 const root = path.join(work, "records", "track_10min_16mb");
 let s: ContestServer;
 let base = "";
 
-function copyRecord(id: string): void {
-  fs.cpSync(path.join(FIXTURES, "pgolf-records", "track_10min_16mb", id), path.join(root, id), { recursive: true });
-}
-
 before(async () => {
-  if (fx.skip) return;
-  fs.mkdirSync(root, { recursive: true });
-  copyRecord("2026-03-17_NaiveBaseline");
-  copyRecord("2026-03-19_SlidingWindow_FP16Emb_10L_MuonWD_OvertoneInit");
+  writeRoleRecord(root, "baseline", "2026-03-17_NaiveBaseline");
+  writeRoleRecord(root, "slidingWindow");
   s = await startContestServer({ records: path.join(work, "records") });
   await new Promise<void>((r) => s.server.listen(0, "127.0.0.1", r));
   base = `http://127.0.0.1:${(s.server.address() as AddressInfo).port}`;
 });
 after(async () => s?.close());
 
-test("pages, JSON and health over HTTP", fx, async () => {
+test("pages, JSON and health over HTTP", async () => {
   const index = await fetch(`${base}/`);
   assert.equal(index.status, 200);
   assert.match(index.headers.get("content-type")!, /text\/html/);
@@ -47,7 +40,7 @@ test("pages, JSON and health over HTTP", fx, async () => {
   assert.equal(await head.text(), "");
 });
 
-test("conditional requests answer 304; unknown paths, traversal and bad encodings are JSON errors", fx, async () => {
+test("conditional requests answer 304; unknown paths, traversal and bad encodings are JSON errors", async () => {
   const first = await fetch(`${base}/index.html`);
   const etag = first.headers.get("etag")!;
   assert.ok(etag);
@@ -60,10 +53,10 @@ test("conditional requests answer 304; unknown paths, traversal and bad encoding
   assert.equal((await fetch(`${base}/`, { method: "DELETE" })).status, 404);
 });
 
-test("a record added to the folder appears after a refresh, from one consistent build", fx, async () => {
+test("a record added to the folder appears after a refresh, from one consistent build", async () => {
   const v = s.site.version;
   assert.equal(await s.refresh(), false, "nothing changed");
-  copyRecord("2026-03-23_LeakyReLU_LegalTTT_ParallelMuon");
+  writeRoleRecord(root, "leakyRelu", "2026-03-23_LeakyReLU_LegalTTT_ParallelMuon");
   assert.equal(await s.refresh(), true);
   assert.equal(s.site.version, v + 1);
   const page = await fetch(`${base}/records/2026-03-23_LeakyReLU_LegalTTT_ParallelMuon.html`);

@@ -1,5 +1,6 @@
 // The contest's rules on a real database, embedded PGlite and a real Postgres server alike: tokens
-// and roles, intake of a real record folder with its checks, the per-author limit, reviews with
+// and roles, intake of record folders with their checks (original-format folders made at test time,
+// test/support/original_record.ts), the per-author limit, reviews with
 // reasons, results recorded once per (artifact, seed), an audit trail of every step, and the daily
 // upload quota with the collection of withdrawn packs.
 import assert from "node:assert/strict";
@@ -7,7 +8,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { rejectsWith, throwsCode } from "../../test/support/errors.js";
-import { FIXTURES, needsFixtures, tempDir } from "../../test/support/fixtures.js";
+import { tempDir } from "../../test/support/fixtures.js";
+import { writeRoleRecord, type OriginalRecordRole } from "../../test/support/original_record.js";
 import { postgresSkipReason, startPostgresServer, type PostgresServer } from "../../test/support/postgres_server.js";
 import { packRecordFolder } from "../artifact/pack.js";
 import { BlobStore } from "./blob_store.js";
@@ -17,11 +19,11 @@ import type { Db } from "./db.js";
 import { openDb } from "./open_db.js";
 
 const work = tempDir();
-const fx = needsFixtures();
-const folder = (id: string) => path.join(FIXTURES, "pgolf-records", "track_10min_16mb", id);
+const records = path.join(work, "records", "track_10min_16mb");
+const folder = (role: OriginalRecordRole) => writeRoleRecord(records, role);
 
 function suite(name: string, open: () => Promise<Db>, skip: string | false) {
-  describe(name, { skip: skip || fx.skip }, () => {
+  describe(name, { skip: skip || undefined }, () => {
     let db: Db;
     let contest: Contest;
     let admin: User;
@@ -43,14 +45,14 @@ function suite(name: string, open: () => Promise<Db>, skip: string | false) {
       await rejectsWith(contest.accounts.authenticate(undefined), "HTTP_UNAUTHORIZED");
 
       // a clean record goes to the queue; one reporting its best seed waits for changes
-      const clean = await contest.submissions.submit(alice, packRecordFolder(folder("2026-04-09_A2_Muon097_3Seed")));
+      const clean = await contest.submissions.submit(alice, packRecordFolder(folder("threeSeeds")));
       assert.equal(clean.status, "checked", JSON.stringify(clean.findings));
       assert.equal(clean.claimed.val_bpb, 1.07983273);
-      const best = await contest.submissions.submit(alice, packRecordFolder(folder("2026-03-18_LongContextSeq2048")));
+      const best = await contest.submissions.submit(alice, packRecordFolder(folder("bestSeed")));
       assert.equal(best.status, "changes-requested");
       assert.ok(best.findings.some((f) => f.kind === "score-mismatch" && /best seed/.test(f.message)));
       // the per-author limit (2 open)
-      await rejectsWith(contest.submissions.submit(alice, packRecordFolder(folder("2026-03-17_NaiveBaseline"))), "HTTP_RATE_LIMITED");
+      await rejectsWith(contest.submissions.submit(alice, packRecordFolder(folder("baseline"))), "HTTP_RATE_LIMITED");
       assert.deepEqual((await contest.submissions.queue()).map((s) => s.id), [clean.id]);
 
       // reviews: participants may not; reasons are required to refuse; a decided submission stays decided
@@ -84,9 +86,9 @@ function suite(name: string, open: () => Promise<Db>, skip: string | false) {
       const { token } = await contest.accounts.addUser("bob", "participant");
       const bob = await contest.accounts.authenticate(`Bearer ${token}`);
       // alice's approved submission (the test above) holds the same bytes as `shared`
-      const shared = packRecordFolder(folder("2026-04-09_A2_Muon097_3Seed"));
-      const own = packRecordFolder(folder("2026-03-19_WarmdownQuantization"));
-      const next = packRecordFolder(folder("2026-03-17_NaiveBaseline"));
+      const shared = packRecordFolder(folder("threeSeeds"));
+      const own = packRecordFolder(folder("warmdown"));
+      const next = packRecordFolder(folder("baseline"));
       const limit = shared.length + own.length + next.length - 1;
       const before = (await contest.settings()).max_upload_bytes_per_author_per_day;
       await contest.configure(admin, { max_upload_bytes_per_author_per_day: limit });

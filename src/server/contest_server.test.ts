@@ -1,5 +1,6 @@
 // The contest web application end to end over real HTTP, on the embedded PGlite: the first admin
-// creates accounts, a participant uploads a real record folder (as `pgolf submit --to` does), a
+// creates accounts, a participant uploads a record folder (as `pgolf submit --to` does; an
+// original-format folder made at test time, test/support/original_record.ts), a
 // reviewer approves it from the queue, and the record appears on the live leaderboard; the audit
 // trail holds every step, and the state survives a restart of the server.
 import assert from "node:assert/strict";
@@ -7,9 +8,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "node:test";
 import { rejectsWith } from "../../test/support/errors.js";
-import { FIXTURES, needsFixtures, tempDir } from "../../test/support/fixtures.js";
+import { tempDir } from "../../test/support/fixtures.js";
 import { api, declarePrivateValidation, listen } from "../../test/support/contest_api.js";
 import { fastRecord } from "../../test/support/fast_record.js";
+import { writeRoleRecord } from "../../test/support/original_record.js";
 import { startContestServer } from "./contest_server.js";
 import { GitHubServer, pullRequestPayload, sendWebhook } from "../../test/support/github_server.js";
 import { isolationSupport } from "./isolation.js";
@@ -17,9 +19,9 @@ import { uploadRecord } from "./upload_client.js";
 import { runWorker } from "./worker.js";
 
 const work = tempDir();
-const folder = (id: string) => path.join(FIXTURES, "pgolf-records", "track_10min_16mb", id);
+const baseline = writeRoleRecord(path.join(work, "records", "track_10min_16mb"), "baseline", "2026-03-17_NaiveBaseline");
 
-test("upload, review queue, approval and the live leaderboard, surviving a restart", { ...needsFixtures(), timeout: 120_000 }, async () => {
+test("upload, review queue, approval and the live leaderboard, surviving a restart", { timeout: 120_000 }, async () => {
   const data = path.join(work, "contest");
   let s = await startContestServer({ data, track: "10min-16mb", databaseUrl: "" });
   let base = await listen(s);
@@ -33,8 +35,8 @@ test("upload, review queue, approval and the live leaderboard, surviving a resta
     assert.equal((await api(base, "POST", "/api/users", admin, { handle: "alice" })).status, 409);
 
     // upload as `pgolf submit --to` does; a bad token is refused with its code
-    await rejectsWith(uploadRecord(base, "pg_wrong", folder("2026-03-17_NaiveBaseline")), "HTTP_UNAUTHORIZED");
-    const sub = await uploadRecord(base, alice, folder("2026-03-17_NaiveBaseline"));
+    await rejectsWith(uploadRecord(base, "pg_wrong", baseline), "HTTP_UNAUTHORIZED");
+    const sub = await uploadRecord(base, alice, baseline);
     assert.equal(sub.status, "checked", JSON.stringify(sub.findings));
     assert.equal((await api(base, "GET", `/api/submissions/${sub.id}`, alice)).json.status, "checked");
     assert.equal((await api(base, "GET", `/api/submissions/${sub.id}`, null)).status, 401, "reading a submission needs a session");
@@ -73,13 +75,13 @@ test("upload, review queue, approval and the live leaderboard, surviving a resta
   assert.ok(fs.existsSync(path.join(data, "db")));
 });
 
-test("a GitHub pull request adding a record folder becomes a submission of its author, once", { ...needsFixtures(), timeout: 120_000 }, async () => {
+test("a GitHub pull request adding a record folder becomes a submission of its author, once", { timeout: 120_000 }, async () => {
   const gh = await GitHubServer.start();
   const REPO = "golf/parameter-golf";
   const FOLDER = "records/track_10min_16mb/2026-03-17_NaiveBaseline";
   gh.addRepo(REPO, { "README.md": "# Parameter Golf\n" });
   const changes: Record<string, { content: Buffer }> = {};
-  for (const name of fs.readdirSync(folder("2026-03-17_NaiveBaseline"))) changes[`${FOLDER}/${name}`] = { content: fs.readFileSync(path.join(folder("2026-03-17_NaiveBaseline"), name)) };
+  for (const name of fs.readdirSync(baseline)) changes[`${FOLDER}/${name}`] = { content: fs.readFileSync(path.join(baseline, name)) };
   const pr = gh.addPull(REPO, { number: 7, author: "octo-alice", changes });
   const s = await startContestServer({ data: path.join(work, "gh-contest"), track: "10min-16mb", databaseUrl: "", github: { secret: "s3cret", token: gh.token, apiUrl: gh.url } });
   const base = await listen(s);

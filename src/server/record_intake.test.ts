@@ -1,6 +1,6 @@
 // The record intake end to end: a signed webhook delivery for a PR on the fake GitHub
-// (test/support/github_server.ts) whose record folder is a real one of the original contest, read at
-// test time from ../shared/fixtures; then PRs that must be refused (traversal names, symlinks, oversize
+// (test/support/github_server.ts) whose record folder is an original-format one made at test time
+// (test/support/original_record.ts); then PRs that must be refused (traversal names, symlinks, oversize
 // files, a second record folder) with nothing written outside destDir.
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -9,26 +9,28 @@ import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import { after, before, test } from "node:test";
 import { rejectsWith } from "../../test/support/errors.js";
-import { FIXTURES, needsFixtures, tempDir } from "../../test/support/fixtures.js";
+import { tempDir } from "../../test/support/fixtures.js";
 import { GitHubServer, pullRequestPayload, sendWebhook, type FakeFile } from "../../test/support/github_server.js";
+import { writeRoleRecord } from "../../test/support/original_record.js";
 import { GitHubClient } from "./github_client.js";
 import { webhookHandler } from "./github_webhook.js";
 import { fetchRecordFromPullRequest, formatReport, planPullRequest, reviewPullRequest, unsafePathReason, type ReviewResult } from "./record_intake.js";
 
 const REPO = "openai/parameter-golf";
 const SECRET = "webhook-secret";
-const FIXTURE_DIR = path.join(FIXTURES, "pgolf-records", "track_10min_16mb", "2026-03-17_NaiveBaseline");
 const FOLDER = "records/track_10min_16mb/2026-03-17_NaiveBaseline";
 const OTHER = "records/track_10min_16mb/2026-03-19_SomeoneElse";
 
 let gh: GitHubServer;
 let client: GitHubClient;
 const work = tempDir("pgolf-intake-");
+/** The record folder the PRs add: one seed, passing its checks. */
+const RECORD_DIR = writeRoleRecord(path.join(work, "records", "track_10min_16mb"), "baseline", "2026-03-17_NaiveBaseline");
 
-/** The fixture folder's files as PR changes under `folder`. */
+/** The record folder's files as PR changes under `folder`. */
 function fixtureChanges(folder = FOLDER): Record<string, FakeFile> {
   const out: Record<string, FakeFile> = {};
-  for (const name of fs.readdirSync(FIXTURE_DIR)) out[`${folder}/${name}`] = { content: fs.readFileSync(path.join(FIXTURE_DIR, name)) };
+  for (const name of fs.readdirSync(RECORD_DIR)) out[`${folder}/${name}`] = { content: fs.readFileSync(path.join(RECORD_DIR, name)) };
   return out;
 }
 
@@ -57,7 +59,7 @@ test("unsafePathReason and planPullRequest", () => {
   assert.throws(() => planPullRequest([f("README.md")]), /PR|record/);
 });
 
-test("end to end: a signed webhook for a real record folder is downloaded, checked, and answered with a status and a comment", needsFixtures(), async () => {
+test("end to end: a signed webhook for a record folder is downloaded, checked, and answered with a status and a comment", async () => {
   const pr = gh.addPull(REPO, { number: 42, author: "alice", changes: fixtureChanges() });
   const results: ReviewResult[] = [];
   const seen = new Set<string>();
@@ -86,10 +88,10 @@ test("end to end: a signed webhook for a real record folder is downloaded, check
   assert.equal(results.length, 1);
   const r = results[0];
   assert.equal(r.verdict, "pass", JSON.stringify(r.findings));
-  // The downloaded files are byte for byte the fixture's.
+  // The downloaded files are byte for byte the PR's.
   assert.ok(r.dir);
-  assert.deepEqual(fs.readdirSync(r.dir!).sort(), fs.readdirSync(FIXTURE_DIR).sort());
-  for (const name of fs.readdirSync(FIXTURE_DIR)) assert.ok(fs.readFileSync(path.join(r.dir!, name)).equals(fs.readFileSync(path.join(FIXTURE_DIR, name))), name);
+  assert.deepEqual(fs.readdirSync(r.dir!).sort(), fs.readdirSync(RECORD_DIR).sort());
+  for (const name of fs.readdirSync(RECORD_DIR)) assert.ok(fs.readFileSync(path.join(r.dir!, name)).equals(fs.readFileSync(path.join(RECORD_DIR, name))), name);
   assert.equal(r.intake!.record.track, "10min-16mb");
   assert.equal(r.intake!.checked.val_bpb, 1.2243657);
 
@@ -164,9 +166,9 @@ test("a refused PR gets a failure status and a comment naming the paths", async 
   assert.ok(comment.body.includes(`\`${OTHER}/submission.json\``));
 });
 
-test("a record that fails its checks gets a failure status listing the findings", needsFixtures(), async () => {
+test("a record that fails its checks gets a failure status listing the findings", async () => {
   const changes = fixtureChanges("records/track_10min_16mb/2026-03-20_Tampered");
-  const json = JSON.parse(fs.readFileSync(path.join(FIXTURE_DIR, "submission.json"), "utf8"));
+  const json = JSON.parse(fs.readFileSync(path.join(RECORD_DIR, "submission.json"), "utf8"));
   changes["records/track_10min_16mb/2026-03-20_Tampered/submission.json"] = { content: JSON.stringify({ ...json, val_bpb: 1.0 }, null, 2) };
   const pr = gh.addPull(REPO, { author: "bob", changes });
   const r = await reviewPullRequest(client, pr, { workDir: path.join(work, "fail") });
@@ -177,7 +179,7 @@ test("a record that fails its checks gets a failure status listing the findings"
   assert.match(gh.comments.at(-1)!.body, /score-mismatch/);
 });
 
-test("the intake survives a 503 from GitHub mid-download", needsFixtures(), async () => {
+test("the intake survives a 503 from GitHub mid-download", async () => {
   const pr = gh.addPull(REPO, { changes: fixtureChanges("records/track_10min_16mb/2026-03-21_Flaky") });
   gh.fault(/contents\/.*train\.log/, { status: 503 });
   const start = gh.requests.length;

@@ -12,9 +12,10 @@ import { after, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
 import { rejectsWith } from "../../test/support/errors.js";
-import { FIXTURES, needsFixtures, PROJECT_ROOT, tempDir } from "../../test/support/fixtures.js";
+import { PROJECT_ROOT, tempDir } from "../../test/support/fixtures.js";
 import { api, declarePrivateValidation, listen } from "../../test/support/contest_api.js";
 import { fastRecord } from "../../test/support/fast_record.js";
+import { writeRoleRecord, type OriginalRecordRole } from "../../test/support/original_record.js";
 import { postgresSkipReason, startPostgresServer, type PostgresServer } from "../../test/support/postgres_server.js";
 import type { PgolfError } from "../core/error.js";
 import { fetchAttempt, parseRetryAfter, transient, withRetries } from "../core/http_client.js";
@@ -25,8 +26,8 @@ import { openDb } from "./open_db.js";
 import { uploadRecord } from "./upload_client.js";
 
 const work = tempDir("pgolf-reliability-");
-const fx = needsFixtures();
-const folder = (id: string) => path.join(FIXTURES, "pgolf-records", "track_10min_16mb", id);
+/** An original-format record folder of this role (test/support/original_record.ts). */
+const folder = (role: OriginalRecordRole) => writeRoleRecord(path.join(work, "records", "track_10min_16mb"), role);
 const BIN = path.join(PROJECT_ROOT, "bin", "pgolf.js");
 const LEASE_WORKER = path.join(PROJECT_ROOT, "test", "support", "lease_worker.ts");
 
@@ -143,7 +144,7 @@ async function until(cond: () => boolean | Promise<boolean>, what: string, timeo
   }
 }
 
-test("a worker process killed while it holds a job: the job is leased again after expiry and its result recorded once; the dead lease's late report is refused", { skip: fx.skip, timeout: 240_000 }, async () => {
+test("a worker process killed while it holds a job: the job is leased again after expiry and its result recorded once; the dead lease's late report is refused", { timeout: 240_000 }, async () => {
   const rec = await pgolfRecord();
   const s = await startContestServer({ data: path.join(work, "worker-killed"), databaseUrl: "", queue: { expireInSeconds: 2, maintenanceIntervalSeconds: 1, retryDelaySeconds: 0, retryBackoff: false } });
   const base = await listen(s);
@@ -219,7 +220,7 @@ test("a worker process killed while it holds a job: the job is leased again afte
   }
 });
 
-test("pgolf serve killed mid-intake and restarted on its data: every upload recorded once, nothing half-written; reviews sent around the kill recorded once", { skip: fx.skip, timeout: 240_000 }, async () => {
+test("pgolf serve killed mid-intake and restarted on its data: every upload recorded once, nothing half-written; reviews sent around the kill recorded once", { timeout: 240_000 }, async () => {
   const data = path.join(work, "serve-killed");
   const tmp = path.join(work, "serve-tmp");
   fs.mkdirSync(tmp, { recursive: true });
@@ -233,7 +234,8 @@ test("pgolf serve killed mid-intake and restarted on its data: every upload reco
     const tokens: string[] = [];
     for (let i = 0; i < 10; i++) tokens.push((await api(base, "POST", "/api/users", admin, { handle: `golfer-${i}` })).json.token as string);
     const rita = (await api(base, "POST", "/api/users", admin, { handle: "rita", role: "reviewer" })).json.token as string;
-    const folders = ["2026-03-17_NaiveBaseline", "2026-04-09_A2_Muon097_3Seed", "2026-03-17_LoRA_TTT"].map(folder);
+    // two folders that pass the screening and one that fails it (its claim is its best seed)
+    const folders = (["baseline", "threeSeeds", "bestSeed"] as const).map(folder);
 
     // 30 uploads at once (10 accounts, 3 record folders each: the per-author limit); the server is
     // SIGKILLed once 10 have been answered, and started again on the same data and port
@@ -345,7 +347,7 @@ test("pgolf serve killed mid-intake and restarted on its data: every upload reco
   }
 });
 
-test("the database dropped under load (a real Postgres server): requests fail fast with 503 DB_UNAVAILABLE, the server survives, interrupted transactions roll back, and after retries nothing is lost or doubled", { skip: postgresSkipReason() || fx.skip, timeout: 300_000 }, async () => {
+test("the database dropped under load (a real Postgres server): requests fail fast with 503 DB_UNAVAILABLE, the server survives, interrupted transactions roll back, and after retries nothing is lost or doubled", { skip: postgresSkipReason() || undefined, timeout: 300_000 }, async () => {
   const rec = await pgolfRecord();
   pgServer = await startPostgresServer({ durable: true }); // crashed below: a commit it acknowledged must survive
   const pgs = pgServer;
@@ -385,7 +387,7 @@ test("the database dropped under load (a real Postgres server): requests fail fa
     const alice = await user("alice");
     const rita = await user("rita", "reviewer");
     const workers = [await user("box-1", "worker"), await user("box-2", "worker")];
-    const small = ["2026-03-19_MLP3x_QAT_Int6_SlidingWindow", "2026-03-19_WarmdownQuantization", "2026-03-20_11L_EfficientPartialXSA_FA3_SWA120", "2026-03-19_smeargate_orthoinit_muonwd"].map(folder);
+    const small = (["mismatched", "warmdown", "slidingWindow", "smeargate"] as const).map(folder);
 
     // every request of the run, with its answer
     const log: { what: string; status: number; code: string | null; ms: number; at: number }[] = [];

@@ -11,9 +11,10 @@ import * as path from "node:path";
 import { test } from "node:test";
 import { launchChromium, NO_CHROMIUM } from "../../test/support/browser.js";
 import { rejectsWith } from "../../test/support/errors.js";
-import { FIXTURES, tempDir } from "../../test/support/fixtures.js";
+import { tempDir } from "../../test/support/fixtures.js";
 import { api, declarePrivateValidation, listen } from "../../test/support/contest_api.js";
 import { fastRecord } from "../../test/support/fast_record.js";
+import { writeRoleRecord } from "../../test/support/original_record.js";
 import { startContestServer } from "./contest_server.js";
 import { CookieJar } from "../../test/support/cookie_jar.js";
 import { GitHubServer } from "../../test/support/github_server.js";
@@ -89,13 +90,11 @@ test("heartbeats make the fleet view; a silent worker is shown dead; web-form up
     assert.deepEqual([changed.max_open_submissions_per_author, changed.screening, changed.verify_minutes, changed.private_validation_courses], [1, [], 0.5, ["fineweb-sp1024"]]);
     assert.deepEqual((await s.contest!.auditTrail("contest:main")).map((a) => a.action), ["contest.configure"]);
     // with nothing screened, a record with a score mismatch goes on to review; the limit of 1 then holds
-    const mismatched = path.join(FIXTURES, "pgolf-records", "track_10min_16mb", "2026-03-19_MLP3x_QAT_Int6_SlidingWindow");
-    if (fs.existsSync(mismatched)) {
-      const first = await uploadRecord(base, alice, mismatched);
-      assert.equal(first.status, "checked");
-      assert.ok(first.findings.some((f) => f.severity === "error"));
-      await rejectsWith(uploadRecord(base, alice, path.join(FIXTURES, "pgolf-records", "track_10min_16mb", "2026-03-17_NaiveBaseline")), "HTTP_RATE_LIMITED");
-    }
+    const records = path.join(work, "records", "track_10min_16mb");
+    const first = await uploadRecord(base, alice, writeRoleRecord(records, "mismatched"));
+    assert.equal(first.status, "checked");
+    assert.ok(first.findings.some((f) => f.severity === "error" && f.kind === "score-mismatch"), JSON.stringify(first.findings));
+    await rejectsWith(uploadRecord(base, alice, writeRoleRecord(records, "baseline")), "HTTP_RATE_LIMITED");
     // the pages' one script is valid JavaScript (a syntax error would leave every page empty)
     assert.doesNotThrow(() => new Function(uiScript()));
     // the pages are served with a strict CSP
