@@ -233,7 +233,7 @@ test("option errors and impossible vocabularies fail with clear codes", () => {
   fails({ vocabSize: 400, hardVocabLimit: true }, "TOKENIZER_TRAIN", "pieces could be made", tiny);
 });
 
-test("vocab 1024 on the 10.8 MB State of the Union corpus trains well under a minute", (t) => {
+test("vocab 1024 on the 10.8 MB State of the Union corpus: the expected pieces (its time is a diagnostic; speed is measured in the benchmarks)", (t) => {
   const speeches = sotuSpeeches();
   const t0 = performance.now();
   const r = trainBpe(speeches, { vocabSize: 1024, maxSentenceLength: 1 << 30 });
@@ -241,7 +241,6 @@ test("vocab 1024 on the 10.8 MB State of the Union corpus trains well under a mi
   t.diagnostic(`${speeches.length} speeches, ${r.stats.characters} characters, ${r.stats.distinctWords} distinct words, ${r.stats.merges} merges: ${seconds.toFixed(2)} s`);
   assert.equal(r.stats.vocabSize, 1024);
   assert.ok(r.stats.characters > 10_000_000);
-  assert.ok(seconds < 30, `took ${seconds.toFixed(1)} s`);
   const pieces = decodeModelProto(r.model).pieces.map((p) => p.piece);
   for (const w of ["\u2581the", "\u2581of", "\u2581and", "ation", "\u2581Congress", "\u2581United", "\u2581States"]) assert.ok(pieces.includes(w), w);
   if (py) {

@@ -17,19 +17,15 @@ import { Normalizer } from "./normalizer.js";
 
 const fx = needsFixtures();
 
-test("localIcuPrecompiledCharsMap builds nmt_nfkc from Node's ICU fast enough for training time, then caches it", () => {
-  const t0 = performance.now();
+test("localIcuPrecompiledCharsMap builds nmt_nfkc from Node's ICU; a caller's copy cannot change the cached table", () => {
+  // (how long the build takes is measured in the benchmarks, not asserted here)
   const blob = localIcuPrecompiledCharsMap("nmt_nfkc");
-  const cold = performance.now() - t0;
-  const t1 = performance.now();
+  const first = blob[100];
+  blob[100] ^= 0xff;
   const again = localIcuPrecompiledCharsMap("nmt_nfkc");
-  const warm = performance.now() - t1;
   assert.ok(blob.length > 200_000, `blob of ${blob.length} bytes`);
-  assert.deepEqual(again, blob);
+  assert.equal(again[100], first, "the cache hands out copies");
   assert.equal(localIcuPrecompiledCharsMap("identity").length, 0);
-  // Target < 2 s on one core (about 0.9 s measured); the bound leaves room for a loaded machine.
-  assert.ok(cold < 4000, `cold build took ${cold.toFixed(0)} ms`);
-  assert.ok(warm < 50, `cached call took ${warm.toFixed(1)} ms`);
 });
 
 test("nmt_nfkc rules from Node's ICU agree with the official model's table", fx, (t) => {
