@@ -61,7 +61,7 @@ test("pgolf train trains and scores a Python process entry; pgolf submit and pgo
   const record = path.join(work, "record");
   const s = await pgolf("submit", path.join(runsDir, "seed_1"), path.join(runsDir, "seed_2"), "--out", record, "--author", "alice", "--name", "Python bigram", "--json");
   assert.equal(s.code, 0, s.err + s.out);
-  assert.deepEqual(fs.readdirSync(record).sort(), ["README.md", "config.json", "entry.py", "modes.py", "pgolf_protocol.py", "submission.json", "train.py", "train_seed1.log", "train_seed2.log"]);
+  assert.deepEqual(fs.readdirSync(record).sort(), ["README.md", "config.json", "entry.py", "logs", "modes.py", "pgolf_protocol.py", "submission.json", "train.py", "train_seed1.log", "train_seed2.log"]);
   const c = await pgolf("check", record, "--json");
   assert.equal(c.code, 0, c.err);
   const checked = JSON.parse(c.out) as { records: { passes: boolean; findings: unknown[]; val_bpb: number }[] };

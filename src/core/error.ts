@@ -25,6 +25,7 @@ export const ERROR_CODES = {
   TOKENIZER_UNSUPPORTED: "Tokenizer model uses a feature pgolf does not support",
   TOKENIZER_TRAIN: "Tokenizer could not be trained",
   TOKENIZER_CHARSMAP: "Normalization rules could not be compiled into a character map",
+  TOKENIZER_ROUNDTRIP: "Tokenizer does not reproduce the raw text it encodes",
   // courses
   COURSE_UNKNOWN: "Course name is not known",
   COURSE_NOT_FOUND: "Course directory not found",

@@ -12,6 +12,8 @@ import { sotuTexts, writeJsonlTexts } from "../../test/support/text_docs.js";
 import { isPgolfError } from "../core/error.js";
 import { sha256File } from "../core/hash.js";
 import { buildCourse } from "./build.js";
+import { openCourse } from "./course.js";
+import { readCourseText } from "./course_text.js";
 import { readManifest } from "./manifest.js";
 import { prepareCourse } from "./prepare.js";
 import { readShard } from "./shard.js";
@@ -28,7 +30,12 @@ test("sotu-sp1024: built offline, verified, reused, and rebuilt byte-identically
   const m = readManifest(first.dir);
   assert.equal(m.datasets[0].train_glob, "datasets/sotu_sp1024/sotu_train_*.bin");
   assert.equal(m.tokenizers[0].model_path, "tokenizers/sotu_1024_bpe.model");
-  assert.deepEqual(m.pgolf.files.map((f) => f.role), ["tokenizer", "vocab", "train", "val", "doc-hashes"]);
+  assert.deepEqual(m.pgolf.files.map((f) => f.role), ["tokenizer", "vocab", "train", "val", "text-train", "text-val", "doc-hashes"]);
+  // the raw text of each split, in stream order: the validation text is what its raw byte count counts
+  const valText = readCourseText(openCourse(first.dir), "val");
+  assert.equal(valText.length, 23);
+  assert.equal(valText.reduce((a, t) => a + Buffer.byteLength(t, "utf8"), 0), m.pgolf.val_bytes.raw_utf8);
+  assert.equal(readCourseText(openCourse(first.dir), "train").length, 210);
   assert.equal(m.datasets[0].stats.tokens_val, first.tokens_val);
   assert.ok(m.pgolf.val_bytes.raw_utf8! > 1_000_000);
 

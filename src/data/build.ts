@@ -160,6 +160,13 @@ export async function buildCourse(opts: BuildCourseOptions): Promise<CourseSumma
     };
     const trainOut = writeSplit("train");
     const valOut = writeSplit("val");
+    // the raw text of each split, in stream order: an entry's own tokenizer is trained and scored on it
+    for (const split of ["train", "val"] as const) {
+      const rel = path.join("text", `${split}.jsonl`);
+      const data = Buffer.from(documents.filter((_, i) => isVal[i] === (split === "val")).map((d) => JSON.stringify({ text: d.text }) + "\n").join(""), "utf8");
+      await writeFileAtomic(path.join(tmpDir, rel), data);
+      addFile(rel, split === "val" ? "text-val" : "text-train", data);
+    }
 
     // 4. Document hashes, and proof that no validation document is in training.
     const hashes: DocHash[] = documents.map((_, i) => ({ split: isVal[i] ? "val" : "train", hash: hashDocumentText(tok.decode(ids[i])) }));

@@ -46,7 +46,12 @@ export interface OfficialDatasetEntry {
   [key: string]: unknown;
 }
 
-export type FileRole = "tokenizer" | "vocab" | "train" | "val" | "doc-hashes" | "official-manifest";
+/**
+ * text-train / text-val: the documents' raw text, one {"text": ...} JSON line per document in stream
+ * order, so an entry's own tokenizer can be trained on the training text and scored on the
+ * validation text's canonical UTF-8 bytes (course_text.ts).
+ */
+export type FileRole = "tokenizer" | "vocab" | "train" | "val" | "text-train" | "text-val" | "doc-hashes" | "official-manifest";
 
 export interface ManifestFile {
   /** Path relative to the course folder, with forward slashes. */
@@ -83,7 +88,7 @@ export interface CourseManifest {
 }
 
 const PGOLF_KEYS = new Set(["format", "course", "created_by", "source", "split", "val_bytes", "files"]);
-const ROLES = new Set<FileRole>(["tokenizer", "vocab", "train", "val", "doc-hashes", "official-manifest"]);
+const ROLES = new Set<FileRole>(["tokenizer", "vocab", "train", "val", "text-train", "text-val", "doc-hashes", "official-manifest"]);
 
 /** Reads and validates a course manifest; unknown keys in the pgolf block are rejected. */
 export function readManifest(courseDir: string): CourseManifest {

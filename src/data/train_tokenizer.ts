@@ -15,6 +15,11 @@ export interface TrainTokenizerOptions {
   /** Vocabulary size (default 1,024, the contest's SP1024). */
   vocabSize?: number;
   textField?: string;
+  /**
+   * Lossless: no normalization, whitespace kept, byte fallback, so that decode(encode(text)) is the
+   * text itself. An entry's own tokenizer must be (the evaluator divides by the raw text's bytes).
+   */
+  lossless?: boolean;
 }
 
 export interface TrainedTokenizer {
@@ -30,7 +35,8 @@ export async function trainTokenizer(o: TrainTokenizerOptions): Promise<TrainedT
   const docs = await readDocuments(o.from, o.textField ?? "text");
   const t0 = performance.now();
   // trainBpe's default normalization table is the pinned nmt_nfkc one, as `pgolf data prepare` uses
-  const r = trainBpe(docs.flatMap((d) => trainingPieces(d.text)), { vocabSize });
+  const lossless = o.lossless ? ({ normalization: "identity", removeExtraWhitespaces: false, byteFallback: true } as const) : {};
+  const r = trainBpe(docs.flatMap((d) => trainingPieces(d.text)), { vocabSize, ...lossless });
   const model = `${o.out}.model`;
   const vocab = `${o.out}.vocab`;
   await writeFileAtomic(model, r.model);

@@ -32,6 +32,12 @@ export interface TrainContext {
   tokenizer: Tokenizer;
   /** A fresh stream over the training shards (only the training shards). */
   trainStream(): TokenStream;
+  /**
+   * The training documents' raw text, in shard order, for an entry with its own tokenizer (config.json
+   * "tokenizer"): it tokenizes them itself, inside its training time. Throws COURSE_MANIFEST when the
+   * course carries no text.
+   */
+  trainingText(): string[];
   clock: Clock;
   /** Appends a line to the run's log (the reference's line formats). */
   log(line: string): void;

@@ -43,13 +43,13 @@ async function inside(script: string, o: { given?: string; env?: Record<string, 
   }
 }
 
-test("the training view's manifest names the tokenizer and the training shards only: no validation file, hash or byte total", () => {
+test("the training view's manifest names the tokenizer, the training shards and the training text only: no validation file, hash or byte total", () => {
   const m = trainingManifest(fx.course.manifest);
-  assert.deepEqual([...new Set(m.pgolf.files.map((f) => f.role))].sort(), ["tokenizer", "train", "vocab"]);
+  assert.deepEqual([...new Set(m.pgolf.files.map((f) => f.role))].sort(), ["text-train", "tokenizer", "train", "vocab"]);
   assert.ok(fx.course.manifest.pgolf.files.some((f) => f.role === "val"), "the course itself has validation files");
   assert.deepEqual(m.pgolf.val_bytes, { raw_utf8: null, table: 0, table_seq_len: null });
   const text = JSON.stringify(m);
-  for (const f of fx.course.manifest.pgolf.files.filter((x) => x.role === "val" || x.role === "doc-hashes")) assert.ok(!text.includes(f.sha256), `${f.path}'s checksum is gone`);
+  for (const f of fx.course.manifest.pgolf.files.filter((x) => x.role === "val" || x.role === "text-val" || x.role === "doc-hashes")) assert.ok(!text.includes(f.sha256), `${f.path}'s checksum is gone`);
 });
 
 test("inside: only what was given, read-only; no validation data, no install, no dependency folder, no home; no network", { ...needsNamespaces, timeout: 60_000 }, async () => {
@@ -61,6 +61,8 @@ test("inside: only what was given, read-only; no validation data, no install, no
     `ls /data/datasets/*/ | tr '\\n' ' ' | sed 's/^/data /'; echo`,
     `grep -c '"role": "val"' /data/manifest.json | sed 's/^/manifest-val /'`,
     `test -e ${JSON.stringify(val)}; echo "val-exists $?"`,
+    `test -e /data/text/val.jsonl; echo "val-text-exists $?"`,
+    `test -s /data/text/train.jsonl; echo "train-text-given $?"`,
     `test -e ${JSON.stringify(fx.course.dir)}; echo "course-exists $?"`,
     `test -e ${JSON.stringify(path.join(PROJECT_ROOT, "node_modules"))}; echo "node_modules-exists $?"`,
     `test -e ${JSON.stringify(PROJECT_ROOT)}; echo "install-exists $?"`,
@@ -80,7 +82,8 @@ test("inside: only what was given, read-only; no validation data, no install, no
   assert.match(r.out, /^given given$/m);
   assert.match(r.out, /^data \S*train\S*\.bin $/m, "the view holds the training shard, and only it");
   assert.match(r.out, /^manifest-val 0$/m);
-  for (const what of ["val", "course", "node_modules", "install", "home"]) assert.match(r.out, new RegExp(`^${what}-exists 1$`, "m"), `${what} is not there`);
+  assert.match(r.out, /^train-text-given 0$/m, "the training text is in the view");
+  for (const what of ["val", "val-text", "course", "node_modules", "install", "home"]) assert.match(r.out, new RegExp(`^${what}-exists 1$`, "m"), `${what} is not there`);
   const root = /^root (.*)$/m.exec(r.out)![1].trim().split(" ").filter((x) => !["bin", "lib", "lib32", "lib64", "libx32", "sbin"].includes(x));
   assert.deepEqual(root, ["data", "dev", "etc", "home", "input", "proc", "tmp", "usr"], "the root holds the runtime, what was given and the scratch: nothing else");
   for (const w of ["given", "view", "usr", "root"]) assert.doesNotMatch(r.out, new RegExp(`^${w}-write 0$`, "m"), `${w} is read-only`);

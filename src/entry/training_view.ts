@@ -1,5 +1,6 @@
 // The training view of a course: what training may read, laid out as a course folder — manifest.json,
-// the tokenizer (.model and .vocab) and the training shards — and nothing of the validation split. Its
+// the tokenizer (.model and .vocab), the training shards and the training documents' raw text (for an
+// entry's own tokenizer) — and nothing of the validation split. Its
 // manifest is the course's with every validation file, the validation document hashes and the official
 // manifest copy removed and the validation byte totals cleared, so it names no size, checksum or hash
 // of held-out data.
@@ -19,12 +20,14 @@ export interface TrainingView {
   /** The tokenizer model and the training shards as the process sees them, in the course's order. */
   tokenizer: string;
   trainFiles: string[];
+  /** The training documents' raw text (JSONL, one {"text"} per document), when the course carries it. */
+  trainText: string[];
   remove(): void;
 }
 
 /** Pure: the course manifest as training may see it (no validation file, hash or byte total). */
 export function trainingManifest(m: CourseManifest): CourseManifest {
-  const keep = new Set(["tokenizer", "vocab", "train"]);
+  const keep = new Set(["tokenizer", "vocab", "train", "text-train"]);
   return {
     ...m,
     pgolf: {
@@ -37,7 +40,7 @@ export function trainingManifest(m: CourseManifest): CourseManifest {
 
 /** The relative paths a training view holds besides its manifest. */
 function viewFiles(course: Course): string[] {
-  return [...filesOf(course.manifest, "tokenizer"), ...filesOf(course.manifest, "vocab"), ...filesOf(course.manifest, "train")].map((f) => f.path);
+  return [...filesOf(course.manifest, "tokenizer"), ...filesOf(course.manifest, "vocab"), ...filesOf(course.manifest, "train"), ...filesOf(course.manifest, "text-train")].map((f) => f.path);
 }
 
 /** Keeps the course folder and every folder holding a validation shard hidden, wherever the runtime would show them. */
@@ -68,7 +71,8 @@ export function bindTrainingView(sb: Sandbox, course: Course): TrainingView {
       dir = stage;
     }
     const at = (abs: string) => (sb.confined ? path.posix.join(dir, path.relative(course.dir, abs).split(path.sep).join("/")) : path.join(dir, path.relative(course.dir, abs)));
-    return { dir, tokenizer: at(course.tokenizerFile), trainFiles: course.trainFiles.map(at), remove };
+    const trainText = filesOf(course.manifest, "text-train").map((f) => at(path.join(course.dir, f.path)));
+    return { dir, tokenizer: at(course.tokenizerFile), trainFiles: course.trainFiles.map(at), trainText, remove };
   } catch (e) {
     remove();
     throw e;

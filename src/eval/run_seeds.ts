@@ -7,14 +7,14 @@ import * as path from "node:path";
 import { sha256 } from "../core/hash.js";
 import { Progress } from "../core/progress.js";
 import type { Track } from "../core/track.js";
-import { courseTokenizer, openCourse, readValTokens } from "../data/course.js";
+import { openCourse } from "../data/course.js";
 import type { Confinement } from "../entry/sandbox.js";
 import { trainSeed, type TrainSeedResult } from "../train/harness.js";
 import { ownEntryError } from "../train/init_entry.js";
 import { logLines } from "../train/log_lines.js";
 import { ATLAS_FILE, writeAtlas } from "./atlas.js";
 import { ModelProcess } from "./model_process.js";
-import { tokenClasses } from "./token_classes.js";
+import { scoringStream, type ScoringStream } from "./scoring_stream.js";
 import { CHUNK_TOKENS, evaluateStream, type EvalReport, type ModelRole } from "./stream_eval.js";
 
 export interface SeedRun extends TrainSeedResult {
@@ -68,6 +68,8 @@ export interface ScoreOptions {
 
 /** The evaluator's report, with how the model process was held and what the user should know. */
 export interface ScoredReport extends EvalReport {
+  /** The tokenizer the stream was made with: the course's, or the entry's own (config.json "tokenizer"). */
+  tokenizer: ScoringStream["tokenizer"];
   confinement: "node-permissions" | Confinement;
   warnings: string[];
 }
@@ -79,15 +81,15 @@ export interface ScoredReport extends EvalReport {
  */
 export async function scoreArtifact(o: ScoreOptions): Promise<ScoredReport> {
   const course = openCourse(o.courseDir);
-  const tokens = readValTokens(course);
-  const tok = courseTokenizer(course);
+  // the course's tokens, or the validation text tokenized with the entry's own tokenizer (scoring_stream.ts)
+  const stream = scoringStream(course, o.entryDir);
   const start = (role: ModelRole) =>
     ModelProcess.start({
       entryDir: o.entryDir,
       artifactFile: path.resolve(o.artifactFile),
       deadlineMs: o.track.evalSeconds === null ? null : o.track.evalSeconds * 1000,
       // one chunk's distributions, float32
-      maxPayloadBytes: CHUNK_TOKENS * course.vocabSize * 4,
+      maxPayloadBytes: CHUNK_TOKENS * stream.vocabSize * 4,
       echoStderr: o.echoStderr,
       hide: [course.dir, ...course.valFiles.map((f) => path.dirname(f))],
       strictConfinement: o.strictConfinement,
@@ -103,12 +105,14 @@ export async function scoreArtifact(o: ScoreOptions): Promise<ScoredReport> {
       return m;
     },
     {
-      tokens,
-      table: tok.byteTable(),
-      tokenClasses: tokenClasses(tok),
-      vocabSize: course.vocabSize,
-      manifestTable: course.manifest.pgolf.val_bytes ? { bytes: course.manifest.pgolf.val_bytes.table, seqLen: course.manifest.pgolf.val_bytes.table_seq_len } : null,
-      rawUtf8Bytes: course.manifest.pgolf.val_bytes?.raw_utf8 ?? null,
+      tokens: stream.tokens,
+      table: stream.table,
+      tokenClasses: stream.classes,
+      vocabSize: stream.vocabSize,
+      manifestTable: stream.manifestTable,
+      rawUtf8Bytes: stream.rawUtf8Bytes,
+      allTargets: stream.allTargets,
+      bytesAt: stream.bytesAt,
       maxTargets: o.maxTargets,
       probes: o.probes,
       probeSeed: o.probeSeed,
@@ -118,7 +122,7 @@ export async function scoreArtifact(o: ScoreOptions): Promise<ScoredReport> {
     },
   );
   report.atlas.course = { name: course.name, manifest_sha256: course.manifestSha256 };
-  return { ...report, confinement, warnings: warning ? [warning] : [] };
+  return { ...report, tokenizer: stream.tokenizer, confinement, warnings: warning ? [warning] : [] };
 }
 
 export async function runSeeds(o: RunSeedsOptions): Promise<SeedRun[]> {

@@ -2,7 +2,8 @@
 //
 // The stream is the course's validation tokens in order. Token 0 is context only; the scored targets
 // are tokens 1..T with T = floor((N - 1) / SCORE_SEQ_LEN) * SCORE_SEQ_LEN, the reference's count, so
-// every model is scored on the same targets. They are revealed in chunks of CHUNK_TOKENS; for each
+// every model is scored on the same targets (an entry with its own tokenizer: every target, T = N - 1,
+// over the validation text tokenized by pgolf with that tokenizer; scoring_stream.ts). They are revealed in chunks of CHUNK_TOKENS; for each
 // chunk the model returns a distribution for every target given all earlier tokens, the evaluator
 // scores it, and only then sends the chunk's tokens as OBSERVE (where test-time training may learn).
 // One left-to-right pass; nothing is scored twice.
@@ -68,6 +69,17 @@ export interface StreamEvalOptions {
   onProgress?: (p: { targets: number; total: number }) => void;
   /** Class mask per token id (token_classes.ts) for the atlas's class tallies; none: documents only. */
   tokenClasses?: Uint8Array | null;
+  /**
+   * Score every target (N - 1) rather than the reference's whole sequences of SCORE_SEQ_LEN: an
+   * entry's own tokenizer is scored over the whole validation text, so that every tokenizer divides
+   * by the same raw bytes.
+   */
+  allTargets?: boolean;
+  /**
+   * Bytes of the target at each stream position (index i: target i), instead of the byte table's
+   * rule: an entry's own tokenizer has its bytes counted from the raw text (scoring_stream.ts).
+   */
+  bytesAt?: Uint32Array;
 }
 
 export interface Verdict {
@@ -157,8 +169,8 @@ export async function evaluateStream(startModel: (role: ModelRole) => ModelProce
   const t0 = performance.now();
   const N = o.tokens.length;
   const V = o.vocabSize;
-  const full = Math.floor((N - 1) / SCORE_SEQ_LEN) * SCORE_SEQ_LEN;
-  const T = o.maxTargets !== undefined ? Math.min(full, Math.max(SCORE_SEQ_LEN, Math.floor(o.maxTargets / SCORE_SEQ_LEN) * SCORE_SEQ_LEN)) : full;
+  const full = o.allTargets ? N - 1 : Math.floor((N - 1) / SCORE_SEQ_LEN) * SCORE_SEQ_LEN;
+  const T = o.maxTargets === undefined ? full : o.allTargets ? Math.min(full, Math.max(1, o.maxTargets)) : Math.min(full, Math.max(SCORE_SEQ_LEN, Math.floor(o.maxTargets / SCORE_SEQ_LEN) * SCORE_SEQ_LEN));
   const C = o.chunkTokens ?? CHUNK_TOKENS;
   const chunks = Math.ceil(T / C);
   const partial: Partial = { targets_scored: 0, chunks_scored: 0, targets_total: T };
@@ -188,7 +200,8 @@ export async function evaluateStream(startModel: (role: ModelRole) => ModelProce
   const tableSeq = o.manifestTable?.seqLen ?? null;
   const tableTargets = tableSeq ? Math.floor((N - 1) / tableSeq) * tableSeq : N - 1;
   let tableTotal = 0;
-  for (let i = 1; i <= tableTargets; i++) tableTotal += targetBytes(o.table, o.tokens[i - 1], o.tokens[i]);
+  const byteAt = o.bytesAt ? (i: number) => o.bytesAt![i] : (i: number) => targetBytes(o.table, o.tokens[i - 1], o.tokens[i]);
+  for (let i = 1; i <= tableTargets; i++) tableTotal += byteAt(i);
   const manifestTable = o.manifestTable?.bytes ?? null;
   if (manifestTable !== null && tableTotal !== manifestTable) {
     throw new PgolfError("EVAL_BYTES", `the validation stream's byte-table total is ${tableTotal}, the course manifest says ${manifestTable}`, {
@@ -296,7 +309,7 @@ export async function evaluateStream(startModel: (role: ModelRole) => ModelProce
         dist.max = Math.max(dist.max, Math.abs(err));
         // the normalized row: a row that sums to more than 1 gains nothing
         const cost = -(lp[j * V + real[j]] - lse);
-        const b = targetBytes(o.table, o.tokens[start + j - 1], real[j]);
+        const b = byteAt(start + j);
         nats += cost;
         bytes += b;
         atlas.add(start + j, o.tokens[start + j - 1], real[j], cost, b);

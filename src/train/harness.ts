@@ -189,6 +189,7 @@ async function trainPgolfSeed(o: TrainSeedOptions): Promise<TrainSeedResult> {
       vocab_size: o.course.vocabSize,
       tokenizer: view.tokenizer,
       train_files: view.trainFiles,
+      train_text: view.trainText,
       resumed: resumedFrom !== undefined,
     };
     const outcome = await superviseChild(sb, command, {

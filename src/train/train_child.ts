@@ -7,6 +7,7 @@
 // entry's clock here is a read-only view: it starts from the harness's figure at the job's arrival.
 // stdout carries frames only: everything the entry prints goes to stderr.
 import { setBackend, setThreads } from "../engine/backend.js";
+import { readTrainingText } from "../data/course_text.js";
 import { TokenStream } from "../data/token_stream.js";
 import { loadTokenizer } from "../data/tokenizer/load.js";
 import { describeChildError } from "../entry/child_error.js";
@@ -31,6 +32,8 @@ export interface TrainJob {
   vocab_size: number;
   tokenizer: string;
   train_files: string[];
+  /** The training text files (JSONL), as this process sees them; empty when the course has none. */
+  train_text?: string[];
   resumed: boolean;
 }
 
@@ -79,6 +82,7 @@ async function main(): Promise<void> {
       vocabSize: job.vocab_size,
       tokenizer: loadTokenizer(job.tokenizer),
       trainStream: () => new TokenStream(job.train_files, job.vocab_size),
+      trainingText: () => readTrainingText(job.train_text ?? []),
       clock,
       log: (line) => post(MessageKind.TRAIN_LOG, { line: String(line) }),
       metric: (m) => post(MessageKind.TRAIN_METRIC, { metric: m }),

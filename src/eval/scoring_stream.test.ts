@@ -1,0 +1,70 @@
+// An entry's own tokenizer, scored for real: the uniform model (test/entries/ts_uniform) with two
+// lossless tokenizers of different vocabularies, trained by pgolf on the embedded course's training
+// text, goes through the trusted evaluator. Both are divided by the same bytes, the validation
+// text's raw UTF-8, and the uniform model scores log2(V) x targets / bytes. A tokenizer that does
+// not give the text back (pgolf tokenizer train's default nmt_nfkc: newlines become spaces) is refused.
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { test } from "node:test";
+import { rejectsWith } from "../../test/support/errors.js";
+import { PROJECT_ROOT, tempDir } from "../../test/support/fixtures.js";
+import { track } from "../core/track.js";
+import { openCourse } from "../data/course.js";
+import { readCourseText } from "../data/course_text.js";
+import { prepareCourse } from "../data/prepare.js";
+import { trainTokenizer } from "../data/train_tokenizer.js";
+import { loadTokenizer } from "../data/tokenizer/load.js";
+import { scoreArtifact } from "./run_seeds.js";
+
+const work = tempDir("pgolf-byo-");
+
+test("an entry's own tokenizer: the same raw-byte denominator for every vocabulary, the uniform model at log2(V) x targets / bytes; a lossy tokenizer refused", { timeout: 900_000 }, async () => {
+  const course = openCourse((await prepareCourse({ dir: path.join(work, "data") })).dir);
+  const val = readCourseText(course, "val");
+  const raw = val.reduce((a, t) => a + Buffer.byteLength(t, "utf8"), 0);
+  assert.equal(raw, course.manifest.pgolf.val_bytes?.raw_utf8, "the course's raw text is the text its byte count was made from");
+  // training text for the tokenizers: the course's own, as an entry would get it (ctx.trainingText())
+  const train = readCourseText(course, "train").slice(0, 60);
+  const jsonl = path.join(work, "train.jsonl");
+  fs.writeFileSync(jsonl, train.map((text) => JSON.stringify({ text })).join("\n") + "\n");
+
+  const entryWith = async (name: string, vocab: number, lossless: boolean) => {
+    const dir = path.join(work, name);
+    fs.cpSync(path.join(PROJECT_ROOT, "test", "entries", "ts_uniform"), dir, { recursive: true });
+    await trainTokenizer({ from: jsonl, out: path.join(dir, "tokenizer"), vocabSize: vocab, lossless });
+    fs.rmSync(path.join(dir, "tokenizer.vocab"));
+    const artifact = path.join(work, `${name}.bin`);
+    fs.writeFileSync(artifact, JSON.stringify({ uniform: true }));
+    return { dir, artifact, tok: loadTokenizer(path.join(dir, "tokenizer.model")) };
+  };
+  const L = track("cpu-10min-2mb");
+  const scored = [];
+  for (const [name, vocab] of [["small", 320], ["large", 900]] as const) {
+    const e = await entryWith(name, vocab, true);
+    const r = await scoreArtifact({ entryDir: e.dir, artifactFile: e.artifact, courseDir: course.dir, track: L, probes: 2 });
+    const tokens = val.reduce((a, t) => a + 1 + e.tok.encode(t).length, 0);
+    assert.equal(r.tokenizer.source, "entry");
+    assert.equal(r.tokenizer.vocab_size, vocab);
+    assert.equal(r.targets, tokens - 1, "every target is scored");
+    assert.equal(r.bytes, raw, "the denominator is the raw UTF-8 bytes of the validation text");
+    assert.equal(r.truncated, false);
+    const expected = (Math.log2(vocab) * r.targets) / raw;
+    assert.ok(Math.abs(r.val_bpb - expected) < 1e-9 * expected, `uniform over ${vocab}: ${r.val_bpb} vs log2(V) x targets / bytes = ${expected}`);
+    assert.equal(r.verdicts.C1_causal.pass, true);
+    scored.push(r);
+  }
+  assert.equal(scored[0].bytes, scored[1].bytes, "two vocabularies, one denominator");
+  assert.ok(scored[1].targets < scored[0].targets, "the larger vocabulary needs fewer tokens");
+
+  // the default (nmt_nfkc) tokenizer turns newlines into spaces: the text does not come back
+  const lossy = await entryWith("lossy", 320, false);
+  const e = await rejectsWith(scoreArtifact({ entryDir: lossy.dir, artifactFile: lossy.artifact, courseDir: course.dir, track: L, probes: 2 }), "TOKENIZER_ROUNDTRIP");
+  assert.match(e.message, /^validation document \d+ does not survive encode then decode: from character \d+/);
+  assert.match(e.fix ?? "", /pgolf tokenizer train --lossless/);
+  assert.equal(e.file, path.join(lossy.dir, "tokenizer.model"));
+
+  // a tokenizer path outside the entry is refused before anything is read
+  fs.writeFileSync(path.join(lossy.dir, "config.json"), JSON.stringify({ tokenizer: "../small/tokenizer.model" }));
+  await rejectsWith(scoreArtifact({ entryDir: lossy.dir, artifactFile: lossy.artifact, courseDir: course.dir, track: L }), "CONFIG_INVALID");
+});
