@@ -110,6 +110,8 @@ export async function trainProcessSeed(o: TrainSeedOptions, config: EntryConfig,
       PGOLF_SEED: String(o.seed),
       PGOLF_DATA: view.dir,
       PGOLF_TRAIN_FILES: view.trainFiles.join(path.delimiter),
+      // the training documents' raw text (JSONL), for an entry with its own tokenizer; empty when the course has none
+      PGOLF_TRAIN_TEXT: view.trainText.join(path.delimiter),
       PGOLF_TOKENIZER: view.tokenizer,
       PGOLF_VOCAB_SIZE: String(o.course.vocabSize),
       PGOLF_ARTIFACT: path.posix.join(outIn, "artifact.bin"),
