@@ -36,6 +36,8 @@ import { CookieJar } from "../../test/support/cookie_jar.js";
 import { tempDir } from "../../test/support/fixtures.js";
 import { GitHubServer, pullRequestPayload, sendWebhook } from "../../test/support/github_server.js";
 import { decodePack, packRecordFiles } from "../artifact/pack.js";
+import { openCourse } from "../data/course.js";
+import { prepareCourse } from "../data/prepare.js";
 import { startContestServer, type ContestServer } from "./contest_server.js";
 
 const work = tempDir("pgolf-attacks-");
@@ -43,7 +45,8 @@ const DATA = path.join(work, "contest");
 const WEBHOOK_SECRET = "attack-webhook-secret";
 const REPO = "golf/parameter-golf";
 const OAUTH = { clientId: "Iv1.attacks", clientSecret: "attacks-oauth-secret" };
-const SOTU_MANIFEST = "7aec61186c6e519b6617e9119517f7fd509c07a7cdbebc62be88562bfb7994a6";
+/** The embedded course's manifest sha256, from a build of it (built byte-identically everywhere), set in before(). */
+let SOTU_MANIFEST = "";
 
 // ---------- records made in memory ----------
 
@@ -469,6 +472,7 @@ async function until(cond: () => boolean | Promise<boolean>, what: string, timeo
 
 describe("pgolf serve under attack (issue 13)", () => {
   before(async () => {
+    SOTU_MANIFEST = openCourse((await prepareCourse({ dir: path.join(work, "courses-built-here") })).dir).manifestSha256;
     gh = await GitHubServer.start();
     gh.addRepo(REPO, { "README.md": "# Parameter Golf\n" });
     // GitHub's hook addresses, as its /meta lists them: here the loopback addresses the tests deliver from

@@ -23,7 +23,7 @@ def misbehave(cfg, side):
     if side == "train":
         with open(os.path.join(os.environ["PGOLF_DATA"], "manifest.json")) as f:
             m = json.load(f)
-        val = [x for x in m["pgolf"]["files"] if x["role"] not in ("train", "tokenizer", "vocab")]
+        val = [x for x in m["pgolf"]["files"] if x["role"] not in ("train", "text-train", "tokenizer", "vocab")]
         if val:
             found.append(("manifest", val))
     if not found:
