@@ -6,15 +6,11 @@
 // without probes (no prober started), so the probes' cost is a ratio of two figures of one run.
 // Run alone: node --import tsx bench/eval_speed.ts
 import { spawnSync } from "node:child_process";
-import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { track } from "../src/core/track.js";
-import { prepareCourse } from "../src/data/prepare.js";
 import { runSeeds, scoreArtifact } from "../src/eval/run_seeds.js";
 import { DEFAULT_PROBES } from "../src/eval/stream_eval.js";
-import { initEntry } from "../src/train/init_entry.js";
+import { withBaselineEntry } from "./baseline_workspace.js";
 
 export interface EvalSpeedResult {
   cpu: string;
@@ -29,34 +25,25 @@ export interface EvalSpeedResult {
 }
 
 export async function evalSpeedBench(say: (s: string) => void = () => {}): Promise<EvalSpeedResult> {
-  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), "pgolf-evalspeed-"));
-  const cpu = os.cpus()[0]?.model ?? "unknown CPU";
-  try {
-    const course = await prepareCourse({ dir: path.join(root, "data") });
-    const entryDir = path.join(work, "baseline");
-    await initEntry(entryDir);
-    const t = track("cpu-10min-2mb");
+  return withBaselineEntry("evalspeed", async ({ root, work, cpu, courseDir, entryDir, track: t }) => {
     // a few seconds of training: the artifact's weights do not change the evaluation's cost
-    const [r] = await runSeeds({ entryDir, courseDir: course.dir, track: t, seeds: [1], minutes: 0.05, outDir: path.join(work, "runs") });
+    const [r] = await runSeeds({ entryDir, courseDir, track: t, seeds: [1], minutes: 0.05, outDir: path.join(work, "runs") });
     const pgolf = { targets: r.eval_targets, seconds: r.eval_seconds, tokens_per_s: r.eval_targets / r.eval_seconds, probes: r.eval_checks.causality.probes, rows_compared: r.eval_checks.causality.rows_compared };
     say(`${cpu}: pgolf trusted evaluator: ${pgolf.targets.toLocaleString("en-US")} targets in ${pgolf.seconds.toFixed(1)} s = ${pgolf.tokens_per_s.toFixed(0)} tokens/s (${pgolf.probes} probes by a fresh instance, ${pgolf.rows_compared.toLocaleString("en-US")} rows compared exactly; model load included)`);
-    const bare = await scoreArtifact({ entryDir, artifactFile: r.artifact, courseDir: course.dir, track: t, probes: 0 });
+    const bare = await scoreArtifact({ entryDir, artifactFile: r.artifact, courseDir, track: t, probes: 0 });
     const no_probes = { seconds: bare.seconds, tokens_per_s: bare.targets / bare.seconds };
     say(`  the same artifact without probes: ${no_probes.seconds.toFixed(1)} s = ${no_probes.tokens_per_s.toFixed(0)} tokens/s; ${DEFAULT_PROBES} probes keep ${((100 * pgolf.tokens_per_s) / no_probes.tokens_per_s).toFixed(0)}% of it`);
     const base = { cpu, pgolf, no_probes, probe_ratio: pgolf.tokens_per_s / no_probes.tokens_per_s };
     if (spawnSync("/usr/bin/python3", ["-c", "import torch, sentencepiece"], { stdio: "ignore" }).status !== 0) {
       return { ...base, peer: null, ratio: null, peer_note: "PyTorch peer skipped: install python3-torch, libopenblas0-pthread and python3-sentencepiece" };
     }
-    const p = spawnSync("/usr/bin/python3", [path.join(root, "bench/peers/torch_train_sotu.py"), course.dir, "0"], { encoding: "utf8", maxBuffer: 1 << 24 });
+    const p = spawnSync("/usr/bin/python3", [path.join(root, "bench/peers/torch_train_sotu.py"), courseDir, "0"], { encoding: "utf8", maxBuffer: 1 << 24 });
     if (p.status !== 0) return { ...base, peer: null, ratio: null, peer_note: `PyTorch peer failed: ${p.stderr.trim().split("\n").pop()}` };
     const j = JSON.parse(p.stdout.trim().split("\n").pop()!);
     const peer = { peer: j.peer as string, targets: j.val_targets as number, seconds: j.eval_seconds as number, tokens_per_s: j.eval_tokens_per_s as number };
     say(`${peer.peer} forward pass: ${peer.targets.toLocaleString("en-US")} targets in ${peer.seconds.toFixed(1)} s = ${peer.tokens_per_s.toFixed(0)} tokens/s`);
     return { ...base, peer, ratio: pgolf.tokens_per_s / peer.tokens_per_s, peer_note: null };
-  } finally {
-    fs.rmSync(work, { recursive: true, force: true });
-  }
+  });
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {

@@ -5,7 +5,8 @@
 //  - shard write and read throughput;
 //  - wall time of `pgolf data prepare` for the embedded course (a fresh build);
 //  - training and forward throughput vs PyTorch; the trusted evaluator end to end vs PyTorch's
-//    forward pass; the 600 s quality run vs the PyTorch peer trained the same way.
+//    forward pass; sliding-window evaluation (eval_stride L, L/2, L/4): tokens/s and val_bpb; the 600 s
+//    quality run vs the PyTorch peer trained the same way.
 // Results print as a table and go to bench-output/bench.json.
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -19,6 +20,7 @@ import { readShard, ShardReader, writeShard } from "../src/data/shard.js";
 import { SentencePieceTokenizer } from "../src/data/tokenizer/sentencepiece.js";
 import { benchTrain } from "../src/train/bench_train.js";
 import { evalSpeedBench } from "./eval_speed.js";
+import { evalStrideBench } from "./eval_stride.js";
 import { qualityBench } from "./quality.js";
 import { serveLoadBench, submissionBurstBench } from "./serve_load.js";
 import { uploadCpuBench } from "./upload_cpu.js";
@@ -163,6 +165,14 @@ if (fs.existsSync(model) && fs.existsSync(jsonl)) {
       ? `trusted evaluation on ${r.cpu} (sotu-sp1024 val, cpu-small, 2 threads, ${r.pgolf.probes} probes by a fresh instance): pgolf ${r.pgolf.tokens_per_s.toFixed(0)} tokens/s vs ${r.peer.peer} forward ${r.peer.tokens_per_s.toFixed(0)} tokens/s (${r.ratio!.toFixed(2)}x); the probes keep ${(100 * r.probe_ratio).toFixed(0)}% of the throughput without them`
       : `trusted evaluation on ${r.cpu}: pgolf ${r.pgolf.tokens_per_s.toFixed(0)} tokens/s (${(100 * r.probe_ratio).toFixed(0)}% of it without probes); ${r.peer_note}`,
   );
+}
+
+// 6b. Sliding-window evaluation: eval tokens/s and val_bpb at eval_stride L, L/2, L/4 (one model, same targets).
+{
+  const r = await evalStrideBench((s) => line(`  ${s}`));
+  results.eval_stride = r;
+  const [full, ...rest] = r.rows;
+  line(`sliding-window evaluation on ${r.cpu} (L ${r.seq_len}, ${r.targets} targets): ${r.rows.map((x) => `S ${x.stride} ${x.tokens_per_s.toFixed(0)} tokens/s val_bpb ${x.val_bpb.toFixed(4)}`).join("; ")}; S = L/4 costs ${(full.tokens_per_s / rest[rest.length - 1].tokens_per_s).toFixed(1)}x the time for ${(full.val_bpb - rest[rest.length - 1].val_bpb).toFixed(4)} bpb`);
 }
 
 // 7. The contest server under load: 200 concurrent clients on the leaderboard pages and API.

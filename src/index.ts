@@ -54,6 +54,7 @@ export { logLines } from "./train/log_lines.js";
 export type { TrainContext, LoadContext, EntryModel, EntryModule, Clock } from "./entry/contract.js";
 export { trainSeed } from "./train/harness.js";
 export { readEntryConfig, type EntryConfig } from "./entry/entry_config.js";
+export { evalWindow, windowStart, type EvalWindow } from "./entry/eval_window.js";
 export { sandboxSupport, type Confinement } from "./entry/sandbox.js";
 export { benchTrain } from "./train/bench_train.js";
 export { evaluateTokens } from "./eval/evaluate.js";

@@ -66,7 +66,9 @@ export interface LoadContext {
  * What the evaluator asks of a loaded model: one of two shapes.
  *
  * A windowed model (the reference's way) gives next-token log-probabilities for fixed windows; the
- * evaluator's host cuts the revealed stream into non-overlapping windows of `eval_seq_len` tokens.
+ * evaluator's host cuts the revealed stream into windows of `eval_seq_len` tokens: non-overlapping,
+ * or, with `eval_stride` S below it, starting every S tokens and each scoring its last S targets
+ * (sliding-window evaluation, eval_window.ts).
  *
  * A streaming model sees the whole revealed stream: score() gets the next chunk's tokens and the
  * history before them and returns a distribution for every chunk token given everything before it;

@@ -3,12 +3,16 @@
 //   process entries any language; config.json declares the commands pgolf runs, from the sealed copy:
 //                     "train_command": ["python3", "train.py"]   trains one seed, writes $PGOLF_ARTIFACT
 //                     "eval_command":  ["python3", "entry.py"]   answers the evaluator (docs/eval-protocol.md)
+// and the evaluation window of a pgolf entry (eval_window.ts):
+//                     "eval_seq_len": 256, "eval_stride": 64
 // Every other key belongs to the entry. Keys that name a command are pgolf's, so a misspelt one
-// ("train_cmd", "evalCommand") is refused rather than silently leaving the entry untrainable.
+// ("train_cmd", "evalCommand") is refused rather than silently leaving the entry untrainable; so are
+// "eval_*" keys pgolf does not read ("eval_strid" would otherwise leave the windows as they were).
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { PgolfError } from "../core/error.js";
 import { readJsonFile } from "../core/json.js";
+import { EVAL_WINDOW_KEYS, evalWindow, type EvalWindow } from "./eval_window.js";
 
 export const ENTRY_CONFIG = "config.json";
 
@@ -16,6 +20,8 @@ export const ENTRY_CONFIG = "config.json";
 const COMMAND_KEYS = ["train_command", "eval_command"] as const;
 /** A key that looks like a command declaration (and so must be one of COMMAND_KEYS). */
 const COMMANDISH = /(command|cmd)/i;
+/** A key that looks like an evaluation setting (and so must be one pgolf reads). */
+const EVALISH = /^eval_/i;
 
 export interface EntryConfig {
   /** The config.json path (it may not exist: a pgolf entry without settings). */
@@ -28,6 +34,8 @@ export interface EntryConfig {
   trainCommand: string[] | null;
   /** argv of the model process (process entries), null for pgolf entries. */
   evalCommand: string[] | null;
+  /** The evaluation window of config.json alone (overrides are checked again where they are merged). */
+  evalWindow: EvalWindow;
 }
 
 function command(values: Record<string, unknown>, key: (typeof COMMAND_KEYS)[number], file: string): string[] | null {
@@ -55,6 +63,12 @@ export function readEntryConfig(entryDir: string): EntryConfig {
         fix: `the command keys are ${COMMAND_KEYS.join(" and ")}; rename "${k}" (or, if it is the entry's own setting, give it a name without "command"/"cmd")`,
       });
     }
+    if (EVALISH.test(k) && !(COMMAND_KEYS as readonly string[]).includes(k) && !(EVAL_WINDOW_KEYS as readonly string[]).includes(k)) {
+      throw new PgolfError("CONFIG_UNKNOWN_KEY", `config.json declares "${k}", which is not an evaluation setting pgolf reads`, {
+        file,
+        fix: `the evaluation keys are ${EVAL_WINDOW_KEYS.join(" and ")}; rename "${k}" (or, if it is the entry's own setting, give it a name that does not start with "eval_")`,
+      });
+    }
   }
   const trainCommand = command(values, "train_command", file);
   const evalCommand = command(values, "eval_command", file);
@@ -64,5 +78,5 @@ export function readEntryConfig(entryDir: string): EntryConfig {
       fix: 'add "eval_command" (the model side of docs/eval-protocol.md, e.g. ["python3", "entry.py"])',
     });
   }
-  return { file, values, kind: evalCommand ? "process" : "pgolf", trainCommand, evalCommand };
+  return { file, values, kind: evalCommand ? "process" : "pgolf", trainCommand, evalCommand, evalWindow: evalWindow(values, file) };
 }

@@ -4,61 +4,28 @@
 //
 // A windowed model is driven as the reference's eval_val drives it: the stream's targets are cut
 // into non-overlapping windows of eval_seq_len (targets wL+1..wL+L read inputs wL..wL+L-1), each
-// truncated at the end of what is revealed; windows of one length go in one batch.
+// truncated at the end of what is revealed; windows of one length go in one batch. With eval_stride
+// S < L the windows overlap (sliding-window evaluation, eval_window.ts): they start every S tokens
+// and each scores only its last S targets, so every target has at least L - S tokens of context.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import { setBackend, setThreads } from "../engine/backend.js";
 import type { EntryModel, StreamingModel, WindowedModel } from "../entry/contract.js";
-import { loadEntry } from "../entry/load_entry.js";
+import { evalWindow, type EvalWindow } from "../entry/eval_window.js";
+import { ENTRY_CONFIG, loadEntry } from "../entry/load_entry.js";
 import { describeChildError } from "../entry/child_error.js";
 import { frameStdout } from "../entry/frame_stdout.js";
 import { FrameReader, MessageKind, payloadInt32, type Message } from "../entry/protocol.js";
+import { windowedScore } from "./windowed_score.js";
 
 const send = frameStdout();
-
-/** Windowed model -> distributions for `tokens` (stream positions start..start+n-1), given the history. */
-export async function windowedScore(model: WindowedModel, seqLen: number, vocab: number, history: Int32Array, tokens: Int32Array): Promise<Float32Array> {
-  const start = history.length;
-  const n = tokens.length;
-  const at = (i: number) => (i < start ? history[i] : tokens[i - start]);
-  // windows: [first target, last target] in stream positions, grouped by length
-  const byLen = new Map<number, number[]>();
-  for (let t = start; t < start + n; ) {
-    const w = Math.floor((t - 1) / seqLen);
-    const last = Math.min((w + 1) * seqLen, start + n - 1);
-    const len = last - w * seqLen; // inputs w*L .. last-1
-    const list = byLen.get(len) ?? [];
-    list.push(w * seqLen);
-    byLen.set(len, list);
-    t = last + 1;
-  }
-  const result = new Float32Array(n * vocab);
-  for (const [len, starts] of byLen) {
-    const ids = new Int32Array(starts.length * len);
-    starts.forEach((s, r) => {
-      for (let i = 0; i < len; i++) ids[r * len + i] = at(s + i);
-    });
-    const lp = await model.logProbs(ids, starts.length, len);
-    if (lp.length !== starts.length * len * vocab) {
-      throw new Error(`logProbs returned ${lp.length} values for ${starts.length} x ${len} positions x ${vocab} tokens`);
-    }
-    starts.forEach((s, r) => {
-      for (let i = 0; i < len; i++) {
-        const target = s + i + 1; // predicted by input s + i
-        if (target < start || target >= start + n) continue;
-        result.set(lp.subarray((r * len + i) * vocab, (r * len + i + 1) * vocab), (target - start) * vocab);
-      }
-    });
-  }
-  return result;
-}
 
 async function main(): Promise<void> {
   const sealedDir = process.argv[2];
   const reader = new FrameReader(1 << 30, "the evaluator");
   let model: EntryModel | undefined;
   let vocab = 0;
-  let seqLen = 1024;
+  let window: EvalWindow = evalWindow({});
   let history = new Int32Array(0);
   const handle = async (m: Message): Promise<boolean> => {
     switch (m.kind) {
@@ -70,7 +37,7 @@ async function main(): Promise<void> {
         setBackend("ort");
         setThreads(threads);
         vocab = h.vocab_size;
-        seqLen = Number(config.eval_seq_len ?? 1024);
+        window = evalWindow(config, ENTRY_CONFIG);
         history = Int32Array.of(h.bos);
         model = await entry.module.load(new Uint8Array(fs.readFileSync(h.artifact)), { config, vocabSize: vocab, threads });
         const kind = typeof (model as StreamingModel).score === "function" ? "streaming" : "windowed";
@@ -83,7 +50,7 @@ async function main(): Promise<void> {
         const lp =
           typeof (model as StreamingModel).score === "function"
             ? await (model as StreamingModel).score(tokens, history)
-            : await windowedScore(model as WindowedModel, seqLen, vocab, history, tokens);
+            : await windowedScore(model as WindowedModel, window, vocab, history, tokens);
         await send(MessageKind.DIST, { chunk: m.header.chunk, n: tokens.length }, new Uint8Array(lp.buffer, lp.byteOffset, lp.byteLength));
         return true;
       }

@@ -8,6 +8,8 @@ import { sha256 } from "../core/hash.js";
 import { Progress } from "../core/progress.js";
 import type { Track } from "../core/track.js";
 import { openCourse } from "../data/course.js";
+import { readEntryConfig } from "../entry/entry_config.js";
+import { evalWindow } from "../entry/eval_window.js";
 import type { Confinement } from "../entry/sandbox.js";
 import { trainSeed, type TrainSeedResult } from "../train/harness.js";
 import { ownEntryError } from "../train/init_entry.js";
@@ -80,6 +82,9 @@ export interface ScoredReport extends EvalReport {
  * course's validation data hidden) and sees the stream chunk by chunk.
  */
 export async function scoreArtifact(o: ScoreOptions): Promise<ScoredReport> {
+  // the evaluation window with the overrides, checked here (with the file to fix) before any model starts
+  const entryConfig = readEntryConfig(o.entryDir);
+  evalWindow({ ...entryConfig.values, ...o.configOverrides }, entryConfig.file);
   const course = openCourse(o.courseDir);
   // the course's tokens, or the validation text tokenized with the entry's own tokenizer (scoring_stream.ts)
   const stream = scoringStream(course, o.entryDir);

@@ -21,6 +21,7 @@ import type { Track } from "../core/track.js";
 import type { Course } from "../data/course.js";
 import { outsidePaths } from "../entry/child_error.js";
 import { readEntryConfig } from "../entry/entry_config.js";
+import { evalWindow } from "../entry/eval_window.js";
 import { ENTRY_MODULE } from "../entry/load_entry.js";
 import { libraryCommand } from "../entry/node_permissions.js";
 import { encodeMessage, FrameReader, kindName, MessageKind, type Message } from "../entry/protocol.js";
@@ -149,6 +150,8 @@ export function entryName(entryDir: string): string {
  */
 export async function trainSeed(o: TrainSeedOptions): Promise<TrainSeedResult> {
   const config = readEntryConfig(o.entryDir);
+  // a bad evaluation window fails now, not after the training it would be scored after
+  evalWindow({ ...config.values, ...o.configOverrides }, config.file);
   if (config.trainCommand) return trainProcessSeed(o, config, o.killAfterCapMs ?? HARD_KILL_EXTRA_MS);
   if (config.kind === "process" && !fs.existsSync(path.join(o.entryDir, ENTRY_MODULE))) {
     throw new PgolfError("CONFIG_INVALID", `the entry declares eval_command but neither train_command nor ${ENTRY_MODULE}: it can be scored (pgolf eval) but not trained`, {
