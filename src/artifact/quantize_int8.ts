@@ -17,16 +17,39 @@
 import { PgolfError } from "../core/error.js";
 import { isFloat, type DType, type HostArray } from "../engine/dtype.js";
 import { fromBFloat16, fromFloat16, toFloat16 } from "../engine/half.js";
+import {
+  asStoredFp16,
+  dequantizeMatrixRows,
+  INT8_CLIP_Q,
+  qmaxFor,
+  quantDecision,
+  quantileSorted,
+  quantizeMatrixRows,
+  quantizeSpan,
+  rowScale,
+  sortedAbsRow,
+  type RowQuantized,
+} from "../engine/row_quant.js";
 import { numel } from "../engine/shape.js";
 import type { Tensor } from "../engine/tensor.js";
 import type { ArtifactTensor } from "./container.js";
 
-/** Substrings marking control tensors (kept in fp32 when small), as the reference's default. */
-export const CONTROL_TENSOR_NAME_PATTERNS = ["attn_scale", "attn_scales", "mlp_scale", "mlp_scales", "resid_mix", "resid_mixes", "q_gain", "skip_weight", "skip_weights"] as const;
-/** Float tensors with at most this many elements are kept as floats, not quantized. */
-export const KEEP_FLOAT_MAX_NUMEL = 65_536;
-export const INT8_CLIP_PERCENTILE = 99.99984;
-export const INT8_CLIP_Q = INT8_CLIP_PERCENTILE / 100;
+// The arithmetic and the decision rule live in the engine (engine/row_quant.ts), shared with the
+// fake_quant op of quantization-aware training; they are re-exported here as the exporter's API.
+export {
+  CONTROL_TENSOR_NAME_PATTERNS,
+  INT8_CLIP_PERCENTILE,
+  INT8_CLIP_Q,
+  KEEP_FLOAT_MAX_NUMEL,
+  qmaxFor,
+  quantDecision,
+  quantileSorted,
+  roundHalfEven,
+  rowClips,
+  type QuantDecision,
+  type RowQuantized,
+} from "../engine/row_quant.js";
+
 /** Quantiles the per-row clip search tries (besides INT8_CLIP_Q), as later contest records do. */
 export const CLIP_SEARCH_QUANTILES = [0.999, 0.9995, 0.9999, 0.99995, 0.99999, 0.999999, 1];
 /** Identifies the metadata layout below (the container's `quant` block). */
@@ -34,92 +57,8 @@ export const QUANT_FORMAT = "pgolf-quant-v1";
 /** Suffix of a quantized tensor's scale tensor ('#' cannot occur in torch parameter names). */
 export const SCALE_SUFFIX = "#scale";
 
-// ---------------------------------------------------------------------------------------------
-// Scalar steps, in torch's float32 arithmetic
-
-/** torch.round: round half to even. */
-export function roundHalfEven(x: number): number {
-  const f = Math.floor(x);
-  const d = x - f; // exact for |x| < 2^52
-  if (d > 0.5) return f + 1;
-  if (d < 0.5) return f;
-  return f % 2 === 0 ? f : f + 1;
-}
-
-/**
- * torch.quantile(x, q) (linear interpolation) of ascending-sorted float32 values, computed in
- * float32 as torch's CPU kernel does: q is cast to float32, rank = fl(q * (n - 1)), the weight is
- * rank - floor(rank), and the lerp is torch's vectorized form fma(w, b - a, a) for w < 0.5 and
- * fma(w - 1, b - a, b) otherwise (the fused product is exact in a double; one final rounding).
- * torch's scalar tail (the last rows % 16 rows on AVX2, and a whole-tensor quantile) rounds the
- * product first; the two can differ by one float32 ulp of the clip, and only on rounding ties.
- */
-export function quantileSorted(sorted: Float32Array, q: number): number {
-  const n = sorted.length;
-  if (n === 0) return 0;
-  const rank = Math.fround(Math.fround(q) * (n - 1));
-  const lo = Math.floor(rank);
-  const hi = Math.ceil(rank);
-  const w = rank - lo; // exact in float32
-  const a = sorted[lo];
-  const b = sorted[hi];
-  const d = Math.fround(b - a);
-  return w < 0.5 ? Math.fround(a + w * d) : Math.fround(b + (w - 1) * d);
-}
-
-/** Largest |q| for `bits`: 127 for 8, 31 for 6, 7 for 4. */
-export function qmaxFor(bits: number): number {
-  return (1 << (bits - 1)) - 1;
-}
-
 function checkBits(bits: number): void {
   if (!Number.isInteger(bits) || bits < 2 || bits > 8) throw new PgolfError("ARTIFACT_QUANTIZE", `bits must be an integer from 2 to 8, got ${bits}`, { fix: "use 8 (int8, the reference), 6 or 5 bits" });
-}
-
-/** Per-row scale as the reference computes it: max(fl(clip / qmax), fl(1 / qmax)), float32. */
-function rowScale(clip: number, qmax: number): number {
-  return Math.max(Math.fround(clip / qmax), Math.fround(1 / qmax));
-}
-
-/** Quantizes x[off, off + n) with one clip into out[off, ...); scale is the float32 row scale. */
-function quantizeSpan(x: Float32Array, off: number, n: number, clip: number, scale: number, qmax: number, out: Int8Array): void {
-  for (let i = off; i < off + n; i++) {
-    let v = x[i];
-    v = v > clip ? clip : v < -clip ? -clip : v; // torch.maximum(torch.minimum(x, clip), -clip)
-    const r = roundHalfEven(Math.fround(v / scale));
-    out[i] = r > qmax ? qmax : r < -qmax ? -qmax : r;
-  }
-}
-
-/** The fp16 value a float32 scale is stored as, back in float32. */
-function asStoredFp16(scale: number): number {
-  return fromFloat16(toFloat16(Float32Array.of(scale)))[0];
-}
-
-// ---------------------------------------------------------------------------------------------
-// Per-row quantization of a matrix [rows, cols] (row-major float32)
-
-export interface RowQuantized {
-  /** [rows * cols] values in [-qmax, qmax]. */
-  q: Int8Array;
-  /** [rows] scales as stored (fp16 bits); dequantized x = q * fp16(scale). */
-  scale: Uint16Array;
-  /** [rows] the clip used per row. */
-  clip: Float32Array;
-}
-
-/** |x| of row r, sorted ascending, into `buf` (length cols). */
-function sortedAbsRow(x: Float32Array, r: number, cols: number, buf: Float32Array): Float32Array {
-  for (let j = 0; j < cols; j++) buf[j] = Math.abs(x[r * cols + j]);
-  return buf.sort();
-}
-
-/** Per-row clips at quantile `q` of |row| (the reference's fixed clip). */
-export function rowClips(x: Float32Array, rows: number, cols: number, q = INT8_CLIP_Q): Float32Array {
-  const clips = new Float32Array(rows);
-  const buf = new Float32Array(cols);
-  for (let r = 0; r < rows; r++) clips[r] = quantileSorted(sortedAbsRow(x, r, cols, buf), q);
-  return clips;
 }
 
 /** Squared error of row r reconstructed from `clip` exactly as stored (fp16 scale). */
@@ -168,16 +107,7 @@ export function searchRowClips(x: Float32Array, rows: number, cols: number, bits
 export function quantizeRows(x: Float32Array, rows: number, cols: number, opts: { bits?: number; clips?: Float32Array } = {}): RowQuantized {
   const bits = opts.bits ?? 8;
   checkBits(bits);
-  const qmax = qmaxFor(bits);
-  const clip = opts.clips ?? rowClips(x, rows, cols);
-  const q = new Int8Array(rows * cols);
-  const scale32 = new Float32Array(rows);
-  for (let r = 0; r < rows; r++) {
-    // The reference rounds with the float32 scale and stores it as fp16 afterwards.
-    scale32[r] = rowScale(clip[r], qmax);
-    quantizeSpan(x, r * cols, cols, clip[r], scale32[r], qmax, q);
-  }
-  return { q, scale: toFloat16(scale32), clip };
+  return quantizeMatrixRows(x, rows, cols, bits, opts.clips);
 }
 
 /** Quantizes all of x with one float32 scale (the reference's path for non-matrix tensors). */
@@ -245,19 +175,6 @@ export function unpackIntN(packed: Uint8Array, bits: number, count: number): Int
 
 // ---------------------------------------------------------------------------------------------
 // State dicts
-
-/** What the export does with one tensor. */
-export type QuantDecision = "int_per_row" | "int_per_tensor" | "keep_fp32" | "keep_fp16" | "keep";
-
-/** The reference's decision for a tensor, from its name, shape and dtype alone. */
-export function quantDecision(name: string, shape: readonly number[], dtype: DType): QuantDecision {
-  if (!isFloat(dtype)) return "keep";
-  if (numel(shape) <= KEEP_FLOAT_MAX_NUMEL) {
-    if (CONTROL_TENSOR_NAME_PATTERNS.some((p) => name.includes(p))) return "keep_fp32";
-    return dtype === "float32" ? "keep_fp16" : "keep";
-  }
-  return shape.length === 2 ? "int_per_row" : "int_per_tensor";
-}
 
 /** One tensor's entry in the `quant` metadata block. */
 export type QuantEntry =
@@ -449,8 +366,7 @@ export function dequantizeStateDict(tensors: ArtifactTensor[], quant: unknown): 
     if (entry.scheme === "per_row") {
       const [rows, cols] = shape;
       if (st.dtype !== "f16" || !sameShape(st.shape, [rows])) throw metaError(`scale of "${name}" should be f16 [${rows}], is ${st.dtype} [${st.shape.join(", ")}]`, { name });
-      const s = fromFloat16(st.data as Uint16Array);
-      for (let r = 0; r < rows; r++) for (let j = r * cols; j < (r + 1) * cols; j++) y[j] = q[j] * s[r]; // fl(q * s): the product is exact in a double, rounded once on store
+      y.set(dequantizeMatrixRows(q, st.data as Uint16Array, rows, cols));
     } else {
       if (st.dtype !== "f32" || st.shape.length !== 0) throw metaError(`scale of "${name}" should be f32 [], is ${st.dtype} [${st.shape.join(", ")}]`, { name });
       const s = (st.data as Float32Array)[0];

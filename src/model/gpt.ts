@@ -3,10 +3,14 @@
 //   first half of the blocks store skips; the second half adds skip_weights[i] * skips.pop() first
 //   logits = softcap * tanh((rms_norm(x) E^T) / softcap)      (tied embeddings E, or an lm_head)
 //   loss = mean cross-entropy (nats)
+// Quantization-aware training (opts.qatBits, setQat): the weights the export quantizes per row (2-D,
+// more than 65,536 elements: see engine/row_quant.ts quantDecision) enter the forward through
+// fake_quant at that bit width; the others (kept as floats by the export) are used as they are.
 // Parameter names and order match the reference state dict.
 import { PgolfError } from "../core/error.js";
 import { Rng } from "../core/random.js";
 import type { DType } from "../engine/dtype.js";
+import { quantDecision } from "../engine/row_quant.js";
 import { add, crossEntropy, matmul, mul, reshape, rmsNorm, sliceAxis, softcapLogits, transpose } from "../engine/ops/index.js";
 import type { Tensor } from "../engine/tensor.js";
 import { Block } from "../nn/block.js";
@@ -24,8 +28,10 @@ export class GPT extends Module {
   readonly lmHead: Linear | undefined;
   readonly encoderLayers: number;
   readonly decoderLayers: number;
+  /** Bits of quantization-aware training (0: off); set with setQat. */
+  qatBits = 0;
 
-  constructor(config: GPTConfig, opts: { seed: number; dtype?: DType }) {
+  constructor(config: GPTConfig, opts: { seed: number; dtype?: DType; qatBits?: number }) {
     super();
     if (config.logitSoftcap <= 0) throw new PgolfError("CONFIG_INVALID", `logitSoftcap must be positive, got ${config.logitSoftcap}`, { fix: "set logit_softcap above 0 in config.json (the reference uses 30)" });
     this.config = config;
@@ -42,11 +48,33 @@ export class GPT extends Module {
     this.blocks = Array.from({ length: config.layers }, (_, i) => blocks.add(i, new Block(config, o)));
     this.lmHead = config.tieEmbeddings ? undefined : this.child("lm_head", new Linear(config.dim, config.vocabSize, { ...o, zeroInit: true }));
     this.nameParameters();
+    this.setQat(opts.qatBits ?? 0);
   }
 
-  /** ids int32 [B, T] -> final hidden states [B*T, D] (after the final norm). */
-  hidden(ids: Tensor): Tensor {
-    let x = rmsNorm(this.tokEmb.forward(ids));
+  /**
+   * Turns quantization-aware training on at `bits` (2..8, the export's bit width) or off (0): the
+   * forward then sees every weight the export quantizes as the export will store it. Returns the
+   * names of those weights. Can be called between steps (late QAT); the next step builds a new graph.
+   */
+  setQat(bits: number): string[] {
+    if (!Number.isInteger(bits) || bits < 0 || bits === 1 || bits > 8) {
+      throw new PgolfError("CONFIG_INVALID", `qat_bits must be 0 (off) or an integer from 2 to 8, got ${bits}`, { fix: "set qat_bits in config.json to export_bits (e.g. 6) or 0" });
+    }
+    this.qatBits = bits;
+    const names: string[] = [];
+    for (const m of this.modules()) {
+      if (!(m instanceof Linear || m instanceof Embedding)) continue;
+      const w = m.weight;
+      const on = bits > 0 && quantDecision(w.name ?? "", w.shape, w.dtype) === "int_per_row";
+      m.qatBits = on ? bits : 0;
+      if (on) names.push(w.name ?? "");
+    }
+    return names;
+  }
+
+  /** ids int32 [B, T] -> final hidden states [B*T, D] (after the final norm); `emb`: the embedding the forward uses. */
+  hidden(ids: Tensor, emb = this.tokEmb.forwardWeight()): Tensor {
+    let x = rmsNorm(this.tokEmb.forward(ids, emb));
     const x0 = x;
     const skips: Tensor[] = [];
     for (let i = 0; i < this.encoderLayers; i++) {
@@ -63,8 +91,9 @@ export class GPT extends Module {
 
   /** ids int32 [B, T] -> soft-capped logits [B*T, V]. */
   logits(ids: Tensor): Tensor {
-    const h = this.hidden(ids);
-    const proj = this.lmHead ? this.lmHead.forward(h) : matmul(h, transpose(this.tokEmb.weight));
+    const emb = this.tokEmb.forwardWeight(); // one fake_quant shared by the tied head
+    const h = this.hidden(ids, emb);
+    const proj = this.lmHead ? this.lmHead.forward(h) : matmul(h, transpose(emb));
     return softcapLogits(proj, this.config.logitSoftcap);
   }
 

@@ -3,7 +3,7 @@
 // (x^T g), not a batch of GEMMs summed afterwards.
 import type { Rng } from "../core/random.js";
 import type { DType } from "../engine/dtype.js";
-import { matmul, reshape, transpose } from "../engine/ops/index.js";
+import { fakeQuant, matmul, reshape, transpose } from "../engine/ops/index.js";
 import { Tensor } from "../engine/tensor.js";
 import { uniformInit } from "./init.js";
 import { Module } from "./module.js";
@@ -12,6 +12,8 @@ export class Linear extends Module {
   readonly weight: Tensor;
   readonly inFeatures: number;
   readonly outFeatures: number;
+  /** Quantization-aware training: the forward sees the weight quantized to these bits as the export stores it (0: off). */
+  qatBits = 0;
 
   constructor(inFeatures: number, outFeatures: number, opts: { rng: Rng; zeroInit?: boolean; dtype?: DType }) {
     super();
@@ -23,10 +25,15 @@ export class Linear extends Module {
     this.weight = this.param("weight", w);
   }
 
+  /** The weight the forward uses: fake-quantized during QAT (gradients pass straight through). */
+  forwardWeight(): Tensor {
+    return this.qatBits > 0 ? fakeQuant(this.weight, this.qatBits) : this.weight;
+  }
+
   /** x [..., in] -> [..., out] */
   forward(x: Tensor): Tensor {
     const lead = x.shape.slice(0, -1);
-    const y = matmul(reshape(x, [-1, this.inFeatures]), transpose(this.weight));
+    const y = matmul(reshape(x, [-1, this.inFeatures]), transpose(this.forwardWeight()));
     return reshape(y, [...lead, this.outFeatures]);
   }
 }

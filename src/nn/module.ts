@@ -28,6 +28,12 @@ export abstract class Module {
     return out;
   }
 
+  /** This module and every module under it, depth first in registration order. */
+  *modules(): Generator<Module> {
+    yield this;
+    for (const c of this.children.values()) yield* c.modules();
+  }
+
   parameters(): Tensor[] {
     return this.namedParameters().map(([, t]) => t);
   }

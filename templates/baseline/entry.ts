@@ -7,8 +7,10 @@
 // Export: per-row quantization (int8 as the reference; int6 + the best codec by default here, so the
 // cpu-small model fits the local track's 2,000,000 bytes), after ctx.trainingDone(): the training
 // cap covers the loop, the track's export budget the export. The loop stops while its next step still
-// fits under the cap, by the slowest recent step. Everything here counts as code bytes; the pgolf library
-// ("pgolf") does not, as torch does not for train_gpt.py.
+// fits under the cap, by the slowest recent step. qat_bits (off by default): quantization-aware training,
+// the forward sees the weights the export quantizes as they will be stored (fake_quant; gradients pass
+// straight through), from qat_start_fraction of the run (of its iterations or its cap, whichever is first).
+// Everything here counts as code bytes; the pgolf library ("pgolf") does not, as torch does not for train_gpt.py.
 import {
   exportGPT,
   GPT,
@@ -44,6 +46,10 @@ interface Config {
   export_codec: "zlib" | "best";
   /** Muon's decoupled weight decay per unit of lr (absent or 0: none, as the reference; later contest records used about 0.04). */
   muon_weight_decay?: number;
+  /** Quantization-aware training at this many bits (set it to export_bits), 0 or absent: off. */
+  qat_bits: number;
+  /** Start QAT once this fraction of the iterations or of the wallclock cap has passed (0: from the start). */
+  qat_start_fraction: number;
 }
 
 function modelConfig(c: Record<string, unknown>) {
@@ -53,7 +59,10 @@ function modelConfig(c: Record<string, unknown>) {
 export async function train(ctx: TrainContext): Promise<Uint8Array> {
   const c = ctx.config as unknown as Config;
   const cfg = modelConfig(ctx.config);
-  const model = new GPT(cfg, { seed: ctx.seed });
+  const qatBits = c.qat_bits ?? 0;
+  const qatStart = c.qat_start_fraction ?? 0;
+  if (qatBits !== 0 && qatBits !== (c.export_bits ?? 8)) throw new Error(`qat_bits ${qatBits} differs from export_bits ${c.export_bits ?? 8}: set qat_bits to export_bits (or 0)`);
+  const model = new GPT(cfg, { seed: ctx.seed, qatBits: qatStart > 0 ? 0 : qatBits });
   const opt = new TrainStep(model, { ...REFERENCE_OPTIMIZER, muonWeightDecay: c.muon_weight_decay ?? 0 });
   const seq = cfg.seqLen;
   ctx.log(`model_params:${model.parameterCount()}`);
@@ -96,6 +105,9 @@ export async function train(ctx: TrainContext): Promise<Uint8Array> {
     if (ctx.clock.elapsedMs() + nextStepMs >= ctx.clock.capMs) {
       ctx.log(logLines.stoppingEarly(ctx.clock.elapsedMs(), step, c.iterations));
       break;
+    }
+    if (qatBits && !model.qatBits && Math.max(step / c.iterations, ctx.clock.elapsedMs() / ctx.clock.capMs) >= qatStart) {
+      ctx.log(`qat_bits:${qatBits} from step:${step} weights:${model.setQat(qatBits).join(",")}`); // late QAT: a new graph from here
     }
     opt.setSchedule(
       lrMultiplier(step, ctx.clock.elapsedMs(), schedule),

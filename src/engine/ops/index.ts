@@ -11,6 +11,7 @@ export { equal } from "./equal.js";
 export { erf } from "./erf.js";
 export { exp } from "./exp.js";
 export { expand } from "./expand.js";
+export { fakeQuant } from "./fake_quant.js";
 export { gelu, type GeluApproximate } from "./gelu.js";
 export { greater } from "./greater.js";
 export { leakyRelu } from "./leaky_relu.js";
