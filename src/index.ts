@@ -35,6 +35,7 @@ export { gptConfig, GPT_CONFIGS, type GPTConfig } from "./model/config.js";
 // data
 export { readShard, writeShard, shardInfo, ShardReader, ShardWriter } from "./data/shard.js";
 export { TokenStream } from "./data/token_stream.js";
+export { tokenizeDocuments } from "./data/tokenize_documents.js";
 export { SentencePieceTokenizer } from "./data/tokenizer/sentencepiece.js";
 export { Byte260Tokenizer } from "./data/tokenizer/byte260.js";
 export { loadTokenizer } from "./data/tokenizer/load.js";

@@ -25,3 +25,24 @@ test("batches take batchTokens + 1 tokens across shards, wrap around, and resume
   assert.deepEqual([...s.nextBatch(4, 2).x], [5, 6, 7, 8]);
   s.close();
 });
+
+test("a stream over tokens in memory gives the batches, wrap-around and positions of the same tokens in one shard", () => {
+  const dir = tempDir();
+  const tokens = [1, 5, 6, 7, 1, 8, 9, 2, 3, 4, 1, 11];
+  const file = path.join(dir, "one.bin");
+  writeShard(file, tokens);
+  const onDisk = new TokenStream([file], 16);
+  const inMemory = TokenStream.fromTokens(Int32Array.from(tokens), 16);
+  for (let i = 0; i < 7; i++) {
+    if (i === 3) {
+      const p = inMemory.position;
+      inMemory.nextBatch(6, 3);
+      inMemory.seek(p);
+    }
+    const [a, b] = [onDisk.nextBatch(6, 3), inMemory.nextBatch(6, 3)];
+    assert.deepEqual([...b.x], [...a.x], `batch ${i}`);
+    assert.deepEqual([...b.y], [...a.y], `batch ${i}`);
+  }
+  assert.throws(() => TokenStream.fromTokens(Int32Array.from([1, 16]), 16), /outside the vocabulary of 16/);
+  assert.throws(() => TokenStream.fromTokens(new Int32Array(1), 16), /at least 2 tokens/);
+});

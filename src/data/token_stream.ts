@@ -16,11 +16,27 @@ export class TokenStream {
   private shard = 0;
   private offset = 0;
   private reader: ShardReader | undefined;
+  /** An in-memory stream (fromTokens): one "shard" of these tokens. */
+  private memory: Int32Array | undefined;
 
   constructor(files: string[], vocabSize: number) {
     if (files.length === 0) throw new PgolfError("COURSE_NOT_FOUND", "no training shards", { fix: "prepare the course first (`pgolf data prepare`)" });
     this.files = files;
     this.vocabSize = vocabSize;
+  }
+
+  /**
+   * A stream over tokens already in memory (an entry's own tokenizer's encoding of the training text,
+   * tokenizeDocuments): the same batches, wrap-around and positions as over one shard.
+   */
+  static fromTokens(tokens: Int32Array, vocabSize: number): TokenStream {
+    if (tokens.length < 2) throw new PgolfError("CONFIG_INVALID", `a token stream needs at least 2 tokens, got ${tokens.length}`, { fix: "tokenize the training text first (ctx.trainingText())" });
+    for (const t of tokens) {
+      if (!(t >= 0 && t < vocabSize)) throw new PgolfError("CONFIG_INVALID", `token ${t} is outside the vocabulary of ${vocabSize}`, { fix: "pass the vocabulary size of the tokenizer that made the tokens" });
+    }
+    const s = new TokenStream(["(memory)"], vocabSize);
+    s.memory = tokens;
+    return s;
   }
 
   private current(): ShardReader {
@@ -32,6 +48,16 @@ export class TokenStream {
   take(n: number): Int32Array {
     const out = new Int32Array(n);
     let filled = 0;
+    if (this.memory) {
+      const m = this.memory;
+      while (filled < n) {
+        const k = Math.min(n - filled, m.length - this.offset);
+        out.set(m.subarray(this.offset, this.offset + k), filled);
+        filled += k;
+        this.offset = (this.offset + k) % m.length;
+      }
+      return out;
+    }
     while (filled < n) {
       const r = this.current();
       const k = Math.min(n - filled, r.tokens - this.offset);

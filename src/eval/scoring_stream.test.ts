@@ -14,8 +14,9 @@ import { openCourse } from "../data/course.js";
 import { readCourseText } from "../data/course_text.js";
 import { prepareCourse } from "../data/prepare.js";
 import { trainTokenizer } from "../data/train_tokenizer.js";
+import { initEntry } from "../train/init_entry.js";
 import { loadTokenizer } from "../data/tokenizer/load.js";
-import { scoreArtifact } from "./run_seeds.js";
+import { runSeeds, scoreArtifact } from "./run_seeds.js";
 
 const work = tempDir("pgolf-byo-");
 
@@ -67,4 +68,30 @@ test("an entry's own tokenizer: the same raw-byte denominator for every vocabula
   // a tokenizer path outside the entry is refused before anything is read
   fs.writeFileSync(path.join(lossy.dir, "config.json"), JSON.stringify({ tokenizer: "../small/tokenizer.model" }));
   await rejectsWith(scoreArtifact({ entryDir: lossy.dir, artifactFile: lossy.artifact, courseDir: course.dir, track: L }), "CONFIG_INVALID");
+});
+
+test("the baseline with its own tokenizer trains on the course's training text and is scored on the raw bytes", { timeout: 600_000 }, async () => {
+  const course = openCourse((await prepareCourse({ dir: path.join(work, "data") })).dir);
+  const entryDir = path.join(work, "own-baseline");
+  await initEntry(entryDir);
+  const jsonl = path.join(work, "train-own.jsonl");
+  fs.writeFileSync(jsonl, readCourseText(course, "train").slice(0, 40).map((text) => JSON.stringify({ text })).join("\n") + "\n");
+  await trainTokenizer({ from: jsonl, out: path.join(entryDir, "tokenizer"), vocabSize: 512, lossless: true });
+  fs.rmSync(path.join(entryDir, "tokenizer.vocab"));
+  const config = JSON.parse(fs.readFileSync(path.join(entryDir, "config.json"), "utf8"));
+  fs.writeFileSync(path.join(entryDir, "config.json"), JSON.stringify({ ...config, tokenizer: "tokenizer.model" }));
+  const tiny = { model_overrides: { layers: 2, dim: 64, heads: 4, kvHeads: 2, seqLen: 64 }, train_batch_tokens: 2048, eval_seq_len: 64, warmup_steps: 1, train_log_every: 10, warmdown_iters: 100 };
+  const [run] = await runSeeds({ entryDir, courseDir: course.dir, track: track("cpu-10min-2mb"), seeds: [1], minutes: 0.1, outDir: path.join(work, "own-runs"), configOverrides: tiny, maxTargets: 8192 });
+  const log = fs.readFileSync(run.log, "utf8");
+  const own = /^tokenizer:tokenizer\.model vocab:512 train_tokens:(\d+)$/m.exec(log);
+  assert.ok(own, `the entry tokenized the training text with its own tokenizer:\n${log.slice(0, 800)}`);
+  const tok = loadTokenizer(path.join(entryDir, "tokenizer.model"));
+  const expected = readCourseText(course, "train").reduce((a, t) => a + 1 + tok.encode(t).length, 0);
+  assert.equal(Number(own[1]), expected, "every training document, BOS + its ids");
+  assert.match(log, /^step:[1-9]\d*\/\d+ /m, "it trained steps");
+  assert.equal(run.eval_targets, 8192);
+  // the bytes of the first 8,192 targets of the validation text as the own tokenizer splits it
+  const uniform = (Math.log2(512) * run.eval_targets) / run.eval_bytes;
+  assert.ok(run.val_bpb < uniform, `learned something: ${run.val_bpb} against uniform ${uniform}`);
+  assert.equal(run.eval_verdicts.C1_causal.pass, true);
 });

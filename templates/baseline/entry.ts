@@ -10,6 +10,8 @@
 // fits under the cap, by the slowest recent step. qat_bits (off by default): quantization-aware training,
 // the forward sees the weights the export quantizes as they will be stored (fake_quant; gradients pass
 // straight through), from qat_start_fraction of the run (of its iterations or its cap, whichever is first).
+// tokenizer (off by default): the entry's own SentencePiece model, a file in this folder; the training
+// text is tokenized with it on the training clock, and the model's vocabulary is its.
 // Everything here counts as code bytes; the pgolf library ("pgolf") does not, as torch does not for train_gpt.py.
 import {
   exportGPT,
@@ -21,13 +23,17 @@ import {
   lrMultiplier,
   muonMomentum,
   realize,
+  loadTokenizer,
   REFERENCE_OPTIMIZER,
   Tensor,
+  tokenizeDocuments,
+  TokenStream,
   TrainStep,
   type EntryModel,
   type LoadContext,
   type TrainContext,
 } from "pgolf";
+import { fileURLToPath } from "node:url";
 
 interface Config {
   model: string;
@@ -50,15 +56,28 @@ interface Config {
   qat_bits: number;
   /** Start QAT once this fraction of the iterations or of the wallclock cap has passed (0: from the start). */
   qat_start_fraction: number;
+  /**
+   * The entry's own SentencePiece tokenizer, a file in this folder (absent: the course's). Training
+   * tokenizes the course's raw training text with it, inside the training time; the evaluator scores
+   * the validation text tokenized with it, divided by its raw bytes (README, Your own tokenizer).
+   */
+  tokenizer?: string;
 }
 
-function modelConfig(c: Record<string, unknown>) {
-  return gptConfig(String(c.model), (c.model_overrides ?? {}) as Record<string, unknown>);
+/** The model's config; `vocab` (an entry's own tokenizer's) replaces the named model's vocabulary. */
+function modelConfig(c: Record<string, unknown>, vocab?: number) {
+  return gptConfig(String(c.model), { ...((c.model_overrides ?? {}) as Record<string, unknown>), ...(vocab ? { vocabSize: vocab } : {}) });
 }
 
 export async function train(ctx: TrainContext): Promise<Uint8Array> {
   const c = ctx.config as unknown as Config;
-  const cfg = modelConfig(ctx.config);
+  // an own tokenizer: the training text as one stream of its ids (BOS + ids per document), made here,
+  // on the training clock
+  const own = c.tokenizer ? loadTokenizer(fileURLToPath(new URL(c.tokenizer, import.meta.url))) : null;
+  const ownTokens = own ? tokenizeDocuments(own, ctx.trainingText()) : null;
+  if (own) ctx.log(`tokenizer:${c.tokenizer} vocab:${own.vocabSize} train_tokens:${ownTokens!.length}`);
+  const freshStream = () => (own ? TokenStream.fromTokens(ownTokens!, own.vocabSize) : ctx.trainStream());
+  const cfg = modelConfig(ctx.config, own?.vocabSize);
   const qatBits = c.qat_bits ?? 0;
   const qatStart = c.qat_start_fraction ?? 0;
   if (qatBits !== 0 && qatBits !== (c.export_bits ?? 8)) throw new Error(`qat_bits ${qatBits} differs from export_bits ${c.export_bits ?? 8}: set qat_bits to export_bits (or 0)`);
@@ -68,7 +87,7 @@ export async function train(ctx: TrainContext): Promise<Uint8Array> {
   ctx.log(`model_params:${model.parameterCount()}`);
   ctx.log(`train_batch_tokens:${c.train_batch_tokens} train_seq_len:${seq} iterations:${c.iterations} warmup_steps:${c.warmup_steps}`);
 
-  let stream = ctx.trainStream();
+  let stream = freshStream();
   const batch = () => {
     const b = stream.nextBatch(c.train_batch_tokens, seq);
     return [Tensor.from(b.x, [b.rows, seq]), Tensor.from(b.y, [b.rows, seq])] as const;
@@ -91,7 +110,7 @@ export async function train(ctx: TrainContext): Promise<Uint8Array> {
     }
     opt.loadState(initial);
     stream.close();
-    stream = ctx.trainStream();
+    stream = freshStream();
   }
 
   let lastCheckpoint = ctx.clock.elapsedMs();
@@ -134,7 +153,8 @@ export async function train(ctx: TrainContext): Promise<Uint8Array> {
 }
 
 export async function load(artifact: Uint8Array, ctx: LoadContext): Promise<EntryModel> {
-  const model = importGPT(artifact, modelConfig(ctx.config));
+  // with an own tokenizer, the evaluator announces its vocabulary
+  const model = importGPT(artifact, modelConfig(ctx.config, ctx.config.tokenizer ? ctx.vocabSize : undefined));
   return {
     async logProbs(ids: Int32Array, rows: number, seqLen: number): Promise<Float32Array> {
       const lp = logSoftmax(model.logits(Tensor.from(ids, [rows, seqLen])), -1);
