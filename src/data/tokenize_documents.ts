@@ -4,11 +4,15 @@
 import type { Tokenizer } from "./tokenizer/tokenizer.js";
 
 export function tokenizeDocuments(tok: Tokenizer, docs: readonly string[]): Int32Array {
-  const parts = docs.map((d) => tok.encode(d));
+  return joinDocuments(tok.bosId, docs.map((d) => tok.encode(d)));
+}
+
+/** Documents' ids as one stream: BOS, then each document's ids, in order. */
+export function joinDocuments(bos: number, parts: readonly ArrayLike<number>[]): Int32Array {
   const out = new Int32Array(parts.reduce((a, p) => a + p.length + 1, 0));
   let o = 0;
   for (const p of parts) {
-    out[o++] = tok.bosId;
+    out[o++] = bos;
     out.set(p, o);
     o += p.length;
   }

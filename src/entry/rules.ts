@@ -35,3 +35,10 @@ export const MAX_CODE_FILES = 256;
 
 /** Size rule: at most this many folders deep (a file at the entry's root is depth 0). */
 export const MAX_CODE_DEPTH = 8;
+
+/**
+ * The largest vocabulary an entry's own tokenizer may have. The evaluator takes one float32 row per
+ * target and token, CHUNK_TOKENS x V x 4 bytes a chunk: 128 MiB at 16,384, twice the contest's largest
+ * tokenizer (SP8192). A bigger vocabulary would let an entry make the evaluator hold gigabytes.
+ */
+export const MAX_ENTRY_VOCAB = 16_384;

@@ -4,6 +4,7 @@
 // text's raw UTF-8, and the uniform model scores log2(V) x targets / bytes. A tokenizer that does
 // not give the text back (pgolf tokenizer train's default nmt_nfkc: newlines become spaces) is refused.
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "node:test";
@@ -16,6 +17,8 @@ import { prepareCourse } from "../data/prepare.js";
 import { trainTokenizer } from "../data/train_tokenizer.js";
 import { initEntry } from "../train/init_entry.js";
 import { loadTokenizer } from "../data/tokenizer/load.js";
+import { decodeModelProto, encodeModelProto } from "../data/tokenizer/model_proto.js";
+import { MAX_ENTRY_VOCAB } from "../entry/rules.js";
 import { runSeeds, scoreArtifact } from "./run_seeds.js";
 
 const work = tempDir("pgolf-byo-");
@@ -65,9 +68,25 @@ test("an entry's own tokenizer: the same raw-byte denominator for every vocabula
   assert.match(e.fix ?? "", /pgolf tokenizer train --lossless/);
   assert.equal(e.file, path.join(lossy.dir, "tokenizer.model"));
 
-  // a tokenizer path outside the entry is refused before anything is read
-  fs.writeFileSync(path.join(lossy.dir, "config.json"), JSON.stringify({ tokenizer: "../small/tokenizer.model" }));
-  await rejectsWith(scoreArtifact({ entryDir: lossy.dir, artifactFile: lossy.artifact, courseDir: course.dir, track: L }), "CONFIG_INVALID");
+  // the evaluator reads the tokenizer in its own process: a path out of the entry, a link out of it, or
+  // a FIFO (a read that never ends) is refused before anything is read
+  const use = (name: string) => fs.writeFileSync(path.join(lossy.dir, "config.json"), JSON.stringify({ tokenizer: name }));
+  const refused = (code: string) => rejectsWith(scoreArtifact({ entryDir: lossy.dir, artifactFile: lossy.artifact, courseDir: course.dir, track: L }), code);
+  use("../small/tokenizer.model");
+  await refused("CONFIG_INVALID");
+  fs.symlinkSync(path.join(work, "small", "tokenizer.model"), path.join(lossy.dir, "linked.model"));
+  use("linked.model");
+  await refused("FILE_NOT_FOUND");
+  execFileSync("mkfifo", [path.join(lossy.dir, "fifo.model")]);
+  use("fifo.model");
+  await refused("FILE_NOT_FOUND");
+  // a vocabulary over MAX_ENTRY_VOCAB would make the evaluator take CHUNK_TOKENS x V floats a chunk
+  const m = decodeModelProto(fs.readFileSync(path.join(work, "small", "tokenizer.model")));
+  const extra = Array.from({ length: MAX_ENTRY_VOCAB }, (_, i) => ({ piece: `zz${i}`, score: -1e4, type: 1 as const }));
+  fs.writeFileSync(path.join(lossy.dir, "huge.model"), encodeModelProto({ pieces: [...m.pieces, ...extra], trainer_spec: { ...m.trainer_spec }, normalizer_spec: { ...m.normalizer_spec } }));
+  use("huge.model");
+  const huge = await refused("TOKENIZER_UNSUPPORTED");
+  assert.match(huge.message, new RegExp(`over the ${MAX_ENTRY_VOCAB}`));
 });
 
 test("the baseline with its own tokenizer trains on the course's training text and is scored on the raw bytes", { timeout: 600_000 }, async () => {

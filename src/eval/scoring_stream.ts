@@ -19,9 +19,11 @@ import { sha256 } from "../core/hash.js";
 import { targetBytes } from "../data/bytes.js";
 import { courseTokenizer, readValTokens, type Course } from "../data/course.js";
 import { readCourseText } from "../data/course_text.js";
+import { joinDocuments } from "../data/tokenize_documents.js";
 import { loadTokenizer } from "../data/tokenizer/load.js";
 import type { ByteTable, Tokenizer } from "../data/tokenizer/tokenizer.js";
 import { readEntryConfig } from "../entry/entry_config.js";
+import { MAX_ENTRY_VOCAB } from "../entry/rules.js";
 import { tokenClasses } from "./token_classes.js";
 
 export interface ScoringStream {
@@ -79,12 +81,12 @@ export function entryTokenizerFile(entryDir: string, declared: unknown): string 
 /** The course's validation text tokenized with `file` by pgolf, checked to round-trip and add up. */
 export function entryTokenizerStream(course: Course, file: string): ScoringStream {
   const tok: Tokenizer = loadTokenizer(file);
+  if (tok.vocabSize > MAX_ENTRY_VOCAB) {
+    throw new PgolfError("TOKENIZER_UNSUPPORTED", `the tokenizer has ${tok.vocabSize} pieces, over the ${MAX_ENTRY_VOCAB} an entry's own tokenizer may have`, { file, fix: `train one of at most ${MAX_ENTRY_VOCAB} pieces (pgolf tokenizer train --vocab N --lossless)` });
+  }
   if (!(tok.bosId >= 0)) throw new PgolfError("TOKENIZER_UNSUPPORTED", "the tokenizer has no BOS token, which separates documents in the stream", { file, fix: "train it with a BOS piece (pgolf tokenizer train does: <s> is id 1)" });
   const docs = readCourseText(course, "val");
-  const parts: number[][] = [];
-  let count = 0;
-  let raw = 0;
-  docs.forEach((text, i) => {
+  const parts = docs.map((text, i) => {
     const ids = tok.encode(text);
     const back = tok.decode(ids);
     if (back !== text) {
@@ -97,17 +99,11 @@ export function entryTokenizerStream(course: Course, file: string): ScoringStrea
         details: { document: i, at },
       });
     }
-    parts.push(ids);
-    count += ids.length + 1;
-    raw += Buffer.byteLength(text, "utf8");
+    return ids;
   });
-  const tokens = new Int32Array(count);
-  let o = 0;
-  for (const ids of parts) {
-    tokens[o++] = tok.bosId;
-    tokens.set(ids, o);
-    o += ids.length;
-  }
+  const raw = docs.reduce((a, t) => a + Buffer.byteLength(t, "utf8"), 0);
+  // laid out as the shards are (and as training streams an own tokenizer's text): BOS + ids per document
+  const tokens = joinDocuments(tok.bosId, parts);
   // Bytes per target: the byte table's rule, with each document's first target taking what the rule
   // misses, so that a document's targets stand for exactly its raw UTF-8 bytes (the rule drops the
   // space a document starts with, which a SentencePiece dummy prefix would have stood for).
