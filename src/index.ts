@@ -20,6 +20,7 @@ export { clipGradNorm } from "./engine/optim/clip.js";
 export { Hyper } from "./engine/optim/hyper.js";
 export { applyUpdates, type Optimizer, type Update } from "./engine/optim/optimizer.js";
 export { lrMultiplier, muonMomentum } from "./engine/optim/schedule.js";
+export { WeightAverage, type WeightAverageKind, type WeightAverageOptions } from "./engine/optim/weight_average.js";
 export { toFloat16, fromFloat16, toBFloat16, fromBFloat16 } from "./engine/half.js";
 
 // nn and model

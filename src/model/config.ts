@@ -16,6 +16,16 @@ export interface GPTConfig {
   qkGain: number;
   /** Training sequence length. */
   seqLen: number;
+  /** BigramHash buckets (nn/bigram_hash.ts); 0: none (the reference). */
+  bigramBuckets: number;
+  /** BigramHash embedding width before its projection to dim. */
+  bigramDim: number;
+  /** SmearGate after the first norm (nn/smear_gate.ts); false: none (the reference). */
+  smearGate: boolean;
+  /** Dimensions of each head RoPE rotates (0: all, the reference); nn/attention.ts. */
+  ropeDims: number;
+  /** Exclusive self attention (nn/exclusive_attention.ts); false: none (the reference). */
+  xsa: boolean;
 }
 
 const BASE: GPTConfig = {
@@ -31,6 +41,11 @@ const BASE: GPTConfig = {
   ropeBase: 10000,
   qkGain: 1.5,
   seqLen: 1024,
+  bigramBuckets: 0,
+  bigramDim: 64,
+  smearGate: false,
+  ropeDims: 0,
+  xsa: false,
 };
 
 export const GPT_CONFIGS: Record<string, GPTConfig> = {

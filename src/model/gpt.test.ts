@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { isPgolfError } from "../core/error.js";
+import { read } from "../engine/realize.js";
+import { Tensor } from "../engine/tensor.js";
 import { gptConfig } from "./config.js";
 import { GPT } from "./gpt.js";
 
@@ -35,4 +37,17 @@ test("cpu-small has the PyTorch peer's parameter count; config errors are clear"
   assert.throws(() => gptConfig("cpu-small", { dimm: 3 }), (e) => isPgolfError(e, "CONFIG_UNKNOWN_KEY"));
   assert.throws(() => gptConfig("nope"), (e) => isPgolfError(e, "CONFIG_INVALID"));
   assert.throws(() => gptConfig("cpu-small", { layers: "4" }), (e) => isPgolfError(e, "CONFIG_INVALID"));
+});
+
+test("options past the reference add their parameters after the reference's; a zero-projected BigramHash starts where the reference starts", async () => {
+  const ref = new GPT(gptConfig("cpu-small", { layers: 2, dim: 64, heads: 2, kvHeads: 1, seqLen: 8 }), { seed: 7 });
+  const big = new GPT(gptConfig("cpu-small", { layers: 2, dim: 64, heads: 2, kvHeads: 1, seqLen: 8, bigramBuckets: 64, bigramDim: 8 }), { seed: 7 });
+  const names = big.namedParameters().map(([n]) => n);
+  assert.deepEqual(names.slice(0, ref.namedParameters().length), ref.namedParameters().map(([n]) => n));
+  assert.deepEqual(names.slice(-2), ["bigram.embed.weight", "bigram.proj.weight"]);
+  const ids = Tensor.from(Array.from({ length: 16 }, (_, i) => (i * 37) % 1024), [2, 8], { dtype: "int32" });
+  assert.deepEqual(await read(big.logits(ids)), await read(ref.logits(ids)));
+  const all = new GPT(gptConfig("cpu-small", { layers: 2, dim: 64, heads: 2, kvHeads: 1, seqLen: 8, bigramBuckets: 64, smearGate: true, ropeDims: 16, xsa: true }), { seed: 7 });
+  assert.deepEqual(all.namedParameters().map(([n]) => n).slice(-3), ["bigram.embed.weight", "bigram.proj.weight", "smear.gate"]);
+  assert.throws(() => new GPT(gptConfig("cpu-small", { ropeDims: 5 }), { seed: 1 }), (e) => isPgolfError(e, "CONFIG_INVALID"));
 });

@@ -1,6 +1,7 @@
 // The reference baseline GPT (train_gpt.py), on pgolf's engine:
 //   x = rms_norm(tok_emb(ids)); x0 = x
 //   first half of the blocks store skips; the second half adds skip_weights[i] * skips.pop() first
+//   (options past the reference: + BigramHash(ids) before that norm, SmearGate after it)
 //   logits = softcap * tanh((rms_norm(x) E^T) / softcap)      (tied embeddings E, or an lm_head)
 //   loss = mean cross-entropy (nats)
 // Quantization-aware training (opts.qatBits, setQat): the weights the export quantizes per row (2-D,
@@ -13,11 +14,13 @@ import type { DType } from "../engine/dtype.js";
 import { quantDecision } from "../engine/row_quant.js";
 import { add, crossEntropy, matmul, mul, reshape, rmsNorm, sliceAxis, softcapLogits, transpose } from "../engine/ops/index.js";
 import type { Tensor } from "../engine/tensor.js";
+import { BigramHash } from "../nn/bigram_hash.js";
 import { Block } from "../nn/block.js";
 import { Embedding } from "../nn/embedding.js";
 import { filled } from "../nn/init.js";
 import { Linear } from "../nn/linear.js";
 import { Module } from "../nn/module.js";
+import { SmearGate } from "../nn/smear_gate.js";
 import type { GPTConfig } from "./config.js";
 
 export class GPT extends Module {
@@ -26,6 +29,8 @@ export class GPT extends Module {
   readonly tokEmb: Embedding;
   readonly blocks: Block[];
   readonly lmHead: Linear | undefined;
+  readonly bigram: BigramHash | undefined;
+  readonly smear: SmearGate | undefined;
   readonly encoderLayers: number;
   readonly decoderLayers: number;
   /** Bits of quantization-aware training (0: off); set with setQat. */
@@ -47,6 +52,9 @@ export class GPT extends Module {
     const blocks = this.child("blocks", new BlockList());
     this.blocks = Array.from({ length: config.layers }, (_, i) => blocks.add(i, new Block(config, o)));
     this.lmHead = config.tieEmbeddings ? undefined : this.child("lm_head", new Linear(config.dim, config.vocabSize, { ...o, zeroInit: true }));
+    // additions past the reference come after its parameters, so its names and order stay a prefix
+    this.bigram = config.bigramBuckets > 0 ? this.child("bigram", new BigramHash(config.bigramBuckets, config.bigramDim, config.dim, o)) : undefined;
+    this.smear = config.smearGate ? this.child("smear", new SmearGate(config.dim, o)) : undefined;
     this.nameParameters();
     this.setQat(opts.qatBits ?? 0);
   }
@@ -74,7 +82,10 @@ export class GPT extends Module {
 
   /** ids int32 [B, T] -> final hidden states [B*T, D] (after the final norm); `emb`: the embedding the forward uses. */
   hidden(ids: Tensor, emb = this.tokEmb.forwardWeight()): Tensor {
-    let x = rmsNorm(this.tokEmb.forward(ids, emb));
+    let x = this.tokEmb.forward(ids, emb);
+    if (this.bigram) x = add(x, this.bigram.forward(ids));
+    x = rmsNorm(x);
+    if (this.smear) x = this.smear.forward(x);
     const x0 = x;
     const skips: Tensor[] = [];
     for (let i = 0; i < this.encoderLayers; i++) {

@@ -2,15 +2,19 @@
 //   q, k, v = x Wq, x Wk, x Wv reshaped to [B, heads, T, Dh]; q, k RMS-normed over Dh; RoPE on q, k;
 //   q scaled per head by q_gain; causal SDPA (KV heads shared by H / Hkv query heads); output proj
 //   (zero-initialized).
+// Options past the reference: ropeDims < Dh rotates only the first ropeDims of each head (partial
+// RoPE; the rest attend by content alone), xsa removes each output's component along its own value
+// vector (nn/exclusive_attention.ts).
 import { PgolfError } from "../core/error.js";
 import type { Rng } from "../core/random.js";
 import type { DType } from "../engine/dtype.js";
-import { applyRotary, causalAttention, mul, reshape, rmsNorm, transpose } from "../engine/ops/index.js";
+import { causalAttention, mul, reshape, rmsNorm, transpose } from "../engine/ops/index.js";
 import type { Tensor } from "../engine/tensor.js";
+import { exclusive } from "./exclusive_attention.js";
 import { filled } from "./init.js";
 import { Linear } from "./linear.js";
 import { Module } from "./module.js";
-import { Rotary } from "./rotary.js";
+import { partialRotary, Rotary } from "./rotary.js";
 
 export interface AttentionConfig {
   dim: number;
@@ -18,6 +22,10 @@ export interface AttentionConfig {
   kvHeads: number;
   ropeBase: number;
   qkGain: number;
+  /** Dimensions of each head that RoPE rotates (0: all, the reference). */
+  ropeDims?: number;
+  /** Exclusive self attention (false: the reference). */
+  xsa?: boolean;
 }
 
 export class CausalSelfAttention extends Module {
@@ -30,6 +38,8 @@ export class CausalSelfAttention extends Module {
   readonly kvHeads: number;
   readonly headDim: number;
   readonly rotary: Rotary;
+  readonly ropeDims: number;
+  readonly xsa: boolean;
 
   constructor(c: AttentionConfig, opts: { rng: Rng; dtype?: DType }) {
     super();
@@ -46,7 +56,10 @@ export class CausalSelfAttention extends Module {
     this.cK = this.child("c_k", new Linear(c.dim, kvDim, opts));
     this.cV = this.child("c_v", new Linear(c.dim, kvDim, opts));
     this.proj = this.child("proj", new Linear(c.dim, c.dim, { ...opts, zeroInit: true }));
-    this.rotary = new Rotary(this.headDim, c.ropeBase);
+    this.ropeDims = c.ropeDims || this.headDim;
+    if (this.ropeDims % 2 !== 0 || this.ropeDims > this.headDim || this.ropeDims < 0) throw new PgolfError("CONFIG_INVALID", `ropeDims ${this.ropeDims} must be even and at most the head dim ${this.headDim}`, { fix: `e.g. "ropeDims": ${Math.max(2, (this.headDim / 4) & ~1)} in model_overrides, or 0 for all` });
+    this.xsa = c.xsa ?? false;
+    this.rotary = new Rotary(this.ropeDims, c.ropeBase);
   }
 
   /** x [B, T, D] -> [B, T, D] */
@@ -59,10 +72,11 @@ export class CausalSelfAttention extends Module {
     q = rmsNorm(q);
     k = rmsNorm(k);
     const { cos, sin } = this.rotary.tables(t, x.dtype);
-    q = applyRotary(q, cos, sin);
-    k = applyRotary(k, cos, sin);
+    q = partialRotary(q, cos, sin, this.ropeDims);
+    k = partialRotary(k, cos, sin, this.ropeDims);
     q = mul(q, reshape(this.qGain, [1, this.heads, 1, 1]));
-    const y = causalAttention(q, k, v); // [B, H, T, Dh]
+    let y = causalAttention(q, k, v); // [B, H, T, Dh]
+    if (this.xsa) y = exclusive(y, v);
     return this.proj.forward(reshape(transpose(y, [0, 2, 1, 3]), [b, t, d]));
   }
 }

@@ -1,4 +1,7 @@
-// `pgolf init DIR`: writes the baseline entry (entry.ts + config.json) into DIR.
+// `pgolf init DIR [--template T]`: writes an entry template (entry.ts + config.json + package.json)
+// into DIR. A template folder holds its files, or (template.json {"extends": "baseline"}) the files it
+// changes over another template's: "golf" is the baseline's code with its own config.json, so the
+// two cannot drift apart.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { writeFileAtomic } from "../core/atomic.js";
@@ -13,18 +16,39 @@ export interface InitResult {
   files: string[];
 }
 
+const TEMPLATE_META = "template.json";
+
+/** The templates pgolf ships. */
+export function templateNames(): string[] {
+  return fs.readdirSync(TEMPLATES_DIR).sort();
+}
+
+/** A template's files, file name -> where its bytes are (an extending template's own files win). */
+export function templateFiles(template: string, seen: string[] = []): Map<string, URL> {
+  const src = new URL(`${template}/`, TEMPLATES_DIR);
+  if (!/^[a-z0-9_-]+$/.test(template) || !fs.existsSync(src)) throw new PgolfError("CONFIG_INVALID", `no entry template named "${template}"`, { fix: `use one of: ${templateNames().join(", ")}` });
+  if (seen.includes(template)) throw new PgolfError("CONFIG_INVALID", `entry templates extend each other in a cycle: ${[...seen, template].join(" -> ")}`, { fix: "report this: the templates pgolf ships are broken" });
+  const own = fs.readdirSync(src).sort();
+  const files = new Map<string, URL>();
+  if (own.includes(TEMPLATE_META)) {
+    const meta = JSON.parse(fs.readFileSync(new URL(TEMPLATE_META, src), "utf8")) as { extends?: string };
+    if (meta.extends) for (const [n, u] of templateFiles(meta.extends, [...seen, template])) files.set(n, u);
+  }
+  for (const n of own) if (n !== TEMPLATE_META) files.set(n, new URL(n, src));
+  return new Map([...files].sort(([a], [b]) => a.localeCompare(b)));
+}
+
 export async function initEntry(dir: string, opts: { template?: string; force?: boolean } = {}): Promise<InitResult> {
   const template = opts.template ?? "baseline";
-  const src = new URL(`${template}/`, TEMPLATES_DIR);
-  if (!fs.existsSync(src)) throw new PgolfError("CONFIG_INVALID", `no entry template named "${template}"`, { fix: `use one of: ${fs.readdirSync(TEMPLATES_DIR).join(", ")}` });
-  const names = fs.readdirSync(src).sort();
+  const files = templateFiles(template);
+  const names = [...files.keys()];
   for (const n of names) {
     const target = path.join(dir, n);
     if (fs.existsSync(target) && !opts.force) {
       throw new PgolfError("FILE_WRITE", `${n} already exists in the entry folder`, { file: target, fix: "choose another folder, or pass --force to overwrite" });
     }
   }
-  for (const n of names) await writeFileAtomic(path.join(dir, n), fs.readFileSync(new URL(n, src)));
+  for (const [n, u] of files) await writeFileAtomic(path.join(dir, n), fs.readFileSync(u));
   return { dir, template, files: names };
 }
 
@@ -39,10 +63,10 @@ export function pristineTemplate(dir: string): string | null {
   } catch {
     return null;
   }
-  for (const template of fs.readdirSync(TEMPLATES_DIR)) {
-    const src = new URL(`${template}/`, TEMPLATES_DIR);
-    const names = fs.readdirSync(src);
-    const same = (n: string) => fs.existsSync(path.join(dir, n)) && fs.readFileSync(path.join(dir, n)).equals(fs.readFileSync(new URL(n, src)));
+  for (const template of templateNames()) {
+    const files = templateFiles(template);
+    const names = [...files.keys()];
+    const same = (n: string) => fs.existsSync(path.join(dir, n)) && fs.readFileSync(path.join(dir, n)).equals(fs.readFileSync(files.get(n)!));
     if (names.length > 0 && names.every(same) && counted.every((f) => names.includes(f))) return template;
   }
   return null;

@@ -4,6 +4,8 @@
 //   2-D block matrices         -> Muon at matrix_lr (0.04)
 //   block vectors/scalars, control tensors (attn_scale, mlp_scale, resid_mix, q_gain) and
 //   skip_weights               -> Adam at scalar_lr (0.04)
+// Past the reference: the BigramHash table goes with the token embedding, its projection to Muon,
+// the SmearGate's gate with the scalars.
 import type { Tensor } from "../engine/tensor.js";
 import type { GPT } from "../model/gpt.js";
 
@@ -25,5 +27,7 @@ export function splitParams(model: GPT): ParamGroups {
     (p.rank === 2 && !control ? matrices : scalars).push(p);
   }
   if (model.skipWeights.size > 0) scalars.push(model.skipWeights);
-  return { token: [model.tokEmb.weight], head: model.lmHead ? [model.lmHead.weight] : [], matrices, scalars };
+  if (model.bigram) matrices.push(model.bigram.proj.weight);
+  if (model.smear) scalars.push(model.smear.gate);
+  return { token: [model.tokEmb.weight, ...(model.bigram ? [model.bigram.embed.weight] : [])], head: model.lmHead ? [model.lmHead.weight] : [], matrices, scalars };
 }

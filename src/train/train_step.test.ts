@@ -13,6 +13,8 @@ import { GPT } from "../model/gpt.js";
 import { TrainStep } from "./train_step.js";
 
 const TINY = gptConfig("cpu-small", { vocabSize: 64, layers: 3, dim: 32, heads: 4, kvHeads: 2, seqLen: 16 });
+// every option past the reference on (the golf template's building blocks)
+const GOLF_TINY = gptConfig("cpu-small", { vocabSize: 64, layers: 3, dim: 32, heads: 4, kvHeads: 2, seqLen: 16, bigramBuckets: 32, bigramDim: 8, smearGate: true, ropeDims: 4, xsa: true });
 const B = 2;
 
 function batch(seed: number): { ids: Tensor; targets: Tensor } {
@@ -32,45 +34,56 @@ function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m;
 }
 
-test("GPT forward and backward: ort matches the reference backend", { timeout: 120_000 }, async () => {
-  const run = (backend: string) =>
-    withBackend(backend, async () => {
-      const m = new GPT(TINY, { seed: 7 });
-      // Zero-initialized projections would hide most of the graph from the gradient: perturb them.
-      for (const p of m.parameters()) if (p.data!.every((v) => v === 0)) p.data!.forEach((_, i, a) => (a[i] = Math.sin(i + 1) * 0.02));
-      const { ids, targets } = batch(1);
-      const loss = m.loss(ids, targets);
-      const gs = grad(loss, m.parameters());
-      await realize(loss, ...gs);
-      return { loss: loss.data![0], grads: gs.map((g) => Float32Array.from(g.data!)), names: m.namedParameters().map(([n]) => n) };
+for (const [label, config] of [["the reference GPT", TINY], ["a GPT with BigramHash, SmearGate, partial RoPE and XSA", GOLF_TINY]] as const) {
+  test(`${label}, forward and backward: ort matches the reference backend`, { timeout: 120_000 }, async () => {
+    const run = (backend: string) =>
+      withBackend(backend, async () => {
+        const m = new GPT(config, { seed: 7 });
+        // Zero-initialized projections would hide most of the graph from the gradient: perturb them.
+        for (const p of m.parameters()) if (p.data!.every((v) => v === 0)) p.data!.forEach((_, i, a) => (a[i] = Math.sin(i + 1) * 0.02));
+        const { ids, targets } = batch(1);
+        const loss = m.loss(ids, targets);
+        const gs = grad(loss, m.parameters());
+        await realize(loss, ...gs);
+        return { loss: loss.data![0], grads: gs.map((g) => Float32Array.from(g.data!)), names: m.namedParameters().map(([n]) => n) };
+      });
+    const ref = await run("reference");
+    const ort = await run("ort");
+    assert.ok(Math.abs(ref.loss - ort.loss) < 1e-5, `loss ${ort.loss} vs ${ref.loss}`);
+    ref.grads.forEach((g, i) => {
+      const d = maxRelDiff(ort.grads[i], g);
+      assert.ok(d < 2e-3, `grad of ${ref.names[i]}: max rel diff ${d.toExponential(2)}`);
     });
-  const ref = await run("reference");
-  const ort = await run("ort");
-  assert.ok(Math.abs(ref.loss - ort.loss) < 1e-5, `loss ${ort.loss} vs ${ref.loss}`);
-  ref.grads.forEach((g, i) => {
-    const d = maxRelDiff(ort.grads[i], g);
-    assert.ok(d < 2e-3, `grad of ${ref.names[i]}: max rel diff ${d.toExponential(2)}`);
   });
-});
+}
 
-test("one full Muon + Adam step: ort matches the reference backend", { timeout: 120_000 }, async () => {
-  const run = (backend: string) =>
-    withBackend(backend, async () => {
-      const m = new GPT(TINY, { seed: 3 });
-      const step = new TrainStep(m);
-      const { ids, targets } = batch(2);
-      const loss = await step.step(ids, targets);
-      return { loss, params: m.parameters().map((p) => Float32Array.from(p.data!)), names: m.namedParameters().map(([n]) => n) };
+for (const [label, config] of [["the reference GPT", TINY], ["a GPT with BigramHash, SmearGate, partial RoPE and XSA", GOLF_TINY]] as const) {
+  test(`one full Muon + Adam step of ${label}: ort matches the reference backend, every parameter moves`, { timeout: 120_000 }, async () => {
+    const run = (backend: string) =>
+      withBackend(backend, async () => {
+        const m = new GPT(config, { seed: 3 });
+        const step = new TrainStep(m);
+        const { ids, targets } = batch(2);
+        const loss = await step.step(ids, targets);
+        return { loss, params: m.parameters().map((p) => Float32Array.from(p.data!)), names: m.namedParameters().map(([n]) => n) };
+      });
+    const ref = await run("reference");
+    const ort = await run("ort");
+    assert.ok(Math.abs(ref.loss - ort.loss) < 1e-5);
+    ref.params.forEach((p, i) => {
+      let m = 0;
+      for (let j = 0; j < p.length; j++) m = Math.max(m, Math.abs(p[j] - ort.params[i][j]));
+      assert.ok(m < 1e-4, `${ref.names[i]} after the step: max abs diff ${m.toExponential(2)}`);
     });
-  const ref = await run("reference");
-  const ort = await run("ort");
-  assert.ok(Math.abs(ref.loss - ort.loss) < 1e-5);
-  ref.params.forEach((p, i) => {
-    let m = 0;
-    for (let j = 0; j < p.length; j++) m = Math.max(m, Math.abs(p[j] - ort.params[i][j]));
-    assert.ok(m < 1e-4, `${ref.names[i]} after the step: max abs diff ${m.toExponential(2)}`);
+    // every parameter belongs to an optimizer: all move within three steps (scales behind a
+    // zero-initialized projection get a gradient once the projection has moved)
+    const init = new GPT(config, { seed: 3 }).parameters().map((p) => Float32Array.from(p.data!));
+    const m = new GPT(config, { seed: 3 });
+    const step = new TrainStep(m);
+    for (let k = 2; k <= 4; k++) await step.step(batch(k).ids, batch(k).targets);
+    m.parameters().forEach((p, i) => assert.ok(p.data!.some((v, j) => v !== init[i][j]), `${ref.names[i]} did not move in three steps`));
   });
-});
+}
 
 test("training is bit-identical for the same seed and thread count", { timeout: 120_000 }, async () => {
   setThreads(2);

@@ -96,8 +96,8 @@ export class TrainStep {
   }
 
   /** Everything a checkpoint needs: parameters, optimizer state tensors and step counters. */
-  saveState(meta: Record<string, unknown> = {}): Uint8Array {
-    const entries: StateEntry[] = [];
+  saveState(meta: Record<string, unknown> = {}, extra: StateEntry[] = []): Uint8Array {
+    const entries: StateEntry[] = [...extra];
     for (const [name, t] of this.model.namedParameters()) entries.push({ name: `param.${name}`, dtype: t.dtype, shape: [...t.shape], data: t.data! });
     this.optimizers.forEach((o, i) => {
       for (const [name, t] of o.state()) entries.push({ name: `opt${i}.${name}`, dtype: t.dtype, shape: [...t.shape], data: t.data! });
@@ -105,9 +105,10 @@ export class TrainStep {
     return packState(entries, { ...meta, host: this.optimizers.map((o) => o.hostState()) });
   }
 
-  /** Restores what saveState wrote; returns its extra metadata. */
-  loadState(bytes: Uint8Array): Record<string, unknown> {
+  /** Restores what saveState wrote; returns its extra metadata. `extra` receives a getter of the extra entries' data. */
+  loadState(bytes: Uint8Array, extra?: (get: (name: string) => StateEntry["data"] | undefined) => void): Record<string, unknown> {
     const { entries, meta } = unpackState(bytes);
+    extra?.((name) => entries.get(name)?.data);
     const put = (key: string, t: Tensor) => {
       const e = entries.get(key);
       if (!e) throw new PgolfError("FILE_READ", `the checkpoint has no ${key}`, { fix: "it was made by another model or config; delete it to start over" });

@@ -12,6 +12,10 @@
 // straight through), from qat_start_fraction of the run (of its iterations or its cap, whichever is first).
 // tokenizer (off by default): the entry's own SentencePiece model, a file in this folder; the training
 // text is tokenized with it on the training clock, and the model's vocabulary is its.
+// Switches past the reference (all off by default; the golf template turns on what pays, README "The
+// golf ladder"): model_overrides (BigramHash, SmearGate, partial RoPE, XSA: nn/ and model/config.ts),
+// warmdown_fraction (the lr warms down over the final fraction of the cap), lr_scale, weight_average
+// ("ema" or "swa": the export gets the average of the weights, engine/optim/weight_average.ts).
 // Everything here counts as code bytes; the pgolf library ("pgolf") does not, as torch does not for train_gpt.py.
 import {
   exportGPT,
@@ -26,6 +30,7 @@ import {
   loadTokenizer,
   REFERENCE_OPTIMIZER,
   Tensor,
+  WeightAverage,
   tokenizeDocuments,
   TokenStream,
   TrainStep,
@@ -62,6 +67,18 @@ interface Config {
    * the validation text tokenized with it, divided by its raw bytes (README, Your own tokenizer).
    */
   tokenizer?: string;
+  /** Warm the lr down linearly over this final fraction of the wallclock cap (absent or 0: warmdown_iters, the reference's). */
+  warmdown_fraction?: number;
+  /** Multiplies every learning rate of the reference optimizer (absent: 1). */
+  lr_scale?: number;
+  /** Export an average of the weights instead of the last ones: "ema" or "swa" (absent: the last). */
+  weight_average?: "ema" | "swa";
+  /** EMA decay per step (absent: 0.999). */
+  ema_decay?: number;
+  /** SWA: fold a snapshot every this many steps (absent: 10). */
+  swa_every?: number;
+  /** Average from this fraction of the wallclock cap on (absent: 0). */
+  average_start_fraction?: number;
 }
 
 /** The model's config; `vocab` (an entry's own tokenizer's) replaces the named model's vocabulary. */
@@ -82,7 +99,11 @@ export async function train(ctx: TrainContext): Promise<Uint8Array> {
   const qatStart = c.qat_start_fraction ?? 0;
   if (qatBits !== 0 && qatBits !== (c.export_bits ?? 8)) throw new Error(`qat_bits ${qatBits} differs from export_bits ${c.export_bits ?? 8}: set qat_bits to export_bits (or 0)`);
   const model = new GPT(cfg, { seed: ctx.seed, qatBits: qatStart > 0 ? 0 : qatBits });
-  const opt = new TrainStep(model, { ...REFERENCE_OPTIMIZER, muonWeightDecay: c.muon_weight_decay ?? 0 });
+  const k = c.lr_scale ?? 1;
+  const R = REFERENCE_OPTIMIZER;
+  const lrs = { tiedEmbedLr: R.tiedEmbedLr * k, embedLr: R.embedLr * k, headLr: R.headLr * k, matrixLr: R.matrixLr * k, scalarLr: R.scalarLr * k };
+  const opt = new TrainStep(model, { ...R, ...lrs, muonWeightDecay: c.muon_weight_decay ?? 0 });
+  const avg = c.weight_average ? new WeightAverage(model.parameters(), { kind: c.weight_average, decay: c.ema_decay, every: c.weight_average === "swa" ? (c.swa_every ?? 10) : 1 }) : null;
   const seq = cfg.seqLen;
   ctx.log(`model_params:${model.parameterCount()}`);
   ctx.log(`train_batch_tokens:${c.train_batch_tokens} train_seq_len:${seq} iterations:${c.iterations} warmup_steps:${c.warmup_steps}`);
@@ -96,7 +117,7 @@ export async function train(ctx: TrainContext): Promise<Uint8Array> {
   let step = 0;
   const saved = ctx.loadCheckpoint();
   if (saved) {
-    const meta = opt.loadState(saved);
+    const meta = opt.loadState(saved, (get) => avg?.loadEntries(get));
     step = meta.step as number;
     stream.seek(meta.stream as { shard: number; offset: number });
     ctx.log(`resumed at step:${step}`);
@@ -115,6 +136,9 @@ export async function train(ctx: TrainContext): Promise<Uint8Array> {
 
   let lastCheckpoint = ctx.clock.elapsedMs();
   const schedule = { warmdownIters: c.warmdown_iters, iterations: c.iterations, maxWallclockMs: ctx.clock.capMs };
+  // warmdown_fraction f: lr x min(1, time left / (f x cap)), by the harness's clock
+  const lrAt = (elapsedMs: number) =>
+    c.warmdown_fraction ? Math.min(1, Math.max(ctx.clock.capMs - elapsedMs, 0) / (c.warmdown_fraction * ctx.clock.capMs)) : lrMultiplier(step, elapsedMs, schedule);
   // The cap is the harness's: stop while the next step still fits, judged by the slowest of the last
   // few steps (a busy machine slows steps down; a step that starts just before the cap ends after it).
   const recent: number[] = [];
@@ -129,19 +153,20 @@ export async function train(ctx: TrainContext): Promise<Uint8Array> {
       ctx.log(`qat_bits:${qatBits} from step:${step} weights:${model.setQat(qatBits).join(",")}`); // late QAT: a new graph from here
     }
     opt.setSchedule(
-      lrMultiplier(step, ctx.clock.elapsedMs(), schedule),
+      lrAt(ctx.clock.elapsedMs()),
       muonMomentum(step, { start: c.muon_momentum_warmup_start, end: REFERENCE_OPTIMIZER.muonMomentum, warmupSteps: c.muon_momentum_warmup_steps }),
     );
     const loss = await opt.step(...batch());
     step++;
     const t = ctx.clock.elapsedMs();
+    if (avg && t >= (c.average_start_fraction ?? 0) * ctx.clock.capMs) avg.fold();
     recent.push(t - stepStart);
     if (recent.length > 8) recent.shift();
     if (step <= 10 || step % c.train_log_every === 0) ctx.log(logLines.trainStep(step, c.iterations, loss, t));
     ctx.metric({ step, train_loss: loss, train_time_ms: Math.round(t), tokens: step * c.train_batch_tokens });
     ctx.progress({ step, loss, tokens: step * c.train_batch_tokens });
     if (t - lastCheckpoint >= c.checkpoint_every_seconds * 1000) {
-      await ctx.saveCheckpoint(opt.saveState({ step, stream: stream.position }));
+      await ctx.saveCheckpoint(opt.saveState({ step, stream: stream.position }, avg?.stateEntries()));
       lastCheckpoint = ctx.clock.elapsedMs();
     }
     stepStart = ctx.clock.elapsedMs();
@@ -149,6 +174,10 @@ export async function train(ctx: TrainContext): Promise<Uint8Array> {
   stream.close();
   // the training loop is over: quantization and compression run on the track's export budget
   ctx.trainingDone();
+  if (avg) {
+    ctx.log(`weight_average:${avg.kind} snapshots:${avg.count}`);
+    avg.apply();
+  }
   return exportGPT(model, { codec: c.export_codec ?? "zlib", bits: c.export_bits ?? 8 });
 }
 
