@@ -72,6 +72,7 @@ export const ERROR_CODES = {
   RECORD_FILE: "Record is missing a file or a file does not match",
   RECORD_UNCONFINED: "Run was not sandboxed, so it cannot become a record",
   RECORD_INELIGIBLE: "Run went over the track's time or byte caps, so it cannot become a record",
+  RECORD_FILE_UNSAFE: "File in a record or run folder is refused: a symbolic link, not a regular file, over its size limit, or outside the folder",
   // contest server
   HTTP_BAD_REQUEST: "Request is not valid",
   HTTP_TOO_LARGE: "Request body is too large",

@@ -6,14 +6,20 @@
 //
 // A document is the tokens from one BOS to the next. A target belongs to the document of the token
 // before it, so the BOS that ends a document is charged to that document (it counts 0 bytes).
-import * as fs from "node:fs";
+import * as path from "node:path";
 import { writeFileAtomic } from "../core/atomic.js";
+import { isMissing, isUnsafeFile, readConfined } from "../core/confined_read.js";
 import { PgolfError } from "../core/error.js";
 import { TOKEN_CLASSES, TOKEN_CLASS_NAMES, type TokenClass } from "./token_classes.js";
 
 export const ATLAS_SCHEMA = "pgolf.atlas.v1";
 /** The atlas's name in a seed folder (a record folder holds atlas_seed<N>.json). */
 export const ATLAS_FILE = "atlas.json";
+/**
+ * The largest atlas read, bytes. FineWeb's validation split (50,000 documents) makes an atlas of
+ * about 1.8 MB (four numbers a document); 32 MiB leaves room for a course of 18 times as many.
+ */
+export const ATLAS_MAX_BYTES = 32 * 1024 * 1024;
 
 export interface Tally {
   targets: number;
@@ -80,12 +86,31 @@ export async function writeAtlas(file: string, atlas: Atlas): Promise<void> {
   await writeFileAtomic(file, JSON.stringify(atlas) + "\n");
 }
 
-/** Reads and checks an atlas: the schema, equal-length arrays of finite numbers, and totals that add up. */
+/**
+ * Reads and checks an atlas file: a regular file (not a link, a pipe or a device) of at most
+ * ATLAS_MAX_BYTES, then parseAtlas.
+ */
 export function readAtlas(file: string): Atlas {
-  const bad = (problem: string) => new PgolfError("ATLAS_INVALID", problem, { file, fix: "score the run again (`pgolf eval`, or `pgolf train` for its seeds), which writes atlas.json beside the log" });
+  let text: string;
+  try {
+    text = readConfined(path.dirname(file), path.basename(file), ATLAS_MAX_BYTES, "an atlas").toString("utf8");
+  } catch (e) {
+    if (isUnsafeFile(e)) throw e;
+    throw atlasInvalid(file, `not readable: ${isMissing(e) ? "no such file" : (e as Error).message}`);
+  }
+  return parseAtlas(text, file);
+}
+
+function atlasInvalid(file: string, problem: string): PgolfError {
+  return new PgolfError("ATLAS_INVALID", problem, { file, fix: "score the run again (`pgolf eval`, or `pgolf train` for its seeds), which writes atlas.json beside the log" });
+}
+
+/** Checks an atlas's text (read from `file`): the schema, equal-length arrays of finite numbers, and totals that add up. */
+export function parseAtlas(text: string, file: string): Atlas {
+  const bad = (problem: string) => atlasInvalid(file, problem);
   let a: Atlas;
   try {
-    a = JSON.parse(fs.readFileSync(file, "utf8")) as Atlas;
+    a = JSON.parse(text) as Atlas;
   } catch (e) {
     throw bad(`not readable as JSON: ${(e as Error).message}`);
   }

@@ -14,10 +14,9 @@
 // alone tops out near 0.37 on the corpus; the origin and credit terms reward the submission that
 // introduced code and that the field already built on, over the many forks that also hold it.
 // Candidates share at least MIN_INFERRED_SHARE of the kept code; one per pull request (its best folder).
-import * as fs from "node:fs";
-import * as path from "node:path";
+import { readConfined } from "../core/confined_read.js";
 import type { Evidence } from "../submission/normalized_record.js";
-import { authorKey, knownAuthor, namesAuthor, type Submission } from "./corpus.js";
+import { authorKey, knownAuthor, namesAuthor, MAX_CODE_FILE_BYTES, type Submission } from "./corpus.js";
 import type { IndexedSubmission, LineageIndex } from "./lineage_index.js";
 import { unwrapSource } from "./unwrap.js";
 
@@ -162,7 +161,7 @@ function fileLines(sub: Submission, name: string): string[] | null {
   let lines: string[];
   try {
     const real = name.replace(/#\d+$/, "");
-    const text = fs.readFileSync(path.join(sub.dir, real), "utf8");
+    const text = readConfined(sub.dir, real, MAX_CODE_FILE_BYTES).toString("utf8");
     // unwrapped code: unwrapping again gives the same virtual files (it is deterministic)
     const found = real === name ? text : unwrapSource(real, text).files.find((f) => f.name === name)?.text;
     if (found === undefined) return null;

@@ -10,14 +10,20 @@
 // later-opened PR is never a source). Folder names' dates were tried as well, for bulk PRs that
 // re-add old records: they put submissions before the PRs they cite (recovery 0.51 -> 0.46). Code files are the .py, .ts and .js files
 // (up to MAX_CODE_FILES, largest first, each up to MAX_CODE_FILE_BYTES), as the corpus was cut.
+// Submission folders are participants': their files are read confined to the folder
+// (core/confined_read.ts: no links, plain files only, bounded); links are not followed on any walk.
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { lstatConfined, readConfined, readConfinedIfExists } from "../core/confined_read.js";
 import { PgolfError } from "../core/error.js";
 import { findRecords } from "../submission/read_record.js";
+import { RECORD_FILE_LIMITS } from "../submission/record_file.js";
 import { languageOf } from "./code_tokens.js";
 
 export const MAX_CODE_FILES = 8;
 export const MAX_CODE_FILE_BYTES = 2 * 1024 * 1024;
+/** The largest PR corpus index.json read: the contest's (2,030 folders) is 489,402 bytes; 64 MiB is 130 times that. */
+export const MAX_CORPUS_INDEX_BYTES = 64 * 1024 * 1024;
 
 export interface Submission {
   /** Corpus id (index.json position) or the record folder's path under the root. */
@@ -59,13 +65,13 @@ export function codeFiles(dir: string, listed?: string[]): string[] {
   const out: { name: string; size: number }[] = [];
   for (const name of names) {
     if (!languageOf(name) || name.split(/[\\/]/).includes("..")) continue;
-    let st: fs.Stats;
+    let st: fs.Stats | null;
     try {
-      st = fs.lstatSync(path.join(dir, name));
+      st = lstatConfined(dir, name); // a link on the way (a linked folder too) is refused, like a missing file
     } catch {
       continue;
     }
-    if (st.isFile() && st.size <= MAX_CODE_FILE_BYTES) out.push({ name, size: st.size });
+    if (st?.isFile() && st.size <= MAX_CODE_FILE_BYTES) out.push({ name, size: st.size });
   }
   return out
     .sort((a, b) => b.size - a.size || a.name.localeCompare(b.name))
@@ -93,7 +99,7 @@ function order(subs: Submission[]): Submission[] {
 function readPrCorpus(root: string): Corpus {
   let rows: unknown;
   try {
-    rows = JSON.parse(fs.readFileSync(path.join(root, "index.json"), "utf8"));
+    rows = JSON.parse(readConfined(root, "index.json", MAX_CORPUS_INDEX_BYTES).toString("utf8"));
   } catch (e) {
     throw corpusError(path.join(root, "index.json"), `index.json could not be read: ${(e as Error).message}`);
   }
@@ -105,9 +111,15 @@ function readPrCorpus(root: string): Corpus {
     const pr = typeof r.pr === "number" ? r.pr : null;
     const dir = path.join(root, String(pr ?? ""), r.folder);
     if (!path.resolve(dir).startsWith(path.resolve(root) + path.sep)) throw corpusError(path.join(root, "index.json"), `row ${i} names a folder outside the corpus`);
+    let held: fs.Stats | null;
+    try {
+      held = lstatConfined(root, path.relative(root, dir));
+    } catch (e) {
+      throw corpusError(path.join(root, "index.json"), `row ${i}'s folder cannot be read safely: ${(e as Error).message}`);
+    }
     const listed = Array.isArray(r.files) ? r.files.filter((f): f is string => typeof f === "string") : undefined;
     const meta = authorOf(readMeta(dir));
-    return { id: String(i), pr, folder: r.folder, date: r.date, time: Date.parse(r.date), author: (typeof r.author === "string" && r.author) || meta.author, handles: meta.handles, dir, code: fs.existsSync(dir) ? codeFiles(dir, listed) : [] };
+    return { id: String(i), pr, folder: r.folder, date: r.date, time: Date.parse(r.date), author: (typeof r.author === "string" && r.author) || meta.author, handles: meta.handles, dir, code: held?.isDirectory() ? codeFiles(dir, listed) : [] };
   });
   // an unnamed author is the author of another folder of the same pull request, when that one is named
   const prAuthor = new Map<number, string>();
@@ -131,10 +143,12 @@ function readRecordsRoot(root: string, templateId?: string): Corpus {
 /** A folder's submission.json as an object ({} when it has none or it is not a JSON object). */
 function readMeta(dir: string): Record<string, unknown> {
   try {
-    const parsed = JSON.parse(fs.readFileSync(path.join(dir, "submission.json"), "utf8"));
+    const bytes = readConfinedIfExists(dir, "submission.json", RECORD_FILE_LIMITS.json);
+    if (bytes === null) return {};
+    const parsed = JSON.parse(bytes.toString("utf8"));
     return parsed && typeof parsed === "object" && !Array.isArray(parsed) ? parsed : {};
   } catch {
-    return {}; // none, or not JSON: the record is still analysed, dated last
+    return {}; // not JSON, or refused (a link, a pipe, too large): the record is still analysed, dated last
   }
 }
 
@@ -157,7 +171,8 @@ export function readSubmissionFolder(dir: string, id: string): Submission {
 /** Reads a PR corpus or a records root. */
 export function readCorpus(root: string, opts: { template?: string } = {}): Corpus {
   if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) throw corpusError(root, "folder not found");
-  return fs.existsSync(path.join(root, "index.json")) ? readPrCorpus(root) : readRecordsRoot(root, opts.template);
+  // a records root holds no index.json; one there that is a link or pipe is refused when read, not followed
+  return fs.lstatSync(path.join(root, "index.json"), { throwIfNoEntry: false }) ? readPrCorpus(root) : readRecordsRoot(root, opts.template);
 }
 
 /** Whether a submission names its author (credit findings need both sides named). */

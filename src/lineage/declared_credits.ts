@@ -2,8 +2,7 @@
 // "from PR #N", "#N", links to .../pull/N, `attribution` blocks, pgolf's `parents`, and earlier
 // record folders named outright. Only references that resolve to an earlier submission count;
 // "#1 on the leaderboard" names no earlier pull request and falls away there.
-import * as fs from "node:fs";
-import * as path from "node:path";
+import { readConfinedHead } from "../core/confined_read.js";
 
 export interface DeclaredRefs {
   /** Pull request numbers mentioned. */
@@ -18,18 +17,10 @@ export interface DeclaredRefs {
 
 const MAX_TEXT_BYTES = 512 * 1024;
 
-function readText(file: string): string {
+/** The first MAX_TEXT_BYTES of `name` in dir; "" when it is missing or refused (a link, a pipe: core/confined_read.ts). */
+function readText(dir: string, name: string): string {
   try {
-    const st = fs.statSync(file);
-    if (!st.isFile()) return "";
-    const fd = fs.openSync(file, "r");
-    try {
-      const buf = Buffer.alloc(Math.min(st.size, MAX_TEXT_BYTES));
-      fs.readSync(fd, buf, 0, buf.length, 0);
-      return buf.toString("utf8");
-    } finally {
-      fs.closeSync(fd);
-    }
+    return readConfinedHead(dir, name, MAX_TEXT_BYTES).toString("utf8");
   } catch {
     return "";
   }
@@ -80,8 +71,8 @@ export function commentCredits(code: string): number[] {
  * pull request, whose READMEs often hold the credits for all of them.
  */
 export function declaredRefs(dir: string, siblings: string[] = []): DeclaredRefs {
-  const readme = [dir, ...siblings].map((d) => readText(path.join(d, "README.md"))).join("\n");
-  const json = readText(path.join(dir, "submission.json"));
+  const readme = [dir, ...siblings].map((d) => readText(d, "README.md")).join("\n");
+  const json = readText(dir, "submission.json");
   const names: string[] = [];
   try {
     const meta = JSON.parse(json) as Record<string, unknown>;

@@ -10,9 +10,10 @@
 // Dolos's method (tree-sitter token streams, its WinnowFilter) with a compact index of its own.
 // And shared code alone ranks the cited pull request in the top 3 for only 0.37 of citing
 // submissions; the ranking in attribute.ts adds who introduced the code and whom the field credited.
-import * as fs from "node:fs";
 import * as path from "node:path";
+import { readConfinedIfExists } from "../core/confined_read.js";
 import { Progress } from "../core/progress.js";
+import { RECORD_FILE_LIMITS } from "../submission/record_file.js";
 import { marginBpb, significance, SP1024_TOKENS_PER_BYTE } from "../submission/significance.js";
 import { attribute, SUGGEST_SHARE, type LineageFinding, type SubmissionLineage } from "./attribute.js";
 import { parsersReady } from "./code_tokens.js";
@@ -168,9 +169,9 @@ export async function prepareEntry(index: LineageIndex, sub: Submission, kind: "
   }
   let json = "";
   try {
-    json = fs.readFileSync(path.join(sub.dir, "submission.json"), "utf8");
+    json = readConfinedIfExists(sub.dir, "submission.json", RECORD_FILE_LIMITS.json)?.toString("utf8") ?? "";
   } catch {
-    // no submission.json: no declared score
+    // refused (a link, a pipe, too large): no declared score
   }
   return { entry: { sub, print, distinct: new Uint32Array(), declared: [...declared], score: declaredScore(json), creditText: refs.text, unresolved }, techniquesDeclared: declaredTechniques(refs.text), located };
 }

@@ -7,10 +7,10 @@
 // the contest corpus one value in 16 would be shared by chance, which would hide novel code. The
 // positions are Dolos's; the value stored is a 32-bit hash of the same k-gram's token ids,
 // computed here (chance collisions: about 1 in 2,000).
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { WinnowFilter } from "@dodona/dolos-core";
+import { readConfined } from "../core/confined_read.js";
 import { languageOf, tokenize } from "./code_tokens.js";
+import { MAX_CODE_FILE_BYTES } from "./corpus.js";
 import { unwrapSource, type UnwrapResult } from "./unwrap.js";
 
 export const KGRAM_TOKENS = 23;
@@ -79,7 +79,8 @@ export async function printSubmission(dir: string, code: string[], onText?: (fil
   for (const name of code) {
     let text: string;
     try {
-      text = fs.readFileSync(path.join(dir, name), "utf8");
+      // confined to the folder: a link or pipe is skipped with its reason, never followed
+      text = readConfined(dir, name, MAX_CODE_FILE_BYTES).toString("utf8");
     } catch (e) {
       skipped.push({ file: name, line: 0, reason: `not readable: ${(e as Error).message}` });
       continue;

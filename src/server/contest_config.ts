@@ -29,7 +29,7 @@ export interface ContestConfig {
 }
 
 /** Every finding kind `pgolf check` reports, the values `screening` may list. */
-export const FINDING_KINDS: readonly FindingKind[] = ["schema", "missing-file", "score-mismatch", "seed-mismatch", "duplicate-log", "over-size", "over-time", "implausible-score", "too-few-seeds", "not-significant", "reproduction-differs"];
+export const FINDING_KINDS: readonly FindingKind[] = ["schema", "missing-file", "unsafe-file", "score-mismatch", "seed-mismatch", "duplicate-log", "over-size", "over-time", "implausible-score", "too-few-seeds", "not-significant", "reproduction-differs"];
 
 /** A course name as courses and course folders are named (`sotu-sp1024`, `fineweb-sp1024`, `pgolf data build --name`). */
 const COURSE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;

@@ -1,24 +1,25 @@
 // `pgolf check`: findings about record folders, from the normalized model (normalized_record.ts) only.
 // Each finding is {kind, severity, message, evidence}; evidence names the file and line. Per record:
-// schema, missing-file, score-mismatch, seed-mismatch, duplicate-log, over-size, over-time (training
+// schema, missing-file, unsafe-file (a link, pipe or device in the folder, or a file over its size
+// limit: never read), score-mismatch, seed-mismatch, duplicate-log, over-size, over-time (training
 // past the cap, or past it once the work on training data logged after the wallclock stop is
 // counted). Across a records root, in submission-time order per track: implausible-score (a mean
 // more than IMPLAUSIBLE_GAIN below the frontier of its track and course), then too-few-seeds and
 // not-significant, judged against the frontier at the record's submission time (significance.ts). A
 // record enters the frontier only when it has no error finding of its own, its score is plausible,
 // and it passes the significance rule.
-import * as fs from "node:fs";
-import * as path from "node:path";
+import { fileSizeConfined } from "../core/confined_read.js";
 import { track as lookupTrack, TRACKS, type Track } from "../core/track.js";
 import { OVER_CAP_GRACE_MS } from "../entry/rules.js";
 import type { Evidence, NormalizedRecord, SeedLog } from "./normalized_record.js";
 import { KIND_ORDER } from "./log_parse.js";
+import { readRecordText } from "./record_file.js";
 import { mean, sampleStd } from "./record.js";
 import { reproductionEvidence, summarizeReproduction, type Reproduction, type ReproductionSummary } from "./reproduction.js";
 import { frontierDecisions, type FrontierDecision, type FrontierRecord } from "./significance.js";
 import { submissionProblems } from "./submission_schema.js";
 
-export type FindingKind = "schema" | "missing-file" | "score-mismatch" | "seed-mismatch" | "duplicate-log" | "over-size" | "over-time" | "implausible-score" | "too-few-seeds" | "not-significant" | "reproduction-differs";
+export type FindingKind = "schema" | "missing-file" | "unsafe-file" | "score-mismatch" | "seed-mismatch" | "duplicate-log" | "over-size" | "over-time" | "implausible-score" | "too-few-seeds" | "not-significant" | "reproduction-differs";
 
 export interface Finding {
   kind: FindingKind;
@@ -138,6 +139,15 @@ export function scoredSet(r: NormalizedRecord): { logs: SeedLog[]; seeds: SeedRe
   };
 }
 
+/** A code file's bytes: 0 when it is gone or refused (a link or pipe is an unsafe-file finding already). */
+function codeFileBytes(dir: string, rel: string): number {
+  try {
+    return fileSizeConfined(dir, rel) ?? 0;
+  } catch {
+    return 0;
+  }
+}
+
 function scored(r: NormalizedRecord): SeedResultView[] {
   return scoredSet(r).seeds;
 }
@@ -154,11 +164,10 @@ export function checkRecord(r: NormalizedRecord): Finding[] {
   // schema (a missing submission.json or log is a read problem, above)
   if (r.claims.file) {
     if (r.format === "pgolf") {
-      const file = path.join(r.dir, r.claims.file);
       try {
-        for (const p of submissionProblems(JSON.parse(fs.readFileSync(file, "utf8")))) add("schema", "error", `submission.json ${p}`, jsonEv);
+        for (const p of submissionProblems(JSON.parse(readRecordText(r.dir, r.claims.file, "json")))) add("schema", "error", `submission.json ${p}`, jsonEv);
       } catch {
-        // unparseable JSON is a readProblem already
+        // unparseable or refused JSON is a readProblem already
       }
     }
     if (!r.claims.val_bpb) add("schema", "error", "submission.json gives no val_bpb", jsonEv);
@@ -234,7 +243,7 @@ export function checkRecord(r: NormalizedRecord): Finding[] {
     // where the code is in the folder, its bytes are counted by the size rule, not taken from a claim
     if (r.codeFiles.length > 0) {
       // a pgolf record's size rule counts each file's path bytes too (entry/code_bytes.ts); the original's counted contents only
-      const code = r.codeFiles.reduce((a, f) => a + (fs.statSync(path.join(r.dir, f), { throwIfNoEntry: false })?.size ?? 0) + (r.format === "pgolf" ? Buffer.byteLength(f) : 0), 0);
+      const code = r.codeFiles.reduce((a, f) => a + codeFileBytes(r.dir, f) + (r.format === "pgolf" ? Buffer.byteLength(f) : 0), 0);
       const claimedCode = r.claims.bytes_code;
       if (claimedCode && claimedCode.value !== code && r.format === "pgolf") {
         add("score-mismatch", "error", `submission.json's bytes_code is ${claimedCode.value.toLocaleString("en-US")}, the code files in the folder count ${code.toLocaleString("en-US")} bytes`, claimedCode.evidence, { file: r.codeFiles[0] });
@@ -372,7 +381,7 @@ export const IMPLAUSIBLE_GAIN = 0.1;
 export function scoredCourse(r: NormalizedRecord): string | null {
   if (r.format !== "pgolf") return "fineweb";
   try {
-    const name = (JSON.parse(fs.readFileSync(path.join(r.dir, r.claims.file ?? "submission.json"), "utf8")) as { course?: { name?: unknown } }).course?.name;
+    const name = (JSON.parse(readRecordText(r.dir, r.claims.file ?? "submission.json", "json")) as { course?: { name?: unknown } }).course?.name;
     return typeof name === "string" ? name : null;
   } catch {
     return null;

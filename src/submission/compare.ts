@@ -12,11 +12,13 @@ import ttest from "@stdlib/stats-ttest";
 import ttest2 from "@stdlib/stats-ttest2";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { confinedNames, fileSizeConfined, isMissing, lstatConfined, readConfinedIfExists } from "../core/confined_read.js";
 import { PgolfError } from "../core/error.js";
 import { sha256 } from "../core/hash.js";
 import { Rng } from "../core/random.js";
-import { readAtlas, type Atlas } from "../eval/atlas.js";
+import { parseAtlas, readAtlas, type Atlas } from "../eval/atlas.js";
 import { TOKEN_CLASS_NAMES, type TokenClass } from "../eval/token_classes.js";
+import { readRecordFile, RECORD_FILE_LIMITS } from "./record_file.js";
 import { readSeedRun } from "./seed_run.js";
 
 export interface CompareOptions {
@@ -92,31 +94,56 @@ function loadSide(p: string): { side: Omit<CompareSide, "val_bpb">; atlases: Atl
     });
   const st = fs.statSync(p, { throwIfNoEntry: false });
   if (!st) throw new PgolfError("FILE_NOT_FOUND", "nothing to compare here", { file: p, fix: "pass a run folder (runs/<entry>), a seed folder, a record folder or an atlas.json" });
-  if (st.isFile()) return { side: { path: p, kind: "atlas", seeds: [{ seed: null, val_bpb: null, atlas: p }] }, atlases: [readAtlas(p)] };
+  // an atlas file named on the command line is the user's own choice: read where it really is
+  if (st.isFile()) return { side: { path: p, kind: "atlas", seeds: [{ seed: null, val_bpb: null, atlas: p }] }, atlases: [readAtlas(fs.realpathSync(p))] };
   const seedFolder = (dir: string) => {
     const r = readSeedRun(dir);
     if (!r.atlas) throw noAtlas(dir);
     return { seed: r.seed, val_bpb: r.val_bpb, atlas: r.atlas };
   };
-  if (fs.existsSync(path.join(p, "metrics.jsonl"))) {
+  if (fileSizeConfined(p, "metrics.jsonl") !== null) {
     const s = seedFolder(p);
     return { side: { path: p, kind: "seed", seeds: [s] }, atlases: [readAtlas(s.atlas)] };
   }
+  // a record folder: its submission.json and atlases are the participant's, read confined to the folder
   const submission = path.join(p, "submission.json");
-  if (fs.existsSync(submission)) {
-    const sub = JSON.parse(fs.readFileSync(submission, "utf8")) as { seeds?: { seed: number; val_bpb: number; atlas?: string; atlas_sha256?: string }[] };
-    const seeds = (sub.seeds ?? []).map((s) => {
-      if (!s.atlas || !/^logs\/atlas_seed\d+\.json$/.test(s.atlas)) throw noAtlas(submission);
-      const file = path.join(p, s.atlas);
-      if (!fs.existsSync(file) || sha256(fs.readFileSync(file)) !== s.atlas_sha256) {
-        throw new PgolfError("RECORD_FILE", `${s.atlas} does not match the sha256 submission.json gives it`, { file, fix: "restore the record folder as it was written (`pgolf submit`)" });
+  const subBytes = readConfinedIfExists(p, "submission.json", RECORD_FILE_LIMITS.json, "a submission JSON");
+  if (subBytes !== null) {
+    let sub: { seeds?: { seed: number; val_bpb: number; atlas?: unknown; atlas_sha256?: string }[] };
+    try {
+      sub = JSON.parse(subBytes.toString("utf8")) as typeof sub;
+    } catch (e) {
+      throw new PgolfError("RECORD_SCHEMA", `submission.json is not valid JSON: ${(e as Error).message}`, { file: submission, fix: "restore the record folder as it was written (`pgolf submit`)" });
+    }
+    const seeds = (Array.isArray(sub?.seeds) ? sub.seeds : []).map((s) => {
+      if (typeof s?.atlas !== "string") throw noAtlas(submission);
+      const rel = s.atlas;
+      confinedNames(p, rel); // "..", absolute: refused as leading out of the folder
+      if (!/^logs\/atlas_seed\d+\.json$/.test(rel)) {
+        throw new PgolfError("RECORD_SCHEMA", `seed ${String(s.seed)}'s atlas is ${JSON.stringify(rel)}; a record's atlases are logs/atlas_seed<N>.json`, { file: submission, fix: "restore the record folder as it was written (`pgolf submit`)" });
       }
-      return { seed: s.seed, val_bpb: s.val_bpb, atlas: file };
+      const file = path.join(p, rel);
+      let bytes: Buffer | null;
+      try {
+        bytes = readRecordFile(p, rel, "atlas");
+      } catch (e) {
+        if (!isMissing(e)) throw e;
+        bytes = null;
+      }
+      // the bytes hashed are the bytes parsed: the atlas is read once
+      if (bytes === null || sha256(bytes) !== s.atlas_sha256) {
+        throw new PgolfError("RECORD_FILE", `${rel} does not match the sha256 submission.json gives it`, { file, fix: "restore the record folder as it was written (`pgolf submit`)" });
+      }
+      return { seed: s.seed, val_bpb: s.val_bpb, atlas: file, parsed: parseAtlas(bytes.toString("utf8"), file) };
     });
     if (seeds.length === 0) throw noAtlas(submission);
-    return { side: { path: p, kind: "record", seeds }, atlases: seeds.map((s) => readAtlas(s.atlas)) };
+    return { side: { path: p, kind: "record", seeds: seeds.map(({ parsed: _parsed, ...s }) => s) }, atlases: seeds.map((s) => s.parsed) };
   }
-  const seedDirs = fs.readdirSync(p).filter((n) => /^seed_\d+$/.test(n) && fs.existsSync(path.join(p, n, "metrics.jsonl"))).sort();
+  // seed folders: a seed_<N> that is a link (to another run's seed) is refused, not followed
+  const seedDirs = fs
+    .readdirSync(p)
+    .filter((n) => /^seed_\d+$/.test(n) && lstatConfined(p, n)?.isDirectory() && fileSizeConfined(p, `${n}/metrics.jsonl`) !== null)
+    .sort();
   if (seedDirs.length === 0) {
     throw new PgolfError("USAGE", "not a run, seed, record folder or atlas file", { file: p, fix: "pass runs/<entry>, runs/<entry>/seed_<N>, a record folder or an atlas.json" });
   }

@@ -113,5 +113,5 @@ export interface NormalizedRecord {
   parents: string[];
   techniques: string[];
   /** Problems met while reading (unparseable JSON, unreadable log...), each becomes a finding. */
-  readProblems: { kind: "schema" | "missing-file"; message: string; evidence: Evidence }[];
+  readProblems: { kind: "schema" | "missing-file" | "unsafe-file"; message: string; evidence: Evidence }[];
 }

@@ -17,14 +17,20 @@
 //             attribution, and "built on/from PR #N" in the blurb (comparison and negative-result PRs
 //             are not parents)
 //   techniques techniques | tags | technique_tags (lists), else technique_summary split at " + "
+//
+// A record folder is a participant's: every file is read through record_file.ts (no links, regular
+// files only, bounded by kind), and the walks never enter a linked folder. A link, pipe, socket or
+// device in the folder, or a file over its limit, becomes an "unsafe-file" readProblem.
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { isUnsafeFile } from "../core/confined_read.js";
 import { PgolfError } from "../core/error.js";
 import { sha256 } from "../core/hash.js";
 import { codeFiles as entryCodeFiles } from "../entry/code_bytes.js";
 import { jsonKeyLines } from "./json_key_lines.js";
 import { looksLikeTrainingLog, parseLog } from "./log_parse.js";
 import type { Claims, Evidence, LoggedValue, NormalizedRecord, SeedLog } from "./normalized_record.js";
+import { readRecordFile, readRecordText, recordFileHead } from "./record_file.js";
 import { SUBMISSION_SCHEMA_ID, submissionProblems } from "./submission_schema.js";
 
 type Json = Record<string, unknown>;
@@ -35,37 +41,44 @@ const CODE_EXT = /\.(?:py|ts|js|mjs|cjs|cpp|cc|c|cu|h|hpp|sh|rs|go)$/i;
 const SNIFF_BYTES = 64 * 1024;
 
 const isSubmissionJson = (name: string) => /^submission.*\.json$/i.test(name);
+/** A name only a record's own files have: refused when it is not a plain file, so the folder is still found and reported. */
+const isRecordName = (name: string) => isSubmissionJson(name) || /\.log$/i.test(name);
 
 function listDir(dir: string): fs.Dirent[] {
   try {
+    // withFileTypes reports a link as a link (lstat), never as what it points to
     return fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   } catch {
     return [];
   }
 }
 
-function head(file: string): string {
-  let fd: number | undefined;
+/** What a folder entry is when it is neither a plain file nor a folder, for a finding. */
+function oddKind(e: fs.Dirent): string {
+  if (e.isSymbolicLink()) return "a symbolic link";
+  if (e.isFIFO()) return "a named pipe (FIFO)";
+  if (e.isSocket()) return "a socket";
+  if (e.isCharacterDevice() || e.isBlockDevice()) return "a device";
+  return "not a regular file";
+}
+
+/** The first SNIFF_BYTES of `rel` in dir as text ("" when it cannot be read safely). */
+function head(dir: string, rel: string): string {
   try {
-    fd = fs.openSync(file, "r");
-    const buf = Buffer.alloc(SNIFF_BYTES);
-    const n = fs.readSync(fd, buf, 0, SNIFF_BYTES, 0);
-    return buf.subarray(0, n).toString("utf8");
+    return recordFileHead(dir, rel, SNIFF_BYTES).toString("utf8");
   } catch {
     return "";
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
   }
 }
 
 /** A training log by its name and first 64 KiB: *.log or *.txt holding step, val_bpb or final lines. */
-function isLogFile(file: string): boolean {
-  return /\.(?:log|txt)$/i.test(file) && looksLikeTrainingLog(head(file));
+function isLogFile(dir: string, rel: string): boolean {
+  return /\.(?:log|txt)$/i.test(rel) && looksLikeTrainingLog(head(dir, rel));
 }
 
-/** Whether a folder is a record by itself: it holds a submission*.json or a training log. */
+/** Whether a folder is a record by itself: it holds a submission*.json or a training log (or a link or pipe named like one). */
 function isRecordDir(dir: string): boolean {
-  return listDir(dir).some((e) => e.isFile() && (isSubmissionJson(e.name) || isLogFile(path.join(dir, e.name))));
+  return listDir(dir).some((e) => (e.isFile() ? isSubmissionJson(e.name) || isLogFile(dir, e.name) : !e.isDirectory() && isRecordName(e.name)));
 }
 
 function mustBeDir(p: string, what: string): void {
@@ -78,7 +91,7 @@ function mustBeDir(p: string, what: string): void {
   if (!st.isDirectory()) throw new PgolfError("FILE_NOT_FOUND", `${what} is not a folder`, { file: p, fix: "pass the path of a record folder or of a folder of records" });
 }
 
-/** Every record folder under root (sorted); root itself when it is a record. Records are not searched for nested records. */
+/** Every record folder under root (sorted); root itself when it is a record. Records are not searched for nested records, nor linked folders entered. */
 export function findRecords(root: string): string[] {
   const abs = path.resolve(root);
   mustBeDir(abs, "records folder");
@@ -94,9 +107,16 @@ export function findRecords(root: string): string[] {
   return out;
 }
 
-/** Files under a record folder (relative, "/"-separated), not entering nested records. */
-function filesOf(dir: string): string[] {
-  const out: string[] = [];
+interface FolderFiles {
+  /** Plain files (relative, "/"-separated). */
+  files: string[];
+  /** Links, pipes, sockets and devices met on the walk: never read, never entered. */
+  refused: { rel: string; what: string }[];
+}
+
+/** Files under a record folder (relative, "/"-separated), not entering nested records or linked folders. */
+function filesOf(dir: string): FolderFiles {
+  const out: FolderFiles = { files: [], refused: [] };
   const walk = (d: string, rel: string) => {
     for (const e of listDir(d)) {
       const r = rel ? `${rel}/${e.name}` : e.name;
@@ -105,7 +125,8 @@ function filesOf(dir: string): string[] {
         const sub = path.join(d, e.name);
         if (listDir(sub).some((x) => x.isFile() && isSubmissionJson(x.name))) continue;
         walk(sub, r);
-      } else if (e.isFile()) out.push(r);
+      } else if (e.isFile()) out.files.push(r);
+      else out.refused.push({ rel: r, what: oddKind(e) });
     }
   };
   walk(dir, "");
@@ -276,12 +297,18 @@ function techniquesOf(d: Json): string[] {
     : [];
 }
 
+/** A file that could not be read, as a readProblem: refused (unsafe-file) or missing. */
+function unreadable(rel: string, e: unknown): Problem {
+  if (isUnsafeFile(e)) return { kind: "unsafe-file", message: `${e.message}: not read. Fix: ${e.fix ?? "remove it"}`, evidence: { file: rel } };
+  return { kind: "missing-file", message: `${rel} could not be read: ${(e as Error).message}`, evidence: { file: rel } };
+}
+
 function readJson(dir: string, rel: string, problems: Problem[]): JsonDoc | null {
   let text: string;
   try {
-    text = fs.readFileSync(path.join(dir, rel), "utf8");
+    text = readRecordText(dir, rel, "json");
   } catch (e) {
-    problems.push({ kind: "missing-file", message: `${rel} could not be read: ${(e as Error).message}`, evidence: { file: rel } });
+    problems.push(unreadable(rel, e));
     return null;
   }
   let data: unknown;
@@ -305,9 +332,9 @@ function readJson(dir: string, rel: string, problems: Problem[]): JsonDoc | null
 function readLog(dir: string, rel: string, pgolf: boolean, problems: Problem[]): SeedLog | null {
   let bytes: Buffer;
   try {
-    bytes = fs.readFileSync(path.join(dir, rel));
+    bytes = readRecordFile(dir, rel, "log");
   } catch (e) {
-    problems.push({ kind: "missing-file", message: `${rel} could not be read: ${(e as Error).message}`, evidence: { file: rel } });
+    problems.push(unreadable(rel, e));
     return null;
   }
   try {
@@ -322,19 +349,29 @@ function readLog(dir: string, rel: string, pgolf: boolean, problems: Problem[]):
 export function readRecord(dir: string): NormalizedRecord {
   const abs = path.resolve(dir);
   mustBeDir(abs, "record folder");
-  const files = filesOf(abs);
+  const { files, refused } = filesOf(abs);
   const problems: Problem[] = [];
+  // links, pipes and devices are reported, never read: the folder fails its check
+  for (const x of refused) {
+    problems.push({
+      kind: "unsafe-file",
+      message: `${x.rel} is ${x.what}: not read (a record folder holds plain files and folders only: a link could lead out of it, a pipe or a device never ends). Fix: put the file itself in the folder, or remove it`,
+      evidence: { file: x.rel },
+    });
+  }
+  const refusedJson = refused.some((x) => !x.rel.includes("/") && isSubmissionJson(path.basename(x.rel)));
+  const refusedLog = refused.some((x) => isRecordName(path.basename(x.rel)) && !isSubmissionJson(path.basename(x.rel)));
 
   const jsonFiles = files.filter((f) => !f.includes("/") && isSubmissionJson(f));
-  const logFiles = files.filter((f) => isLogFile(path.join(abs, f)));
-  if (jsonFiles.length === 0 && logFiles.length === 0) {
+  const logFiles = files.filter((f) => isLogFile(abs, f));
+  if (jsonFiles.length === 0 && logFiles.length === 0 && !refusedJson && !refusedLog) {
     throw new PgolfError("RECORD_FILE", "not a record folder: it holds no submission*.json and no training log", {
       file: abs,
       fix: "pass a folder with submission.json and train_seed<N>.log files (or use findRecords on a folder of records)",
     });
   }
   const jsonFile = jsonFiles.includes("submission.json") ? "submission.json" : (jsonFiles[0] ?? null);
-  if (jsonFile === null) problems.push({ kind: "missing-file", message: "the folder has no submission.json (nor a submission*.json variant)", evidence: { file: "submission.json" } });
+  if (jsonFile === null && !refusedJson) problems.push({ kind: "missing-file", message: "the folder has no submission.json (nor a submission*.json variant)", evidence: { file: "submission.json" } });
   if (jsonFiles.length > 1) problems.push({ kind: "schema", message: `the folder has ${jsonFiles.length} submission JSON files (${jsonFiles.join(", ")}); ${jsonFile} was read`, evidence: { file: jsonFile ?? jsonFiles[0] } });
   const doc = jsonFile ? readJson(abs, jsonFile, problems) : null;
   const d: Json = doc?.data ?? {};
@@ -345,11 +382,11 @@ export function readRecord(dir: string): NormalizedRecord {
     if (Array.isArray(d.seeds)) {
       d.seeds.forEach((s, i) => {
         const log = isObj(s) ? toStr(s.log) : null;
-        if (log && !files.includes(log)) problems.push({ kind: "missing-file", message: `seed ${String(isObj(s) ? s.seed : "?")}'s log ${log} is missing`, evidence: doc.ev(`/seeds/${i}/log`) });
+        if (log && !files.includes(log) && !refused.some((x) => x.rel === log)) problems.push({ kind: "missing-file", message: `seed ${String(isObj(s) ? s.seed : "?")}'s log ${log} is missing`, evidence: doc.ev(`/seeds/${i}/log`) });
       });
     }
   }
-  if (logFiles.length === 0) problems.push({ kind: "missing-file", message: "the folder holds no training log", evidence: { file: "." } });
+  if (logFiles.length === 0 && !refusedLog) problems.push({ kind: "missing-file", message: "the folder holds no training log", evidence: { file: "." } });
 
   const logs = logFiles.map((f) => readLog(abs, f, pgolf, problems)).filter((l): l is SeedLog => l !== null);
 
@@ -358,7 +395,8 @@ export function readRecord(dir: string): NormalizedRecord {
     try {
       codeFiles = entryCodeFiles(abs)
         .map((f) => f.path)
-        .filter((f) => !logFiles.includes(f) && !isSubmissionJson(f));
+        // the size rule counts linked files (entry/code_bytes.ts); a record's check counts plain files only
+        .filter((f) => !logFiles.includes(f) && !isSubmissionJson(f) && !refused.some((x) => x.rel === f));
     } catch (e) {
       problems.push({ kind: "schema", message: `code files could not be listed: ${(e as Error).message}`, evidence: { file: "." } });
       codeFiles = [];

@@ -15,6 +15,7 @@ import { stableJson } from "../core/json.js";
 import { track as trackByName } from "../core/track.js";
 import { runtimeVersions } from "../core/version.js";
 import { codeFiles, countedBytes } from "../entry/code_bytes.js";
+import { readRecordFile } from "./record_file.js";
 import { readSeedRun, recordIneligibility, type SeedRunFolder } from "./seed_run.js";
 import { assertSubmission, SUBMISSION_SCHEMA_ID, type Provenance, type SeedResult, type Submission } from "./submission_schema.js";
 
@@ -82,6 +83,11 @@ function readme(s: Submission, runs: SeedRunFolder[]): string {
   ].join("\n");
 }
 
+/** A file of a seed's run folder (its log or atlas), read confined to the folder. */
+function runFile(r: SeedRunFolder, file: string, kind: "log" | "atlas"): Buffer {
+  return readRecordFile(r.dir, path.basename(file), kind);
+}
+
 export interface WrittenRecord {
   dir: string;
   submission: Submission;
@@ -132,9 +138,9 @@ export function writeRecord(o: RecordOptions): WrittenRecord {
     train_tokens: r.train_tokens,
     artifact_sha256: r.artifact_sha256,
     log: `train_seed${r.seed}.log`,
-    log_sha256: sha256(fs.readFileSync(r.log)),
+    log_sha256: sha256(runFile(r, r.log, "log")),
     // under logs/, which is not counted as code
-    ...(r.atlas ? { atlas: `logs/atlas_seed${r.seed}.json`, atlas_sha256: sha256(fs.readFileSync(r.atlas)) } : {}),
+    ...(r.atlas ? { atlas: `logs/atlas_seed${r.seed}.json`, atlas_sha256: sha256(runFile(r, r.atlas, "atlas")) } : {}),
   }));
   const submission = assertSubmission(
     {
@@ -177,10 +183,10 @@ export function writeRecord(o: RecordOptions): WrittenRecord {
     for (const f of files) put(f.path, fs.readFileSync(path.join(entryDir, f.path)));
     const pkg = path.join(entryDir, "package.json");
     if (fs.existsSync(pkg)) put("package.json", fs.readFileSync(pkg));
-    runs.forEach((r, i) => put(seedResults[i].log, fs.readFileSync(r.log)));
+    runs.forEach((r, i) => put(seedResults[i].log, runFile(r, r.log, "log")));
     runs.forEach((r, i) => {
       const atlas = seedResults[i].atlas;
-      if (r.atlas && atlas) put(atlas, fs.readFileSync(r.atlas));
+      if (r.atlas && atlas) put(atlas, runFile(r, r.atlas, "atlas"));
     });
     put("submission.json", stableJson(submission));
     put("README.md", readme(submission, runs));

@@ -1,12 +1,14 @@
 // A seed's run folder as `pgolf train` / `pgolf run` leave it (runs/<entry>/seed_<N>/): the log in the
 // reference's formats, metrics.jsonl (one JSON object per line: per-step records from the entry, and
 // the harness's "trained" and "scored" events), and artifact.bin. Records are filled from here only.
-import * as fs from "node:fs";
+// A run folder may be someone else's (`pgolf compare` on a shared run), so its files are read through
+// record_file.ts: no links, regular files only, bounded.
 import * as path from "node:path";
+import { fileSizeConfined, isMissing } from "../core/confined_read.js";
 import { PgolfError } from "../core/error.js";
 import { ATLAS_FILE } from "../eval/atlas.js";
-import { sha256 } from "../core/hash.js";
 import type { SeedRun } from "../eval/run_seeds.js";
+import { readRecordText, recordFileSha256 } from "./record_file.js";
 
 export interface SeedRunFolder extends SeedRun {
   dir: string;
@@ -20,7 +22,11 @@ export interface SeedRunFolder extends SeedRun {
 
 export function readSeedRun(dir: string): SeedRunFolder {
   const metricsFile = path.join(dir, "metrics.jsonl");
-  if (!fs.existsSync(metricsFile)) {
+  let metrics: string;
+  try {
+    metrics = readRecordText(dir, "metrics.jsonl", "metrics");
+  } catch (e) {
+    if (!isMissing(e)) throw e;
     throw new PgolfError("RECORD_FILE", "not a pgolf run folder: it has no metrics.jsonl", { file: dir, fix: "pass a seed folder written by `pgolf train` or `pgolf run` (runs/<entry>/seed_<N>)" });
   }
   let trained: SeedRun | undefined;
@@ -29,7 +35,7 @@ export function readSeedRun(dir: string): SeedRunFolder {
   let tokens = 0;
   let timeMs = 0;
   const curve: [number, number][] = [];
-  const lines = fs.readFileSync(metricsFile, "utf8").split("\n");
+  const lines = metrics.split("\n");
   lines.forEach((line, i) => {
     if (!line) return;
     let m: Record<string, unknown>;
@@ -68,9 +74,11 @@ export function readSeedRun(dir: string): SeedRunFolder {
     });
   }
   const artifact = path.join(dir, "artifact.bin");
-  const log = path.join(dir, path.basename(scored.log));
-  for (const f of [artifact, log]) if (!fs.existsSync(f)) throw new PgolfError("RECORD_FILE", `${path.basename(f)} is missing from the run folder`, { file: f, fix: "run the seed again" });
-  const actual = sha256(fs.readFileSync(artifact));
+  // the log's name comes from metrics.jsonl: only its last part, and only a plain file of the folder
+  const logName = path.basename(String(scored.log));
+  const log = path.join(dir, logName);
+  for (const f of ["artifact.bin", logName]) if (fileSizeConfined(dir, f) === null) throw new PgolfError("RECORD_FILE", `${f} is missing from the run folder`, { file: path.join(dir, f), fix: "run the seed again" });
+  const actual = recordFileSha256(dir, "artifact.bin", "artifact");
   if (actual !== scored.artifact_sha256) {
     throw new PgolfError("RECORD_FILE", `artifact.bin has sha256 ${actual.slice(0, 12)}…, the scored artifact had ${scored.artifact_sha256.slice(0, 12)}…`, {
       file: artifact,
@@ -81,7 +89,7 @@ export function readSeedRun(dir: string): SeedRunFolder {
   let atlas: string | undefined;
   if (scored.atlas_sha256) {
     atlas = path.join(dir, ATLAS_FILE);
-    const got = fs.existsSync(atlas) ? sha256(fs.readFileSync(atlas)) : "(missing)";
+    const got = fileSizeConfined(dir, ATLAS_FILE) === null ? "(missing)" : recordFileSha256(dir, ATLAS_FILE, "atlas");
     if (got !== scored.atlas_sha256) {
       throw new PgolfError("RECORD_FILE", `${ATLAS_FILE} has sha256 ${got.slice(0, 12)}…, the evaluator wrote ${scored.atlas_sha256.slice(0, 12)}…`, { file: atlas, fix: "the atlas changed after it was written; train the seed again into a fresh run folder (pgolf train ENTRY --seeds N --out NEW)" });
     }

@@ -324,7 +324,7 @@ function loadFleet(): Promise<void> {
 }
 
 /** The finding kinds an admin may screen on, as contest_config.ts's FINDING_KINDS lists them. */
-const KINDS = ["schema", "missing-file", "score-mismatch", "seed-mismatch", "duplicate-log", "over-size", "over-time", "implausible-score", "too-few-seeds", "not-significant", "reproduction-differs"];
+const KINDS = ["schema", "missing-file", "unsafe-file", "score-mismatch", "seed-mismatch", "duplicate-log", "over-size", "over-time", "implausible-score", "too-few-seeds", "not-significant", "reproduction-differs"];
 
 function loadRules(): Promise<void> {
   return api<ContestRules>("GET", "/api/admin/contest").then((c) => {
