@@ -4,7 +4,8 @@
 //  - corpus encode on all cores;
 //  - shard write and read throughput;
 //  - wall time of `pgolf data prepare` for the embedded course (a fresh build);
-//  - training and forward throughput vs PyTorch; the trusted evaluator end to end vs PyTorch's
+//  - training and forward throughput vs PyTorch; the golf template's architecture vs PyTorch with the
+//    same options and vs the baseline template's architecture; the trusted evaluator end to end vs PyTorch's
 //    forward pass; sliding-window evaluation (eval_stride L, L/2, L/4): tokens/s and val_bpb; the 600 s
 //    quality run vs the PyTorch peer trained the same way.
 // Results print as a table and go to bench-output/bench.json.
@@ -18,9 +19,10 @@ import { prepareCourse } from "../src/data/prepare.js";
 import { readSotuDocuments } from "../src/data/sources.js";
 import { readShard, ShardReader, writeShard } from "../src/data/shard.js";
 import { SentencePieceTokenizer } from "../src/data/tokenizer/sentencepiece.js";
-import { benchTrain } from "../src/train/bench_train.js";
+import { benchTrain, type BenchTrainResult } from "../src/train/bench_train.js";
 import { evalSpeedBench } from "./eval_speed.js";
 import { evalStrideBench } from "./eval_stride.js";
+import { golfArchBench } from "./golf_arch.js";
 import { qualityBench } from "./quality.js";
 import { serveLoadBench, submissionBurstBench } from "./serve_load.js";
 import { uploadCpuBench } from "./upload_cpu.js";
@@ -147,13 +149,23 @@ if (fs.existsSync(model) && fs.existsSync(jsonl)) {
 }
 
 // 5. Training and evaluation throughput of the reference architecture (cpu-small) vs PyTorch.
+let trainRef: BenchTrainResult | undefined;
 {
   const r = await benchTrain({ config: "cpu-small", onLine: (s) => line(`  ${s}`) });
   results.train = r;
+  trainRef = r;
   line(
     `train cpu-small (batch 32x256, 2 threads): pgolf ${r.train_tokens_per_s.toFixed(0)} tokens/s (${r.train_step_ms.toFixed(0)} ms/step, MFU ${(100 * r.mfu).toFixed(0)}% of ${r.gemm_gflops.toFixed(0)} GFLOP/s measured), eval ${r.eval_tokens_per_s.toFixed(0)} tokens/s, peak RSS ${r.peak_rss_mib.toFixed(0)} MiB`,
   );
   line(r.peer ? `  vs ${r.peer.peer}: train ${r.ratio_train!.toFixed(2)}x, eval ${r.ratio_eval!.toFixed(2)}x` : `  ${r.peer_note}`);
+}
+
+// 5b. The golf template's architecture (templates/golf/config.json's model, model_overrides and
+// train_batch_tokens, read now; skipped with a note while the file does not exist) vs the PyTorch peer
+// with the same options, and vs the baseline template's architecture in this run.
+{
+  const r = await golfArchBench({ line, reference: trainRef });
+  if (r) results.train_golf = r;
 }
 
 // 6. The trusted evaluator end to end vs the PyTorch peer's forward pass, same stream, same run.

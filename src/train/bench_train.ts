@@ -2,12 +2,15 @@
 // rest) of the reference architecture on a fixed random batch, plus forward-only (evaluation)
 // throughput, peak memory, and model FLOPs utilization against a GEMM rate measured on the spot.
 // The PyTorch peer (bench/peers/torch_train.py: same architecture, optimizer and batch) runs in the
-// same call when Debian's python3-torch is installed, and the ratios are reported.
+// same call when Debian's python3-torch is installed, and the ratios are reported. Model config
+// overrides (model/config.ts) apply to both: the options past the reference (BigramHash, SmearGate,
+// partial RoPE, XSA) are switched on in the peer by environment variables with the same math.
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
+import { PgolfError } from "../core/error.js";
 import { Rng } from "../core/random.js";
 import { setBackend, setThreads } from "../engine/backend.js";
 import { endOrtProfiling, setOrtProfiling } from "../engine/backends/ort.js";
@@ -21,6 +24,9 @@ import { TrainStep } from "./train_step.js";
 
 export interface BenchTrainOptions {
   config?: string;
+  /** Model config overrides over the named config (an entry's `model_overrides`). */
+  overrides?: Record<string, unknown>;
+  /** Rows of seqLen tokens per step (default 32). */
   batch?: number;
   steps?: number;
   evalSteps?: number;
@@ -34,6 +40,12 @@ export interface BenchTrainOptions {
 
 export interface PeerResult {
   peer: string;
+  params: number;
+  /** The options past the reference the peer had on, keyed as GPTConfig. */
+  options: Record<string, number | boolean>;
+  /** Loss of the warm-up step and of the last timed step (nats, random targets). */
+  first_loss: number;
+  last_loss: number;
   train_tokens_per_s: number;
   eval_tokens_per_s: number;
   train_step_ms: number;
@@ -41,6 +53,9 @@ export interface PeerResult {
 
 export interface BenchTrainResult {
   config: string;
+  overrides: Record<string, unknown>;
+  /** What differs from the named config, readably: the options past the reference first. */
+  options: string[];
   threads: number;
   batch: number;
   seq_len: number;
@@ -66,12 +81,19 @@ export interface BenchTrainResult {
   ratio_eval: number | null;
 }
 
-/** Model FLOPs of one training step: 6 x tokens x matmul params + 3 x attention forward FLOPs. */
+/**
+ * Model FLOPs of one training step: 6 x tokens x matmul params + 3 x attention forward FLOPs.
+ * Options past the reference: BigramHash adds one [k -> D] GEMM per token, k x D matmul params
+ * (64 x 256 = 16,384 on cpu-small, +0.8% over its 2,097,152); its table lookup is a gather. SmearGate
+ * (about 4 D FLOPs a token), XSA (about 6 Dh a head and token, against attention's 4 T Dh: 0.6% at
+ * T = 256) and partial RoPE (less rotation) are elementwise and not counted, as norms and softmax are not.
+ */
 export function trainFlops(c: GPTConfig, batch: number): number {
   const tokens = batch * c.seqLen;
   const hd = c.dim / c.heads;
   const perLayer = c.dim * c.dim * 2 + 2 * c.dim * c.kvHeads * hd + 2 * c.dim * c.mlpMult * c.dim;
-  const matmulParams = c.layers * perLayer + c.vocabSize * c.dim;
+  const bigram = c.bigramBuckets > 0 ? c.bigramDim * c.dim : 0;
+  const matmulParams = c.layers * perLayer + c.vocabSize * c.dim + bigram;
   const attnFwd = c.layers * 2 * 2 * batch * c.heads * c.seqLen * c.seqLen * hd;
   return 6 * tokens * matmulParams + 3 * attnFwd;
 }
@@ -89,21 +111,58 @@ export async function measureGemm(rng: Rng): Promise<number> {
   return (2 * 8192 * 512 * 2048) / (best / 1000) / 1e9;
 }
 
-function peerScript(): string {
-  // bench/peers/torch_train.py from src/train (tsx) or dist/train (built).
-  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../bench/peers/torch_train.py");
+/** The keys of the options past the reference (model/config.ts), in the order they are described. */
+const GOLF_KEYS = ["bigramBuckets", "bigramDim", "smearGate", "ropeDims", "xsa"] as const;
+
+/**
+ * What `c` changes over the named config `name`, readably: the options past the reference that are on
+ * (BigramHash buckets x width, SmearGate, partial RoPE dims/head dim, XSA), then any other key that
+ * differs ("layers 5"). Empty: the named config as it is.
+ */
+export function configOptions(name: string, c: GPTConfig): string[] {
+  const base = gptConfig(name) as unknown as Record<string, unknown>;
+  const hd = c.dim / c.heads;
+  const out: string[] = [];
+  if (c.bigramBuckets > 0) out.push(`BigramHash ${c.bigramBuckets}x${c.bigramDim}`);
+  if (c.smearGate) out.push("SmearGate");
+  if (c.ropeDims > 0 && c.ropeDims < hd) out.push(`partial RoPE ${c.ropeDims}/${hd}`);
+  if (c.xsa) out.push("XSA");
+  for (const [k, v] of Object.entries(c)) if (!(GOLF_KEYS as readonly string[]).includes(k) && v !== base[k]) out.push(`${k} ${String(v)}`);
+  return out;
+}
+
+/** A peer script: bench/peers/NAME from src/train (tsx) or dist/train (built). */
+export function peerScript(name = "torch_train.py"): string {
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../bench/peers", name);
+}
+
+/** Debian's python3 imports torch. */
+export function hasTorch(): boolean {
+  return spawnSync("/usr/bin/python3", ["-c", "import torch"], { stdio: "ignore" }).status === 0;
+}
+
+/**
+ * The environment that gives the peer (bench/peers/torch_gpt.py) config `c`: its shapes and the
+ * options past the reference. Keys that change no work (ropeBase, qkGain, logitSoftcap,
+ * tiedEmbedInitStd) stay the reference's in the peer; untied embeddings it does not have.
+ */
+export function peerEnv(c: GPTConfig): Record<string, string> {
+  return {
+    VOCAB: String(c.vocabSize), LAYERS: String(c.layers), DIM: String(c.dim), HEADS: String(c.heads), KV: String(c.kvHeads),
+    MLP: String(c.mlpMult), SEQ: String(c.seqLen),
+    BIGRAM: String(c.bigramBuckets), BIGRAM_DIM: String(c.bigramDim), SMEAR: c.smearGate ? "1" : "0", ROPE_DIMS: String(c.ropeDims), XSA: c.xsa ? "1" : "0",
+  };
 }
 
 export function runTorchPeer(c: GPTConfig, o: { batch: number; threads: number; steps: number; evalSteps: number }): { result: PeerResult | null; note: string | null } {
   const script = peerScript();
   if (!fs.existsSync(script)) return { result: null, note: `peer script not found at ${script}` };
-  const probe = spawnSync("/usr/bin/python3", ["-c", "import torch"], { stdio: "ignore" });
-  if (probe.status !== 0) return { result: null, note: "PyTorch peer skipped: install Debian's python3-torch and libopenblas0-pthread" };
+  if (!hasTorch()) return { result: null, note: "PyTorch peer skipped: install Debian's python3-torch and libopenblas0-pthread" };
+  if (!c.tieEmbeddings) return { result: null, note: "PyTorch peer skipped: it has tied embeddings only (tieEmbeddings is false)" };
   const env = {
     ...process.env,
-    VOCAB: String(c.vocabSize), LAYERS: String(c.layers), DIM: String(c.dim), HEADS: String(c.heads), KV: String(c.kvHeads),
-    MLP: String(c.mlpMult), SEQ: String(c.seqLen), BATCH: String(o.batch), THREADS: String(o.threads),
-    STEPS: String(o.steps), EVAL_STEPS: String(o.evalSteps),
+    ...peerEnv(c),
+    BATCH: String(o.batch), THREADS: String(o.threads), STEPS: String(o.steps), EVAL_STEPS: String(o.evalSteps),
   };
   const r = spawnSync("/usr/bin/python3", [script], { env, encoding: "utf8", maxBuffer: 1 << 24 });
   if (r.status !== 0) return { result: null, note: `PyTorch peer failed: ${r.stderr.trim().split("\n").pop()}` };
@@ -112,8 +171,10 @@ export function runTorchPeer(c: GPTConfig, o: { batch: number; threads: number; 
 
 export async function benchTrain(opts: BenchTrainOptions = {}): Promise<BenchTrainResult> {
   const name = opts.config ?? "cpu-small";
-  const c = gptConfig(name);
+  const overrides = opts.overrides ?? {};
+  const c = gptConfig(name, overrides);
   const batch = opts.batch ?? 32;
+  if (!Number.isInteger(batch) || batch < 1) throw new PgolfError("CONFIG_INVALID", `the bench batch is rows of ${c.seqLen} tokens, a positive integer; got ${batch}`, { fix: "pass --batch 32 (rows per step)" });
   const steps = opts.steps ?? 5;
   const evalSteps = opts.evalSteps ?? 5;
   const threads = opts.threads ?? 2;
@@ -127,6 +188,8 @@ export async function benchTrain(opts: BenchTrainOptions = {}): Promise<BenchTra
   const gemm = await measureGemm(rng);
   say(`GEMM 8192x512x2048 fp32, ${threads} threads: ${gemm.toFixed(1)} GFLOP/s`);
 
+  const options = configOptions(name, c);
+  if (options.length > 0) say(`${name} with ${options.join(", ")}: batch ${batch}x${c.seqLen}`);
   const model = new GPT(c, { seed: 1337 });
   const step = new TrainStep(model);
   const n = batch * c.seqLen;
@@ -191,11 +254,14 @@ export async function benchTrain(opts: BenchTrainOptions = {}): Promise<BenchTra
     ({ result: peer, note } = runTorchPeer(c, { batch, threads, steps, evalSteps }));
     if (peer) say(`${peer.peer}: train ${peer.train_tokens_per_s.toFixed(0)} tokens/s, eval ${peer.eval_tokens_per_s.toFixed(0)} tokens/s`);
     else say(note ?? "");
+    if (peer && peer.params !== model.parameterCount()) say(`warning: the peer has ${peer.params.toLocaleString("en-US")} parameters, pgolf ${model.parameterCount().toLocaleString("en-US")}: not the same model`);
   }
   const trainTps = (n / stepMs) * 1000;
   const evalTps = (n / evalMs) * 1000;
   return {
     config: name,
+    overrides,
+    options,
     threads,
     batch,
     seq_len: c.seqLen,
