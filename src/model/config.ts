@@ -26,6 +26,8 @@ export interface GPTConfig {
   ropeDims: number;
   /** Exclusive self attention (nn/exclusive_attention.ts); false: none (the reference). */
   xsa: boolean;
+  /** Depth recurrence: each block runs this many times in a row, sharing its weights (1: the reference). */
+  depthLoops: number;
 }
 
 const BASE: GPTConfig = {
@@ -46,6 +48,7 @@ const BASE: GPTConfig = {
   smearGate: false,
   ropeDims: 0,
   xsa: false,
+  depthLoops: 1,
 };
 
 export const GPT_CONFIGS: Record<string, GPTConfig> = {

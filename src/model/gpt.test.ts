@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { isPgolfError } from "../core/error.js";
+import { add, embedding, mul, reshape, rmsNorm } from "../engine/ops/index.js";
 import { read } from "../engine/realize.js";
 import { Tensor } from "../engine/tensor.js";
 import { gptConfig } from "./config.js";
@@ -50,4 +51,24 @@ test("options past the reference add their parameters after the reference's; a z
   const all = new GPT(gptConfig("cpu-small", { layers: 2, dim: 64, heads: 2, kvHeads: 1, seqLen: 8, bigramBuckets: 64, smearGate: true, ropeDims: 16, xsa: true }), { seed: 7 });
   assert.deepEqual(all.namedParameters().map(([n]) => n).slice(-3), ["bigram.embed.weight", "bigram.proj.weight", "smear.gate"]);
   assert.throws(() => new GPT(gptConfig("cpu-small", { ropeDims: 5 }), { seed: 1 }), (e) => isPgolfError(e, "CONFIG_INVALID"));
+});
+
+test("depth recurrence: depthLoops 2 runs each block twice with its own weights, as two passes by hand; no new parameters", async () => {
+  const shape = { layers: 2, dim: 32, heads: 2, kvHeads: 1, seqLen: 8 };
+  const looped = new GPT(gptConfig("cpu-small", { ...shape, depthLoops: 2 }), { seed: 5 });
+  const once = new GPT(gptConfig("cpu-small", shape), { seed: 5 });
+  assert.equal(looped.parameterCount(), once.parameterCount());
+  // non-zero output projections, so that a second pass changes x
+  for (const m of [looped, once]) for (const p of m.parameters()) if (p.data!.every((v) => v === 0)) p.data!.forEach((_, i, a) => (a[i] = Math.cos(i) * 0.05));
+  const ids = Tensor.from(Array.from({ length: 16 }, (_, i) => (i * 13) % 1024), [2, 8], { dtype: "int32" });
+  // by hand: block 0 twice, skip, block 1 twice (the reference's U-Net with 1 + 1 layers)
+  let x = rmsNorm(embedding(once.tokEmb.weight, ids));
+  const x0 = x;
+  x = once.blocks[0].forward(once.blocks[0].forward(x, x0), x0);
+  x = add(x, mul(reshape(once.skipWeights, [32]), x));
+  x = once.blocks[1].forward(once.blocks[1].forward(x, x0), x0);
+  const want = await read(reshape(rmsNorm(x), [-1, 32]));
+  const got = await read(looped.hidden(ids));
+  want.forEach((v, i) => assert.ok(Math.abs(got[i] - v) < 1e-5, `hidden[${i}] ${got[i]} vs ${v}`));
+  assert.throws(() => new GPT(gptConfig("cpu-small", { ...shape, depthLoops: 0 }), { seed: 1 }), (e) => isPgolfError(e, "CONFIG_INVALID"));
 });

@@ -1,7 +1,8 @@
 // The reference baseline GPT (train_gpt.py), on pgolf's engine:
 //   x = rms_norm(tok_emb(ids)); x0 = x
 //   first half of the blocks store skips; the second half adds skip_weights[i] * skips.pop() first
-//   (options past the reference: + BigramHash(ids) before that norm, SmearGate after it)
+//   (options past the reference: + BigramHash(ids) before that norm, SmearGate after it; depthLoops
+//   runs each block that many times in a row with the same weights: more depth, no more bytes)
 //   logits = softcap * tanh((rms_norm(x) E^T) / softcap)      (tied embeddings E, or an lm_head)
 //   loss = mean cross-entropy (nats)
 // Quantization-aware training (opts.qatBits, setQat): the weights the export quantizes per row (2-D,
@@ -38,6 +39,7 @@ export class GPT extends Module {
 
   constructor(config: GPTConfig, opts: { seed: number; dtype?: DType; qatBits?: number }) {
     super();
+    if (!Number.isInteger(config.depthLoops) || config.depthLoops < 1) throw new PgolfError("CONFIG_INVALID", `depthLoops must be a positive integer, got ${config.depthLoops}`, { fix: 'set "depthLoops" in model_overrides to 1 (the reference) or more' });
     if (config.logitSoftcap <= 0) throw new PgolfError("CONFIG_INVALID", `logitSoftcap must be positive, got ${config.logitSoftcap}`, { fix: "set logit_softcap above 0 in config.json (the reference uses 30)" });
     this.config = config;
     const rng = new Rng(opts.seed);
@@ -88,14 +90,17 @@ export class GPT extends Module {
     if (this.smear) x = this.smear.forward(x);
     const x0 = x;
     const skips: Tensor[] = [];
+    const run = (i: number) => {
+      for (let l = 0; l < this.config.depthLoops; l++) x = this.blocks[i].forward(x, x0);
+    };
     for (let i = 0; i < this.encoderLayers; i++) {
-      x = this.blocks[i].forward(x, x0);
+      run(i);
       skips.push(x);
     }
     for (let i = 0; i < this.decoderLayers; i++) {
       const s = skips.pop();
       if (s) x = add(x, mul(reshape(sliceAxis(this.skipWeights, 0, i, i + 1), [this.config.dim]), s));
-      x = this.blocks[this.encoderLayers + i].forward(x, x0);
+      run(this.encoderLayers + i);
     }
     return reshape(rmsNorm(x), [-1, this.config.dim]);
   }

@@ -19,20 +19,20 @@ export interface InitResult {
 const TEMPLATE_META = "template.json";
 
 /** The templates pgolf ships. */
-export function templateNames(): string[] {
-  return fs.readdirSync(TEMPLATES_DIR).sort();
+export function templateNames(root: URL = TEMPLATES_DIR): string[] {
+  return fs.readdirSync(root).sort();
 }
 
-/** A template's files, file name -> where its bytes are (an extending template's own files win). */
-export function templateFiles(template: string, seen: string[] = []): Map<string, URL> {
-  const src = new URL(`${template}/`, TEMPLATES_DIR);
-  if (!/^[a-z0-9_-]+$/.test(template) || !fs.existsSync(src)) throw new PgolfError("CONFIG_INVALID", `no entry template named "${template}"`, { fix: `use one of: ${templateNames().join(", ")}` });
+/** A template's files, file name -> where its bytes are (an extending template's own files win); `root`: the templates folder. */
+export function templateFiles(template: string, root: URL = TEMPLATES_DIR, seen: string[] = []): Map<string, URL> {
+  const src = new URL(`${template}/`, root);
+  if (!/^[a-z0-9_-]+$/.test(template) || !fs.existsSync(src)) throw new PgolfError("CONFIG_INVALID", `no entry template named "${template}"`, { fix: `use one of: ${templateNames(root).join(", ")}` });
   if (seen.includes(template)) throw new PgolfError("CONFIG_INVALID", `entry templates extend each other in a cycle: ${[...seen, template].join(" -> ")}`, { fix: "report this: the templates pgolf ships are broken" });
   const own = fs.readdirSync(src).sort();
   const files = new Map<string, URL>();
   if (own.includes(TEMPLATE_META)) {
     const meta = JSON.parse(fs.readFileSync(new URL(TEMPLATE_META, src), "utf8")) as { extends?: string };
-    if (meta.extends) for (const [n, u] of templateFiles(meta.extends, [...seen, template])) files.set(n, u);
+    if (meta.extends) for (const [n, u] of templateFiles(meta.extends, root, [...seen, template])) files.set(n, u);
   }
   for (const n of own) if (n !== TEMPLATE_META) files.set(n, new URL(n, src));
   return new Map([...files].sort(([a], [b]) => a.localeCompare(b)));

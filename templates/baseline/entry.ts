@@ -13,9 +13,10 @@
 // tokenizer (off by default): the entry's own SentencePiece model, a file in this folder; the training
 // text is tokenized with it on the training clock, and the model's vocabulary is its.
 // Switches past the reference (all off by default; the golf template turns on what pays, README "The
-// golf ladder"): model_overrides (BigramHash, SmearGate, partial RoPE, XSA: nn/ and model/config.ts),
-// warmdown_fraction (the lr warms down over the final fraction of the cap), lr_scale, weight_average
-// ("ema" or "swa": the export gets the average of the weights, engine/optim/weight_average.ts).
+// golf template"): model_overrides (BigramHash, SmearGate, partial RoPE, XSA, depth recurrence: nn/
+// and model/config.ts), warmdown_fraction (the lr warms down over the final fraction of the cap),
+// lr_scale, weight_average ("ema" or "swa": the export gets the average of the weights,
+// engine/optim/weight_average.ts).
 // Everything here counts as code bytes; the pgolf library ("pgolf") does not, as torch does not for train_gpt.py.
 import {
   exportGPT,
