@@ -19,8 +19,8 @@ after(() => clearOrtSessions());
 const CFG = gptConfig("cpu-small", { layers: 2, dim: 128, heads: 4, kvHeads: 2, mlpMult: 6, seqLen: 16 });
 
 /** A GPT with random weights (the zero-initialized projections too), every one a float16 value so the export's fp16 copies are exact. */
-function randomGPT(qatBits: number): GPT {
-  const m = new GPT(CFG, { seed: 3, qatBits });
+function randomGPT(qatBits: number, keepFloatMaxNumel?: number): GPT {
+  const m = new GPT(CFG, { seed: 3, qatBits, keepFloatMaxNumel });
   const rng = new Rng(7);
   for (const [, p] of m.namedParameters()) {
     p.assign(fromFloat16(toFloat16(Float32Array.from({ length: p.size }, () => rng.uniform(-0.4, 0.4) + (rng.uniform(0, 1) < 0.001 ? 3 : 0)))));
@@ -60,4 +60,25 @@ test("qat_bits: 0 turns QAT off (the graph is the baseline's); other values are 
   assert.equal(m.qatBits, 0);
   assert.deepEqual(m.setQat(0), []);
   for (const bad of [1, 9, -1, 6.5]) assert.throws(() => new GPT(CFG, { seed: 1, qatBits: bad }), /qat_bits/);
+});
+
+test("a lower float threshold: the export quantizes the attention matrices too, QAT sees exactly them, and the artifact shrinks", async () => {
+  // c_q and proj are 128 x 128 = 16,384 elements: over 8,192, so quantized; c_k and c_v (64 x 128 = 8,192) stay floats
+  const qat = randomGPT(6, 8192);
+  const names = qat.setQat(6);
+  assert.deepEqual(names.filter((n) => n.startsWith("blocks.0.")), ["blocks.0.attn.c_q.weight", "blocks.0.attn.proj.weight", "blocks.0.mlp.fc.weight", "blocks.0.mlp.proj.weight"]);
+  const plain = randomGPT(0, 8192);
+  const lowered = await exportGPT(plain, { bits: 6, keepFloatMaxNumel: 8192 });
+  const reference = await exportGPT(plain, { bits: 6 });
+  assert.ok(lowered.length < reference.length - 4 * 16_384, `${lowered.length} bytes against ${reference.length}`);
+  const imported = importGPT(lowered, CFG);
+  const batch = Tensor.from(Int32Array.from({ length: 2 * 16 }, (_, i) => (i * 37) % 1024), [2, 16], { dtype: "int32" });
+  await withBackend("reference", async () => {
+    assert.equal(maxDiff(await read(qat.logits(batch)), await read(imported.logits(batch))), 0);
+    assert.ok(maxDiff(await read(importGPT(reference, CFG).logits(batch)), await read(imported.logits(batch))) > 1e-4, "the two thresholds export different models");
+  });
+  for (const bad of [-1, 1.5, Number.NaN]) {
+    assert.throws(() => new GPT(CFG, { seed: 1, keepFloatMaxNumel: bad }), /export_keep_float_max_numel/);
+    await assert.rejects(exportGPT(plain, { bits: 6, keepFloatMaxNumel: bad }), /export_keep_float_max_numel/);
+  }
 });

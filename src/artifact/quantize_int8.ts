@@ -19,8 +19,10 @@ import { isFloat, type DType, type HostArray } from "../engine/dtype.js";
 import { fromBFloat16, fromFloat16, toFloat16 } from "../engine/half.js";
 import {
   asStoredFp16,
+  checkKeepFloatMaxNumel,
   dequantizeMatrixRows,
   INT8_CLIP_Q,
+  KEEP_FLOAT_MAX_NUMEL,
   qmaxFor,
   quantDecision,
   quantileSorted,
@@ -216,7 +218,10 @@ export interface QuantizeOptions {
   bits?: number;
   /** Choose each row's clip by least reconstruction error (GPTQ-lite) instead of the fixed quantile. */
   clipSearch?: boolean;
+  /** Float tensors of at most this many elements stay floats (default KEEP_FLOAT_MAX_NUMEL, the reference's). */
+  keepFloatMaxNumel?: number;
 }
+
 
 const ELEMENT_BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4, bool: 1 };
 
@@ -228,6 +233,7 @@ function asFloat32(data: HostArray): Float32Array {
 export function quantizeStateDict(named: Array<[string, Tensor]>, opts: QuantizeOptions = {}): { tensors: ArtifactTensor[]; meta: QuantMeta; stats: QuantStats } {
   const bits = opts.bits ?? 8;
   checkBits(bits);
+  const keepFloat = checkKeepFloatMaxNumel(opts.keepFloatMaxNumel ?? KEEP_FLOAT_MAX_NUMEL);
   const tensors: ArtifactTensor[] = [];
   const entries: QuantEntry[] = [];
   const stats: QuantStats = { paramCount: 0, numTensors: 0, numQuantized: 0, numKeptFloat: 0, numNonFloat: 0, baselineTensorBytes: 0, payloadBytes: 0 };
@@ -241,7 +247,7 @@ export function quantizeStateDict(named: Array<[string, Tensor]>, opts: Quantize
     stats.paramCount += t.size;
     stats.numTensors++;
     stats.baselineTensorBytes += t.size * ELEMENT_BYTES[t.dtype];
-    const decision = quantDecision(name, shape, t.dtype);
+    const decision = quantDecision(name, shape, t.dtype, keepFloat);
     switch (decision) {
       case "keep":
         if (isFloat(t.dtype)) stats.numKeptFloat++;

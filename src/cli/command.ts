@@ -49,6 +49,15 @@ export function int(values: ParsedValues, key: string): number | undefined {
   return n;
 }
 
+/** A probability strictly between 0 and 1 (--alpha). */
+export function probability(values: ParsedValues, key: string): number | undefined {
+  const v = str(values, key);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!(n > 0 && n < 1)) throw usage(`--${key} takes a number between 0 and 1, got "${v}"`);
+  return n;
+}
+
 import { PgolfError } from "../core/error.js";
 export function usage(problem: string, fix?: string): PgolfError {
   return new PgolfError("USAGE", problem, { fix: fix ?? "run `pgolf help` for the commands and their options" });

@@ -8,24 +8,37 @@
 // linear interpolation), scale = max(clip / qmax, 1 / qmax) in float32,
 // q = round_half_even(clamp(x, -clip, clip) / scale) clamped to [-qmax, qmax], qmax = 2^(bits-1) - 1;
 // the scale is stored as fp16, so the dequantized value is fl32(q * fp16(scale)).
+import { PgolfError } from "../core/error.js";
 import { isFloat, type DType } from "./dtype.js";
 import { fromFloat16, toFloat16 } from "./half.js";
 import { numel } from "./shape.js";
 
 /** Substrings marking control tensors (kept in fp32 when small), as the reference's default. */
 export const CONTROL_TENSOR_NAME_PATTERNS = ["attn_scale", "attn_scales", "mlp_scale", "mlp_scales", "resid_mix", "resid_mixes", "q_gain", "skip_weight", "skip_weights"] as const;
-/** Float tensors with at most this many elements are kept as floats, not quantized. */
+/**
+ * Float tensors with at most this many elements are kept as floats, not quantized (the reference's
+ * INT8_KEEP_FLOAT_MAX_NUMEL). Exports may lower it: at dim 256 every attention matrix has exactly
+ * 65,536 elements, so the reference rule keeps all of them in fp16.
+ */
 export const KEEP_FLOAT_MAX_NUMEL = 65_536;
 export const INT8_CLIP_PERCENTILE = 99.99984;
 export const INT8_CLIP_Q = INT8_CLIP_PERCENTILE / 100;
 
+/** An export's float threshold: a whole number of elements, 0 or more (config key export_keep_float_max_numel). */
+export function checkKeepFloatMaxNumel(n: number): number {
+  if (!Number.isInteger(n) || n < 0) {
+    throw new PgolfError("CONFIG_INVALID", `export_keep_float_max_numel must be a whole number of elements, 0 or more, got ${n}`, { fix: `use ${KEEP_FLOAT_MAX_NUMEL} (the reference's) or less, e.g. 16384 to quantize cpu-small's attention matrices too` });
+  }
+  return n;
+}
+
 /** What the export does with one tensor. */
 export type QuantDecision = "int_per_row" | "int_per_tensor" | "keep_fp32" | "keep_fp16" | "keep";
 
-/** The reference's decision for a tensor, from its name, shape and dtype alone. */
-export function quantDecision(name: string, shape: readonly number[], dtype: DType): QuantDecision {
+/** The reference's decision for a tensor, from its name, shape and dtype alone (and the float threshold, the reference's by default). */
+export function quantDecision(name: string, shape: readonly number[], dtype: DType, keepFloatMaxNumel = KEEP_FLOAT_MAX_NUMEL): QuantDecision {
   if (!isFloat(dtype)) return "keep";
-  if (numel(shape) <= KEEP_FLOAT_MAX_NUMEL) {
+  if (numel(shape) <= keepFloatMaxNumel) {
     if (CONTROL_TENSOR_NAME_PATTERNS.some((p) => name.includes(p))) return "keep_fp32";
     return dtype === "float32" ? "keep_fp16" : "keep";
   }

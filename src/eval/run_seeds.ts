@@ -132,6 +132,17 @@ export async function scoreArtifact(o: ScoreOptions): Promise<ScoredReport> {
 
 export async function runSeeds(o: RunSeedsOptions): Promise<SeedRun[]> {
   const course = openCourse(o.courseDir);
+  // What scoring would refuse is refused before any seed trains, so a run does not spend its training
+  // cap on an entry that cannot be scored: the evaluation window, and the entry's own tokenizer, which
+  // must give every validation document back exactly (TOKENIZER_ROUNDTRIP) and fit the evaluator's
+  // limits. Seconds: the same tokenization scoring does.
+  try {
+    const entryConfig = readEntryConfig(o.entryDir);
+    evalWindow({ ...entryConfig.values, ...o.configOverrides }, entryConfig.file);
+    scoringStream(course, o.entryDir);
+  } catch (e) {
+    throw ownEntryError(e, o.entryDir);
+  }
   const out: SeedRun[] = [];
   for (const seed of o.seeds) {
     const seedDir = path.join(o.outDir, `seed_${seed}`);

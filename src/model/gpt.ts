@@ -12,7 +12,7 @@
 import { PgolfError } from "../core/error.js";
 import { Rng } from "../core/random.js";
 import type { DType } from "../engine/dtype.js";
-import { quantDecision } from "../engine/row_quant.js";
+import { checkKeepFloatMaxNumel, KEEP_FLOAT_MAX_NUMEL, quantDecision } from "../engine/row_quant.js";
 import { add, crossEntropy, matmul, mul, reshape, rmsNorm, sliceAxis, softcapLogits, transpose } from "../engine/ops/index.js";
 import type { Tensor } from "../engine/tensor.js";
 import { BigramHash } from "../nn/bigram_hash.js";
@@ -37,7 +37,10 @@ export class GPT extends Module {
   /** Bits of quantization-aware training (0: off); set with setQat. */
   qatBits = 0;
 
-  constructor(config: GPTConfig, opts: { seed: number; dtype?: DType; qatBits?: number }) {
+  /** The export's float threshold (engine/row_quant.ts KEEP_FLOAT_MAX_NUMEL by default): QAT quantizes exactly what the export will. */
+  readonly keepFloatMaxNumel: number;
+
+  constructor(config: GPTConfig, opts: { seed: number; dtype?: DType; qatBits?: number; keepFloatMaxNumel?: number }) {
     super();
     if (!Number.isInteger(config.depthLoops) || config.depthLoops < 1) throw new PgolfError("CONFIG_INVALID", `depthLoops must be a positive integer, got ${config.depthLoops}`, { fix: 'set "depthLoops" in model_overrides to 1 (the reference) or more' });
     if (config.logitSoftcap <= 0) throw new PgolfError("CONFIG_INVALID", `logitSoftcap must be positive, got ${config.logitSoftcap}`, { fix: "set logit_softcap above 0 in config.json (the reference uses 30)" });
@@ -58,6 +61,7 @@ export class GPT extends Module {
     this.bigram = config.bigramBuckets > 0 ? this.child("bigram", new BigramHash(config.bigramBuckets, config.bigramDim, config.dim, o)) : undefined;
     this.smear = config.smearGate ? this.child("smear", new SmearGate(config.dim, o)) : undefined;
     this.nameParameters();
+    this.keepFloatMaxNumel = checkKeepFloatMaxNumel(opts.keepFloatMaxNumel ?? KEEP_FLOAT_MAX_NUMEL);
     this.setQat(opts.qatBits ?? 0);
   }
 
@@ -75,7 +79,7 @@ export class GPT extends Module {
     for (const m of this.modules()) {
       if (!(m instanceof Linear || m instanceof Embedding)) continue;
       const w = m.weight;
-      const on = bits > 0 && quantDecision(w.name ?? "", w.shape, w.dtype) === "int_per_row";
+      const on = bits > 0 && quantDecision(w.name ?? "", w.shape, w.dtype, this.keepFloatMaxNumel) === "int_per_row";
       m.qatBits = on ? bits : 0;
       if (on) names.push(w.name ?? "");
     }

@@ -59,6 +59,11 @@ test("compare: a bigram beats a unigram document by document, significantly; a r
   for (const c of TOKEN_CLASS_NAMES) assert.ok(Number.isFinite(r.where.classes[c].delta_bits));
   // the token classes' bits are the documents' bits where every token is in a class: space + not-space cover all
   assert.ok(r.where.classes.space.targets > 0 && r.where.classes.space.targets < r.targets);
+  // the paired test by seed count: one seed a side already shows the gain; subsets are C(2, k)
+  assert.deepEqual(r.by_seed_count!.tests.map((t) => [t.seeds, t.subsets]), [[1, 2], [2, 1]]);
+  assert.ok(r.by_seed_count!.tests.every((t) => t.all_significant && t.worst_p < 0.01 && t.best_p <= t.worst_p), JSON.stringify(r.by_seed_count));
+  assert.ok(Math.abs(r.by_seed_count!.tests[1].worst_p / r.paired.p - 1) < 1e-9, "all seeds: the full paired test");
+  assert.equal(r.by_seed_count!.seeds_needed, 1);
   // the same inputs give the same interval
   assert.deepEqual(compareRuns(unigram, bigram).bootstrap, r.bootstrap);
 
@@ -67,6 +72,7 @@ test("compare: a bigram beats a unigram document by document, significantly; a r
   assert.equal(same.delta_bpb, 0);
   assert.equal(same.paired.p, 1);
   assert.deepEqual([same.bootstrap.low, same.bootstrap.high], [0, 0]);
+  assert.equal(same.by_seed_count!.seeds_needed, null, "no difference: no seed count shows one");
 
   // a record folder carries its seeds' atlases (under logs/, not counted as code) and compares the same
   const record = writeRecord({ seedDirs: [path.join(bigram, "seed_1"), path.join(bigram, "seed_2")], outDir: path.join(work, "bigram-record"), author: "alice", name: "bigram" });
@@ -84,6 +90,8 @@ test("compare: a bigram beats a unigram document by document, significantly; a r
   const human = await pgolf("compare", unigram, bigram);
   assert.match(human.out, /^B - A: -\d\.\d{4} bpb over \d+ documents .*95% bootstrap interval/m);
   assert.match(human.out, /^paired t test on per-document bpb: .* p /m);
+  assert.match(human.out, /^seeds the paired test needs: 1$/m);
+  assert.equal((await pgolf("compare", unigram, bigram, "--alpha", "2")).code, 2);
   // both entries are deterministic: every seed scores the same, so there is no seed-level test to run
   assert.equal(r.seeds, null);
   assert.match(human.out, /^ {2}space +-?\d/m);

@@ -6,7 +6,10 @@
 //   - a paired t test on the per-document bpb differences (two-sided);
 //   - where the bits went: the documents that gained and lost the most bits, and the difference per
 //     token class (spaces, digits, capitalized, punctuation, rare tokens);
-//   - with at least 2 seeds a side, the seed-level Welch test as well, for comparison.
+//   - with at least 2 seeds a side, the seed-level Welch test as well, for comparison, and how many
+//     seeds the paired test needs: the paired test rerun on every k-subset of seed positions (seed i
+//     of A with seed i of B) for k = 1..min(seeds), and the smallest k whose every subset shows the
+//     full comparison's gain at alpha (same sign, p < alpha).
 // Negative differences mean B is better (fewer bits per byte).
 import ttest from "@stdlib/stats-ttest";
 import ttest2 from "@stdlib/stats-ttest2";
@@ -32,6 +35,22 @@ export interface CompareOptions {
   top?: number;
   /** Also return every document's pair (per_document), for plots. */
   documents?: boolean;
+  /** Significance level of `seeds_needed` (default 0.01, the record tracks' alpha). */
+  alpha?: number;
+}
+
+/** The paired per-document test with `seeds` seeds a side, over every subset of that many seed positions. */
+export interface SeedCountTest {
+  seeds: number;
+  /** k-subsets tried: C(min seeds, k). */
+  subsets: number;
+  /** The largest and smallest two-sided p over the subsets. */
+  worst_p: number;
+  best_p: number;
+  /** Mean per-document Δbpb over the subsets' tests. */
+  mean_delta_bpb: number;
+  /** Every subset's mean has the full comparison's sign and p < alpha. */
+  all_significant: boolean;
 }
 
 export interface CompareSide {
@@ -67,6 +86,8 @@ export interface CompareResult {
   paired: { documents: number; mean_delta_bpb: number; t: number; df: number; p: number; b_better_documents: number };
   /** Welch test on the seeds' val_bpb, when each side has at least 2 scored seeds. */
   seeds: { a: number[]; b: number[]; t: number; df: number; p: number } | null;
+  /** The paired test by seed count (both sides with at least 2 seeds), and the fewest seeds a side whose every subset is significant at `alpha`. */
+  by_seed_count: { alpha: number; tests: SeedCountTest[]; seeds_needed: number | null } | null;
   where: {
     gained: DocumentDelta[];
     lost: DocumentDelta[];
@@ -217,6 +238,7 @@ export function compareRuns(aPath: string, bPath: string, o: CompareOptions = {}
     const r = ttest2(seedsB, seedsA, { variance: "unequal" });
     seeds = { a: seedsA, b: seedsB, t: r.statistic, df: r.df, p: r.pValue };
   }
+  const bySeedCount = A.atlases.length >= 2 && B.atlases.length >= 2 ? seedCountTests(A.atlases, B.atlases, bytes, Math.sign(bpbB - bpbA), o.alpha ?? 0.01) : null;
 
   const top = o.top ?? 5;
   const byDelta = [...docs].sort((x, y) => x.delta_bits - y.delta_bits);
@@ -239,12 +261,48 @@ export function compareRuns(aPath: string, bPath: string, o: CompareOptions = {}
     bootstrap: { resamples, confidence, low: q((1 - confidence) / 2), high: q(1 - (1 - confidence) / 2), seed },
     paired,
     seeds,
+    by_seed_count: bySeedCount,
     where: { gained: byDelta.slice(0, top).filter((d) => d.delta_bits < 0), lost: byDelta.slice(-top).reverse().filter((d) => d.delta_bits > 0), classes },
     ...(o.documents ? { per_document: docs } : {}),
   };
 }
 
 const allSame = (xs: number[]) => xs.every((x) => x === xs[0]);
+
+/** Every k-element subset of 0..n-1, in lexicographic order. */
+function subsets(n: number, k: number): number[][] {
+  const out: number[][] = [];
+  const pick = (start: number, cur: number[]) => {
+    if (cur.length === k) return void out.push([...cur]);
+    for (let i = start; i < n; i++) pick(i + 1, [...cur, i]);
+  };
+  pick(0, []);
+  return out;
+}
+
+/** The paired per-document test rerun with k seeds a side (every subset of positions), k = 1..min. */
+function seedCountTests(as: Atlas[], bs: Atlas[], bytes: number[], sign: number, alpha: number): NonNullable<CompareResult["by_seed_count"]> {
+  const n = Math.min(as.length, bs.length);
+  const tests: SeedCountTest[] = [];
+  for (let k = 1; k <= n; k++) {
+    const results = subsets(n, k).map((idx) => {
+      const a = averaged(idx.map((i) => as[i]), "").nats;
+      const b = averaged(idx.map((i) => bs[i]), "").nats;
+      const diffs: number[] = [];
+      for (let d = 0; d < bytes.length; d++) if (bytes[d] > 0) diffs.push((b[d] - a[d]) / LN2 / bytes[d]);
+      return pairedTest(diffs);
+    });
+    tests.push({
+      seeds: k,
+      subsets: results.length,
+      worst_p: Math.max(...results.map((r) => r.p)),
+      best_p: Math.min(...results.map((r) => r.p)),
+      mean_delta_bpb: results.reduce((s, r) => s + r.mean_delta_bpb, 0) / results.length,
+      all_significant: sign !== 0 && results.every((r) => r.p < alpha && Math.sign(r.mean_delta_bpb) === sign),
+    });
+  }
+  return { alpha, tests, seeds_needed: tests.find((t) => t.all_significant)?.seeds ?? null };
+}
 
 function avgClass(atlases: Atlas[], c: TokenClass): { targets: number; bytes: number; nats: number } {
   const t = atlases[0].classes[c];
