@@ -64,8 +64,20 @@ async function interleavedStepMs(model: GPT, opt: TrainStep, bits: number, x: Te
   return { off: median(t.off), on: median(t.on) };
 }
 
+/** The ort backend on `threads` threads, cpu-small, the embedded course's first training shard and `valTokens` + 1 held-out tokens. */
+export async function cpuSmallSetup(threads: number, valTokens: number) {
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+  setBackend("ort");
+  setThreads(threads);
+  const cfg = gptConfig("cpu-small");
+  const course = openCourse((await prepareCourse({ dir: path.join(root, "data") })).dir);
+  const train = readShard(course.trainFiles[0], { vocabSize: course.vocabSize });
+  const val = readValTokens(course).subarray(0, valTokens + 1);
+  return { cfg, T: cfg.seqLen, train, val, cpu: os.cpus()[0]?.model ?? "unknown" };
+}
+
 /** Mean loss over held-out sequences of `tokens` (rows of seqLen, in batches of `rows`). */
-async function heldOutLoss(model: GPT, tokens: Uint16Array, seqLen: number, rows: number): Promise<number> {
+export async function heldOutLoss(model: GPT, tokens: Uint16Array, seqLen: number, rows: number): Promise<number> {
   const n = Math.floor((tokens.length - 1) / seqLen);
   let total = 0;
   for (let r = 0; r < n; r += rows) {
@@ -84,15 +96,7 @@ export async function qatBench(o: { steps?: number; batchRows?: number; bits?: n
   const batchRows = o.batchRows ?? 4;
   const bits = o.bits ?? 6;
   const threads = o.threads ?? 2;
-  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-  setBackend("ort");
-  setThreads(threads);
-  const cfg = gptConfig("cpu-small");
-  const T = cfg.seqLen;
-  const course = openCourse((await prepareCourse({ dir: path.join(root, "data") })).dir);
-  const train = readShard(course.trainFiles[0], { vocabSize: course.vocabSize });
-  const val = readValTokens(course).subarray(0, (o.valTokens ?? 16_384) + 1);
-  const cpu = os.cpus()[0]?.model ?? "unknown";
+  const { cfg, T, train, val, cpu } = await cpuSmallSetup(threads, o.valTokens ?? 16_384);
   say(`${cpu}, ${threads} threads: cpu-small, ${steps} steps of ${batchRows} x ${T} tokens, export at ${bits} bits, ${val.length - 1} held-out tokens`);
 
   const runs: QatRun[] = [];

@@ -63,6 +63,8 @@ export { evaluateTokens } from "./eval/evaluate.js";
 
 // artifacts
 export { exportGPT, importGPT } from "./artifact/export_gpt.js";
+export { gptqQuantizeRows } from "./artifact/gptq.js";
+export { collectHessians, type Hessians } from "./model/hessians.js";
 export { encodeArtifact, decodeArtifact } from "./artifact/container.js";
 export { compress, decompress, compressBest, compressFramed, decompressFramed } from "./artifact/compress.js";
 export { quantizeStateDict, dequantizeStateDict, packIntN, unpackIntN } from "./artifact/quantize_int8.js";

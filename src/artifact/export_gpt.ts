@@ -21,7 +21,7 @@ export interface ExportOptions extends QuantizeOptions {
 export async function exportGPT(model: GPT, opts: ExportOptions = {}): Promise<Uint8Array> {
   const named = model.namedParameters();
   await realize(...named.map(([, t]) => t));
-  const q = quantizeStateDict(named, { bits: opts.bits, clipSearch: opts.clipSearch, keepFloatMaxNumel: opts.keepFloatMaxNumel });
+  const q = quantizeStateDict(named, { bits: opts.bits, clipSearch: opts.clipSearch, keepFloatMaxNumel: opts.keepFloatMaxNumel, hessians: opts.hessians });
   // The config rides along for diagnostics; importGPT takes the config from its caller.
   const container = encodeArtifact(q.tensors, { quant: q.meta, config: model.config });
   const codec = opts.codec ?? "zlib";

@@ -35,6 +35,7 @@ import {
 import { numel } from "../engine/shape.js";
 import type { Tensor } from "../engine/tensor.js";
 import type { ArtifactTensor } from "./container.js";
+import { gptqQuantizeRows } from "./gptq.js";
 
 // The arithmetic and the decision rule live in the engine (engine/row_quant.ts), shared with the
 // fake_quant op of quantization-aware training; they are re-exported here as the exporter's API.
@@ -205,6 +206,8 @@ export interface QuantStats {
   paramCount: number;
   numTensors: number;
   numQuantized: number;
+  /** Of those, quantized by GPTQ (a Hessian was given). */
+  numGptq: number;
   numKeptFloat: number;
   numNonFloat: number;
   /** Bytes of the tensors in their own dtypes. */
@@ -220,6 +223,11 @@ export interface QuantizeOptions {
   clipSearch?: boolean;
   /** Float tensors of at most this many elements stay floats (default KEEP_FLOAT_MAX_NUMEL, the reference's). */
   keepFloatMaxNumel?: number;
+  /**
+   * Input Hessians [in, in] by weight name (model/hessians.ts): a per-row matrix with one is quantized
+   * by GPTQ (gptq.ts) instead of round-to-nearest; same scales, same format.
+   */
+  hessians?: ReadonlyMap<string, Float64Array>;
 }
 
 
@@ -236,7 +244,7 @@ export function quantizeStateDict(named: Array<[string, Tensor]>, opts: Quantize
   const keepFloat = checkKeepFloatMaxNumel(opts.keepFloatMaxNumel ?? KEEP_FLOAT_MAX_NUMEL);
   const tensors: ArtifactTensor[] = [];
   const entries: QuantEntry[] = [];
-  const stats: QuantStats = { paramCount: 0, numTensors: 0, numQuantized: 0, numKeptFloat: 0, numNonFloat: 0, baselineTensorBytes: 0, payloadBytes: 0 };
+  const stats: QuantStats = { paramCount: 0, numTensors: 0, numQuantized: 0, numGptq: 0, numKeptFloat: 0, numNonFloat: 0, baselineTensorBytes: 0, payloadBytes: 0 };
   const push = (t: ArtifactTensor) => {
     tensors.push(t);
     stats.payloadBytes += t.data.byteLength;
@@ -278,7 +286,9 @@ export function quantizeStateDict(named: Array<[string, Tensor]>, opts: Quantize
         if (decision === "int_per_row") {
           const [rows, cols] = shape;
           const clips = opts.clipSearch ? searchRowClips(x, rows, cols, bits) : undefined;
-          const r = quantizeRows(x, rows, cols, { bits, clips });
+          const h = opts.hessians?.get(name);
+          if (h) stats.numGptq++;
+          const r = h ? gptqQuantizeRows(x, rows, cols, bits, h, { clips }) : quantizeRows(x, rows, cols, { bits, clips });
           q = r.q;
           push(packed ? { name, dtype: "u8", shape: [Math.ceil((q.length * bits) / 8)], data: packIntN(q, bits) } : { name, dtype: "i8", shape, data: q });
           push({ name: scaleName, dtype: "f16", shape: [rows], data: r.scale });

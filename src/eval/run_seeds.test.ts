@@ -122,3 +122,20 @@ test("a run killed mid-training resumes from its checkpoint", { timeout: 300_000
   assert.ok(fs.existsSync(resumed.artifact));
   assert.ok(!fs.existsSync(path.join(outDir, "checkpoint.bin")), "the checkpoint is removed once the artifact is written");
 });
+
+test("the lossy-tokenizer template: its tokenizer does not give the text back, so the run is refused before any seed trains", { timeout: 120_000 }, async () => {
+  const dir = (await prepareCourse({ dir: path.join(work, "data") })).dir;
+  const entryDir = path.join(work, "lossy");
+  await initEntry(entryDir, { template: "lossy-tokenizer" });
+  const outDir = path.join(work, "lossy-runs");
+  const t0 = performance.now();
+  const err = await runSeeds({ entryDir, courseDir: dir, track: track("cpu-10min-2mb"), seeds: [1, 2], outDir }).then(
+    () => assert.fail("a lossy tokenizer must be refused"),
+    (e: unknown) => e as PgolfError,
+  );
+  assert.ok(isPgolfError(err) && err.code === "TOKENIZER_ROUNDTRIP", String(err));
+  assert.match(err.message, /validation document \d+/);
+  assert.match(err.fix ?? "", /--lossless/);
+  assert.ok(!fs.existsSync(path.join(outDir, "seed_1")), "no seed started training");
+  console.log(`refused in ${((performance.now() - t0) / 1000).toFixed(1)} s: ${err.message.slice(0, 160)}`);
+});

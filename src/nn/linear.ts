@@ -14,6 +14,8 @@ export class Linear extends Module {
   readonly outFeatures: number;
   /** Quantization-aware training: the forward sees the weight quantized to these bits as the export stores it (0: off). */
   qatBits = 0;
+  /** Calibration (model/hessians.ts): when set, each forward hands it its input rows x [N, in], lazy. */
+  inputHook: ((x: Tensor) => void) | undefined;
 
   constructor(inFeatures: number, outFeatures: number, opts: { rng: Rng; zeroInit?: boolean; dtype?: DType }) {
     super();
@@ -33,7 +35,9 @@ export class Linear extends Module {
   /** x [..., in] -> [..., out] */
   forward(x: Tensor): Tensor {
     const lead = x.shape.slice(0, -1);
-    const y = matmul(reshape(x, [-1, this.inFeatures]), transpose(this.forwardWeight()));
+    const rows = reshape(x, [-1, this.inFeatures]);
+    this.inputHook?.(rows);
+    const y = matmul(rows, transpose(this.forwardWeight()));
     return reshape(y, [...lead, this.outFeatures]);
   }
 }

@@ -20,6 +20,7 @@
 // engine/optim/weight_average.ts).
 // Everything here counts as code bytes; the pgolf library ("pgolf") does not, as torch does not for train_gpt.py.
 import {
+  collectHessians,
   exportGPT,
   GPT,
   gptConfig,
@@ -87,6 +88,13 @@ interface Config {
   swa_every?: number;
   /** Average from this fraction of the wallclock cap on (absent: 0). */
   average_start_fraction?: number;
+  /**
+   * GPTQ (absent or 0: round-to-nearest): after the loop, the input Hessians of every Linear layer
+   * over this many training batches (model/hessians.ts), then the export quantizes those layers with
+   * GPTQ (artifact/gptq.ts). Calibration reads training data, so it runs on the training clock: the
+   * loop stops early enough to leave it room.
+   */
+  gptq_batches?: number;
 }
 
 /** The model's config; `vocab` (an entry's own tokenizer's) replaces the named model's vocabulary. */
@@ -151,9 +159,12 @@ export async function train(ctx: TrainContext): Promise<Uint8Array> {
   // few steps (a busy machine slows steps down; a step that starts just before the cap ends after it).
   const recent: number[] = [];
   let stepStart = ctx.clock.elapsedMs();
+  const gptqBatches = c.gptq_batches ?? 0;
   while (step < c.iterations) {
     const nextStepMs = recent.length > 0 ? Math.max(...recent) : 0;
-    if (ctx.clock.elapsedMs() + nextStepMs >= ctx.clock.capMs) {
+    // calibration's room: a forward is about a third of a step; three more steps and 5 s cover compiling its graph
+    const reserveMs = gptqBatches > 0 ? (gptqBatches + 3) * nextStepMs + 5000 : 0;
+    if (ctx.clock.elapsedMs() + nextStepMs + reserveMs >= ctx.clock.capMs) {
       ctx.log(logLines.stoppingEarly(ctx.clock.elapsedMs(), step, c.iterations));
       break;
     }
@@ -179,14 +190,22 @@ export async function train(ctx: TrainContext): Promise<Uint8Array> {
     }
     stepStart = ctx.clock.elapsedMs();
   }
-  stream.close();
-  // the training loop is over: quantization and compression run on the track's export budget
-  ctx.trainingDone();
+  // the weights to export: calibration must see them
   if (avg) {
     ctx.log(`weight_average:${avg.kind} snapshots:${avg.count}`);
     avg.apply();
   }
-  return exportGPT(model, { codec: c.export_codec ?? "zlib", bits: c.export_bits ?? 8, keepFloatMaxNumel: c.export_keep_float_max_numel });
+  let hessians: Map<string, Float64Array> | undefined;
+  if (gptqBatches > 0) {
+    const t0 = ctx.clock.elapsedMs();
+    const cal = await collectHessians(model, Array.from({ length: gptqBatches }, () => batch()[0]));
+    hessians = cal.byWeight;
+    ctx.log(`gptq:hessians collected layers=${hessians.size} tokens=${cal.tokens} (training data) time=${((ctx.clock.elapsedMs() - t0) / 1000).toFixed(1)}s`);
+  }
+  stream.close();
+  // the training loop and calibration are over: quantization and compression run on the track's export budget
+  ctx.trainingDone();
+  return exportGPT(model, { codec: c.export_codec ?? "zlib", bits: c.export_bits ?? 8, keepFloatMaxNumel: c.export_keep_float_max_numel, hessians });
 }
 
 export async function load(artifact: Uint8Array, ctx: LoadContext): Promise<EntryModel> {
