@@ -26,12 +26,14 @@ export { toFloat16, fromFloat16, toBFloat16, fromBFloat16 } from "./engine/half.
 // nn and model
 export { Module } from "./nn/module.js";
 export { Linear } from "./nn/linear.js";
+export { LoraAdapter } from "./nn/lora.js";
 export { Embedding } from "./nn/embedding.js";
 export { CausalSelfAttention } from "./nn/attention.js";
 export { MLP } from "./nn/mlp.js";
 export { Block } from "./nn/block.js";
 export { GPT } from "./model/gpt.js";
 export { gptConfig, GPT_CONFIGS, type GPTConfig } from "./model/config.js";
+export { LoraTTT, type LoraTTTOptions } from "./model/test_time_training.js";
 
 // data
 export { readShard, writeShard, shardInfo, ShardReader, ShardWriter } from "./data/shard.js";
@@ -60,6 +62,7 @@ export { evalWindow, windowStart, type EvalWindow } from "./entry/eval_window.js
 export { sandboxSupport, type Confinement } from "./entry/sandbox.js";
 export { benchTrain } from "./train/bench_train.js";
 export { evaluateTokens } from "./eval/evaluate.js";
+export { windowedScore } from "./eval/windowed_score.js";
 
 // artifacts
 export { exportGPT, importGPT } from "./artifact/export_gpt.js";

@@ -18,6 +18,8 @@ export class TokenStream {
   private reader: ShardReader | undefined;
   /** An in-memory stream (fromTokens): one "shard" of these tokens. */
   private memory: Int32Array | undefined;
+  /** Set by revoke(): every later read throws it. */
+  private revoked: Error | undefined;
 
   constructor(files: string[], vocabSize: number) {
     if (files.length === 0) throw new PgolfError("COURSE_NOT_FOUND", "no training shards", { fix: "prepare the course first (`pgolf data prepare`)" });
@@ -46,6 +48,7 @@ export class TokenStream {
 
   /** The next `n` tokens, crossing shard boundaries and wrapping around at the end. */
   take(n: number): Int32Array {
+    if (this.revoked) throw this.revoked;
     const out = new Int32Array(n);
     let filled = 0;
     if (this.memory) {
@@ -98,5 +101,15 @@ export class TokenStream {
   close(): void {
     this.reader?.close();
     this.reader = undefined;
+  }
+
+  /**
+   * Closes the stream for good: every later read throws `reason` (the training harness revokes the
+   * streams it handed out when the training loop ends, train/train_child.ts).
+   */
+  revoke(reason: Error): void {
+    this.revoked = reason;
+    this.close();
+    this.memory = undefined;
   }
 }

@@ -2,8 +2,21 @@
 // decides whether a run or a record is within the rules reads them from here (the submission layer
 // must not import the training harness to learn one number).
 
-/** Time a run may go past its training cap to finish the step in progress, milliseconds. */
+/** The most a run may go past its training cap to finish the step in progress, milliseconds. */
 export const OVER_CAP_GRACE_MS = 10_000;
+
+/**
+ * The grace past a training cap of `capMs`: 1% of the cap, at least 1 s and at most OVER_CAP_GRACE_MS
+ * (6 s on a 600 s cap). A flat 10 s let an entry keep starting steps past any cap, 1.7% more training
+ * on 600 s and most of a short cap (training_clock_attacks.test.ts, attack 14); an honest loop stops
+ * while its next step still fits, and one step of the local track's models takes under a second.
+ */
+export function overCapGraceMs(capMs: number): number {
+  return Math.min(OVER_CAP_GRACE_MS, Math.max(1000, capMs / 100));
+}
+
+/** The least export budget a short cap gets, milliseconds (an honest export of a tiny model compiles its graphs in about a second). */
+export const MIN_EXPORT_MS = 5000;
 
 /**
  * Extra wallclock past the training cap and the export budget before the harness kills an entry's

@@ -20,6 +20,7 @@ import { Block } from "../nn/block.js";
 import { Embedding } from "../nn/embedding.js";
 import { filled } from "../nn/init.js";
 import { Linear } from "../nn/linear.js";
+import type { LoraAdapter } from "../nn/lora.js";
 import { Module } from "../nn/module.js";
 import { SmearGate } from "../nn/smear_gate.js";
 import type { GPTConfig } from "./config.js";
@@ -30,6 +31,8 @@ export class GPT extends Module {
   readonly tokEmb: Embedding;
   readonly blocks: Block[];
   readonly lmHead: Linear | undefined;
+  /** Test-time training (model/test_time_training.ts): a low-rank term on the tied head's logits [B*T, V]. */
+  headLora: LoraAdapter | undefined;
   readonly bigram: BigramHash | undefined;
   readonly smear: SmearGate | undefined;
   readonly encoderLayers: number;
@@ -113,7 +116,9 @@ export class GPT extends Module {
   logits(ids: Tensor): Tensor {
     const emb = this.tokEmb.forwardWeight(); // one fake_quant shared by the tied head
     const h = this.hidden(ids, emb);
-    const proj = this.lmHead ? this.lmHead.forward(h) : matmul(h, transpose(emb));
+    let proj = this.lmHead ? this.lmHead.forward(h) : matmul(h, transpose(emb));
+    // the tied head has no Linear to carry an adapter: test-time training's head adapter sits here
+    if (this.headLora) proj = add(proj, this.headLora.delta(h));
     return softcapLogits(proj, this.config.logitSoftcap);
   }
 

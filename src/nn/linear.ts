@@ -3,9 +3,10 @@
 // (x^T g), not a batch of GEMMs summed afterwards.
 import type { Rng } from "../core/random.js";
 import type { DType } from "../engine/dtype.js";
-import { fakeQuant, matmul, reshape, transpose } from "../engine/ops/index.js";
+import { add, fakeQuant, matmul, reshape, transpose } from "../engine/ops/index.js";
 import { Tensor } from "../engine/tensor.js";
 import { uniformInit } from "./init.js";
+import type { LoraAdapter } from "./lora.js";
 import { Module } from "./module.js";
 
 export class Linear extends Module {
@@ -16,6 +17,8 @@ export class Linear extends Module {
   qatBits = 0;
   /** Calibration (model/hessians.ts): when set, each forward hands it its input rows x [N, in], lazy. */
   inputHook: ((x: Tensor) => void) | undefined;
+  /** Test-time training (model/test_time_training.ts): a low-rank term added to the output (nn/lora.ts). */
+  lora: LoraAdapter | undefined;
 
   constructor(inFeatures: number, outFeatures: number, opts: { rng: Rng; zeroInit?: boolean; dtype?: DType }) {
     super();
@@ -37,7 +40,8 @@ export class Linear extends Module {
     const lead = x.shape.slice(0, -1);
     const rows = reshape(x, [-1, this.inFeatures]);
     this.inputHook?.(rows);
-    const y = matmul(rows, transpose(this.forwardWeight()));
+    let y = matmul(rows, transpose(this.forwardWeight()));
+    if (this.lora) y = add(y, this.lora.delta(rows));
     return reshape(y, [...lead, this.outFeatures]);
   }
 }

@@ -10,7 +10,7 @@
 // and it passes the significance rule.
 import { fileSizeConfined } from "../core/confined_read.js";
 import { track as lookupTrack, TRACKS, type Track } from "../core/track.js";
-import { OVER_CAP_GRACE_MS } from "../entry/rules.js";
+import { overCapGraceMs } from "../entry/rules.js";
 import type { Evidence, NormalizedRecord, SeedLog } from "./normalized_record.js";
 import { KIND_ORDER } from "./log_parse.js";
 import { readRecordText } from "./record_file.js";
@@ -276,7 +276,7 @@ export function checkRecord(r: NormalizedRecord): Finding[] {
     }
     // time: as the logs of the scored runs state it
     for (const l of scoredLogs) {
-      if (t.trainSeconds !== null && l.trainSeconds && l.trainSeconds.value * 1000 > t.trainSeconds * 1000 + OVER_CAP_GRACE_MS) {
+      if (t.trainSeconds !== null && l.trainSeconds && l.trainSeconds.value * 1000 > t.trainSeconds * 1000 + overCapGraceMs(t.trainSeconds * 1000)) {
         add("over-time", "error", `${l.log}: trained ${l.trainSeconds.value.toFixed(1)} s, over the ${t.trainSeconds} s cap of ${t.name}`, l.trainSeconds.evidence);
       } else {
         const late = postStopOverTime(l, t);
@@ -299,7 +299,7 @@ export function checkRecord(r: NormalizedRecord): Finding[] {
  * counted "training loop + Hessians" against 600 s exactly); null within the cap. The evidence quotes
  * the stop line and each calibration line.
  */
-export function postStopOverTime(l: SeedLog, t: Track, graceMs = OVER_CAP_GRACE_MS): Finding | null {
+export function postStopOverTime(l: SeedLog, t: Track, graceMs = overCapGraceMs((t.trainSeconds ?? 0) * 1000)): Finding | null {
   if (t.trainSeconds === null || !l.trainSeconds || l.postStopTraining.length === 0) return null;
   const late = l.postStopTraining.reduce((a, w) => a + w.seconds, 0);
   const total = l.trainSeconds.value + late;

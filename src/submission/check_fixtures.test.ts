@@ -87,7 +87,7 @@ test("GPTQ calibration after the wallclock stop: read where the logs give it, wi
   assert.ok(logs.every(({ l }) => l.postStopTraining.length === 1 && /^(GPTQ:collected \d+ Hessians|gptq:calibrated \d+ layers) in \d+\.\ds$/.test(l.postStopTraining[0].evidence.text!)));
   // self-generated calibration (autoregressive, 198 s and 240 s after the stop) is not training data
   for (const id of ["2026-03-31_ParallelResiduals_MiniDepthRecurrence", "2026-03-25_ValCalib_GPTQ_XSA_BigramHash3072"]) assert.ok(records().find((r) => r.id === id)!.logs.every((l) => l.postStopTraining.length === 0), id);
-  // with the 10 s grace no record is over (no error); the most is 600.9 s (train 588.1 s + 12.8 s), a warning
+  // with the 6 s grace no record is over (no error); the most is 600.9 s (train 588.1 s + 12.8 s), a warning
   const late = all().flatMap((c) => c.findings.filter((f) => f.kind === "over-time" && /until the wallclock stop/.test(f.message)).map((f) => ({ id: c.id, f })));
   assert.ok(late.every((x) => x.f.severity === "warning"), JSON.stringify(late));
   assert.deepEqual([...new Set(late.map((x) => x.id))].sort(), ["2026-04-09_A2_Muon097_3Seed", "2026-04-09_SP8192_3LayerRecur_ParResid_QK525_LegalTTT"]);

@@ -25,7 +25,7 @@ import { evalWindow } from "../entry/eval_window.js";
 import { ENTRY_MODULE } from "../entry/load_entry.js";
 import { libraryCommand } from "../entry/node_permissions.js";
 import { encodeMessage, FrameReader, kindName, MessageKind, type Message } from "../entry/protocol.js";
-import { HARD_KILL_EXTRA_MS, OVER_CAP_GRACE_MS } from "../entry/rules.js";
+import { HARD_KILL_EXTRA_MS, MIN_EXPORT_MS, overCapGraceMs } from "../entry/rules.js";
 import { INSIDE, Sandbox, SANDBOX_PATH, type Confinement } from "../entry/sandbox.js";
 import { sealEntry } from "../entry/seal.js";
 import { bindTrainingView, hideCourse } from "../entry/training_view.js";
@@ -74,7 +74,7 @@ export interface TrainSeedResult {
   /** From the end of the training loop to the artifact, by the harness's clock, and its budget, seconds. */
   export_seconds: number;
   export_cap_seconds: number | null;
-  /** Training within the cap (+ OVER_CAP_GRACE_MS) and export within its budget: eligible for a record. */
+  /** Training within the cap (+ its grace, overCapGraceMs) and export within its budget: eligible for a record. */
   within_time: boolean;
   /** The track's byte cap and whether code + artifact fit it. */
   cap_bytes: number;
@@ -127,14 +127,21 @@ export function capMsOf(o: Pick<TrainSeedOptions, "minutes" | "track">): number 
   return (o.minutes ?? (o.track.trainSeconds ?? Infinity) / 60) * 60_000;
 }
 
-/** The export budget of a track, milliseconds (Infinity: none). */
-export function exportCapMsOf(track: Track): number {
-  return (track.exportSeconds ?? Infinity) * 1000;
+/**
+ * The export budget of a run, milliseconds (Infinity: none): the track's, or on a shorter cap (`--minutes`)
+ * the same share of it, at least MIN_EXPORT_MS. Whatever runs after ctx.trainingDone() is bounded only
+ * by this budget (an entry can prefetch data and keep optimizing, or forge the frame), so it is kept to
+ * a few times what an honest export takes: training_clock_attacks.test.ts.
+ */
+export function exportCapMsOf(track: Track, capMs = (track.trainSeconds ?? Infinity) * 1000): number {
+  const full = (track.exportSeconds ?? Infinity) * 1000;
+  if (track.trainSeconds === null || !Number.isFinite(full) || !Number.isFinite(capMs)) return full;
+  return Math.min(full, Math.max(MIN_EXPORT_MS, (capMs * full) / (track.trainSeconds * 1000)));
 }
 
 /** Whether a run's timing is within the track's rules. */
 export function withinTime(trainMs: number, exportMs: number, capMs: number, exportCapMs: number): boolean {
-  return trainMs <= capMs + OVER_CAP_GRACE_MS && exportMs <= exportCapMs;
+  return trainMs <= capMs + overCapGraceMs(capMs) && exportMs <= exportCapMs;
 }
 
 /** The name an entry goes by in messages: the folder as the user gave it. */
@@ -329,8 +336,10 @@ function superviseChild(sb: Sandbox, command: string[], s: Supervision): Promise
         }
         case MessageKind.TRAIN_CHECKPOINT:
           if (jobAt === undefined) throw protocolError("a checkpoint before the job");
-          // a checkpoint after the training loop would carry export-phase time as training: keep the loop's end
-          await s.saveCheckpoint((doneAt ?? now) - jobAt, m.payload);
+          // a checkpoint after the training loop would carry what the export phase trained into a resume
+          // at the loop's end on the ledger (crash, resume, repeat): refused
+          if (doneAt !== undefined) throw protocolError("a checkpoint after ctx.trainingDone()");
+          await s.saveCheckpoint(now - jobAt, m.payload);
           reply(MessageKind.OK);
           return;
         case MessageKind.TRAIN_DONE:

@@ -10,6 +10,7 @@ import { setBackend, setThreads } from "../engine/backend.js";
 import { readTrainingText } from "../data/course_text.js";
 import { TokenStream } from "../data/token_stream.js";
 import { loadTokenizer } from "../data/tokenizer/load.js";
+import { PgolfError } from "../core/error.js";
 import { describeChildError } from "../entry/child_error.js";
 import type { TrainContext } from "../entry/contract.js";
 import { loadEntry } from "../entry/load_entry.js";
@@ -75,20 +76,46 @@ async function main(): Promise<void> {
     // Frames go out at once, in order: stdout on a pipe is written synchronously on Linux, so a
     // TRAIN_DONE reaches the harness when it is called, not after an export that keeps the event loop busy.
     const post = (kind: MessageKind, header: Record<string, unknown>) => void send(kind, header);
+    // Training data closes when the training loop ends: what follows ctx.trainingDone() runs on the
+    // export budget, so from then on every stream handed out throws, and no new one (or the training
+    // text) is given. Calibration on training data (GPTQ's Hessians) belongs before it.
+    let trainingOver = false;
+    const handedOut: TokenStream[] = [];
+    const closed = (what: string) =>
+      new PgolfError("ENTRY_ACCESS", `${what} after ctx.trainingDone(): the training data closes when the training loop ends`, {
+        file: job.entry,
+        fix: "read every batch you need (calibration data too) before calling ctx.trainingDone(); what follows it runs on the export budget and may only quantize, compress and serialize",
+      });
     const ctx: TrainContext = {
       config: { ...entry.config, ...job.config },
       seed: job.seed,
       threads: job.threads,
       vocabSize: job.vocab_size,
       tokenizer: loadTokenizer(job.tokenizer),
-      trainStream: () => new TokenStream(job.train_files, job.vocab_size),
-      trainingText: () => readTrainingText(job.train_text ?? []),
+      trainStream: () => {
+        if (trainingOver) throw closed("ctx.trainStream()");
+        const s = new TokenStream(job.train_files, job.vocab_size);
+        handedOut.push(s);
+        return s;
+      },
+      trainingText: () => {
+        if (trainingOver) throw closed("ctx.trainingText()");
+        return readTrainingText(job.train_text ?? []);
+      },
       clock,
       log: (line) => post(MessageKind.TRAIN_LOG, { line: String(line) }),
       metric: (m) => post(MessageKind.TRAIN_METRIC, { metric: m }),
       progress: (p) => post(MessageKind.TRAIN_PROGRESS, { step: p.step, loss: p.loss, tokens: p.tokens }),
-      trainingDone: () => post(MessageKind.TRAIN_DONE, {}),
+      trainingDone: () => {
+        if (!trainingOver) {
+          trainingOver = true;
+          for (const s of handedOut) s.revoke(closed("a training stream read"));
+          handedOut.length = 0;
+        }
+        post(MessageKind.TRAIN_DONE, {});
+      },
       saveCheckpoint: async (s) => {
+        if (trainingOver) throw closed("ctx.saveCheckpoint()");
         await send(MessageKind.TRAIN_CHECKPOINT, {}, s);
         await expectOk();
       },

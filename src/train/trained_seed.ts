@@ -47,7 +47,7 @@ export function startSeed(o: TrainSeedOptions, plan: ConfinementPlan, files: See
   const run = randomUUID();
   const threads = o.track.threads ?? os.availableParallelism();
   const capMs = capMsOf(o);
-  const exportCapMs = exportCapMsOf(o.track);
+  const exportCapMs = exportCapMsOf(o.track, capMs);
   const log = new RunLog(files.log, files.metrics, run, { echo: o.echo });
   log.line(h.resumedMs !== null ? `resumed_from_checkpoint train_time:${h.resumedMs.toFixed(0)}ms` : `pgolf ${VERSION} track:${o.track.name} seed:${o.seed} threads:${threads}`);
   log.line(`confinement:${plan.confinement} run:${run}`);

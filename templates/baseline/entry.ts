@@ -17,16 +17,20 @@
 // golf template"): model_overrides (BigramHash, SmearGate, partial RoPE, XSA, depth recurrence: nn/
 // and model/config.ts), warmdown_fraction (the lr warms down over the final fraction of the cap),
 // lr_scale, weight_average ("ema" or "swa": the export gets the average of the weights,
-// engine/optim/weight_average.ts).
+// engine/optim/weight_average.ts), gptq_batches, and ttt_lora_rank (score-first test-time training
+// with LoRA at evaluation: load() then returns a streaming model that learns from each chunk after the
+// evaluator has scored it).
 // Everything here counts as code bytes; the pgolf library ("pgolf") does not, as torch does not for train_gpt.py.
 import {
   collectHessians,
   exportGPT,
   GPT,
+  evalWindow,
   gptConfig,
   importGPT,
   logLines,
   logSoftmax,
+  LoraTTT,
   lrMultiplier,
   muonMomentum,
   realize,
@@ -37,6 +41,7 @@ import {
   tokenizeDocuments,
   TokenStream,
   TrainStep,
+  windowedScore,
   type EntryModel,
   type LoadContext,
   type TrainContext,
@@ -95,6 +100,19 @@ interface Config {
    * loop stops early enough to leave it room.
    */
   gptq_batches?: number;
+  /**
+   * Score-first test-time training with LoRA (absent or 0: off): the evaluator scores each chunk of the
+   * validation stream first, then shows it to the model, which takes ttt_steps Adam steps (lr ttt_lr)
+   * on adapters of this rank on the ttt_targets layers (model/test_time_training.ts). The evaluator's
+   * causality probes check that no row is scored after learning from its own tokens.
+   */
+  ttt_lora_rank?: number;
+  /** Adam's lr for the adapters (absent: 0.001). */
+  ttt_lr?: number;
+  /** Adam steps per observed chunk (absent: 1). */
+  ttt_steps?: number;
+  /** Layers with an adapter (absent: every block's attn.c_q and attn.c_v, and the head). */
+  ttt_targets?: string[];
 }
 
 /** The model's config; `vocab` (an entry's own tokenizer's) replaces the named model's vocabulary. */
@@ -209,13 +227,30 @@ export async function train(ctx: TrainContext): Promise<Uint8Array> {
 }
 
 export async function load(artifact: Uint8Array, ctx: LoadContext): Promise<EntryModel> {
+  const c = ctx.config as unknown as Config;
   // with an own tokenizer, the evaluator announces its vocabulary
   const model = importGPT(artifact, modelConfig(ctx.config, ctx.config.tokenizer ? ctx.vocabSize : undefined));
-  return {
+  const windowed = {
     async logProbs(ids: Int32Array, rows: number, seqLen: number): Promise<Float32Array> {
       const lp = logSoftmax(model.logits(Tensor.from(ids, [rows, seqLen])), -1);
       await realize(lp);
       return lp.data as Float32Array;
     },
+  };
+  if (!c.ttt_lora_rank) return windowed;
+  // score-first TTT: a streaming model that scores with the same windows the evaluator would cut, and
+  // learns from a chunk only when the evaluator shows it, after scoring it
+  const ttt = new LoraTTT(model, {
+    rank: c.ttt_lora_rank,
+    lr: c.ttt_lr ?? 0.001,
+    steps: c.ttt_steps ?? 1,
+    targets: c.ttt_targets ?? ["attn.c_q", "attn.c_v", "head"],
+    seqLen: model.config.seqLen,
+    seed: 1,
+  });
+  const window = evalWindow(ctx.config);
+  return {
+    score: (tokens: Int32Array, history: Int32Array) => windowedScore(windowed, window, ctx.vocabSize, history, tokens),
+    observe: (tokens: Int32Array, history: Int32Array) => ttt.learn(tokens, history),
   };
 }
