@@ -80,7 +80,8 @@ export class BlobStore {
         if (keep.has(key)) continue;
         const file = this.pathOf(key);
         const st = await fsp.stat(file).catch(() => null);
-        if (!st || now - st.mtimeMs < minAgeMs) continue;
+        // minAgeMs 0 takes every blob: Date.now() is whole milliseconds and a file written in the same one has a later mtimeMs
+        if (!st || (minAgeMs > 0 && now - st.mtimeMs < minAgeMs)) continue;
         await fsp.rm(file, { force: true });
         out.keys.push(key);
         out.bytes += st.size;
