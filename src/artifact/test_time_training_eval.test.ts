@@ -13,6 +13,7 @@ import { test } from "node:test";
 import { withBackend } from "../../test/support/engine.js";
 import { rejectsWith } from "../../test/support/errors.js";
 import { tempDir } from "../../test/support/fixtures.js";
+import { TINY_ENTRY } from "../../test/support/tiny_entry.js";
 import { track } from "../core/track.js";
 import { openCourse } from "../data/course.js";
 import { prepareCourse } from "../data/prepare.js";
@@ -25,7 +26,7 @@ import { initEntry } from "../train/init_entry.js";
 import { REFERENCE_OPTIMIZER, TrainStep } from "../train/train_step.js";
 import { exportGPT } from "./export_gpt.js";
 
-const TINY = { model_overrides: { layers: 2, dim: 64, heads: 4, kvHeads: 2, seqLen: 64 }, train_batch_tokens: 2048, eval_seq_len: 64, warmup_steps: 1, train_log_every: 10, warmdown_iters: 100 };
+const TINY = TINY_ENTRY;
 const TTT = { ttt_lora_rank: 4, ttt_lr: 0.03, ttt_steps: 2 };
 /** Training steps of the artifact: a model still learning fast, which TTT's chunks can teach. */
 const STEPS = 40;

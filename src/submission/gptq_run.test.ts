@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "node:test";
 import { tempDir } from "../../test/support/fixtures.js";
+import { TINY_ENTRY } from "../../test/support/tiny_entry.js";
 import { track } from "../core/track.js";
 import { prepareCourse } from "../data/prepare.js";
 import { runSeeds } from "../eval/run_seeds.js";
@@ -16,7 +17,7 @@ import { checkRecord } from "./check.js";
 import { readRecord } from "./read_record.js";
 import { writeRecord } from "./record.js";
 
-const TINY = { model_overrides: { layers: 2, dim: 64, heads: 4, kvHeads: 2, seqLen: 64 }, train_batch_tokens: 2048, eval_seq_len: 64, warmup_steps: 1, train_log_every: 10, warmdown_iters: 100 };
+const TINY = TINY_ENTRY;
 
 test("gptq_batches: Hessians on training data inside the cap, a GPTQ export that scores, a record that passes the check", { timeout: 300_000 }, async () => {
   const work = tempDir("pgolf-gptq-");

@@ -43,6 +43,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { tempDir } from "../../test/support/fixtures.js";
+import { TINY_ENTRY } from "../../test/support/tiny_entry.js";
 import { track } from "../core/track.js";
 import { openCourse } from "../data/course.js";
 import { OVER_CAP_GRACE_MS } from "../entry/rules.js";
@@ -55,7 +56,7 @@ import { checkRecord } from "./check.js";
 import { readRecord } from "./read_record.js";
 import { writeRecord } from "./record.js";
 
-const TINY = { model_overrides: { layers: 2, dim: 64, heads: 4, kvHeads: 2, seqLen: 64 }, train_batch_tokens: 2048, eval_seq_len: 64, warmup_steps: 1, train_log_every: 10, warmdown_iters: 100 };
+const TINY = TINY_ENTRY;
 /** The training cap of every run here, minutes (6 s; its export budget is then the 15 s floor, MIN_EXPORT_MS). */
 const MINUTES = 0.1;
 const CAP_MS = MINUTES * 60_000;
